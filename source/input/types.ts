@@ -1,0 +1,53 @@
+/** The contract of the input layer: files, globs and stdin become batches of decoded lines with byte offsets. */
+
+export type Compression = 'none' | 'gzip' | 'bzip2';
+
+/** One input after glob expansion. */
+export interface InputSpec {
+	/** Index in the run's list of inputs. */
+	readonly id: number;
+	/** The path as given/expanded, or `-` for stdin. */
+	readonly path: string;
+	/** What to show: the path, or `(stdin)`. */
+	readonly displayName: string;
+}
+
+/** An opened input: a stream of decompressed bytes. */
+export interface OpenedInput {
+	readonly spec: InputSpec;
+	/** Size on disk in bytes (compressed size for .gz/.bz2); `null` for stdin and pipes. */
+	readonly size: number | null;
+	/** Found from the first bytes (magic numbers), not from the file name. */
+	readonly compression: Compression;
+	/** Bytes of the file itself (compressed, for .gz/.bz2) consumed so far: drives progress bars. */
+	rawBytesRead(): number;
+	/** Decompressed content. */
+	readonly chunks: AsyncIterable<Buffer>;
+	/** Stop reading and release the file. */
+	close(): Promise<void>;
+}
+
+/**
+ * Consecutive lines of one input. Line terminators (`\n`, `\r\n`, lone `\r`: Python's universal newlines) are
+ * removed. Offsets are in the decompressed byte stream.
+ */
+export interface LineBatch {
+	readonly lines: string[];
+	/** `ends[i]`: byte offset just after line i and its terminator (where the next line starts). */
+	readonly ends: number[];
+	/** 0-based line number of `lines[0]` in the input. */
+	readonly firstLineNo: number;
+	/**
+	 * Indexes (in this batch) of lines longer than the reader's limit: their text is cut to the limit, the engine
+	 * counts them as invalid ("line too long"). Absent when there are none.
+	 */
+	readonly oversized?: number[];
+}
+
+/** A problem reading an input that does not stop the import (truncated .gz, read error mid-file). */
+export interface InputProblem {
+	readonly input: InputSpec;
+	/** Decompressed byte offset where reading stopped. */
+	readonly offset: number;
+	readonly message: string;
+}
