@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+/**
+ * matomo-log-import: in a terminal without --yes, the wizard and the live dashboard; otherwise (cron, pipes, CI)
+ * headless: no prompts, progress on stderr, the summary on stdout, exit codes that say what happened.
+ */
+import fs from 'node:fs';
+import process from 'node:process';
+import {parseArgv, UsageError} from './options/argv.js';
+import {buildConfig, type ImportConfig} from './options/config.js';
+import {ImportRun} from './run/import-run.js';
+import {renderSummary, summaryJson} from './report/summary.js';
+import {startHeadlessProgress} from './report/headless.js';
+import {connectMatomo, MatomoSetupError} from './record/connect.js';
+import {isInteractive} from './report/terminal.js';
+
+let writeOut = (text: string) => {
+	process.stdout.write(text);
+};
+
+let writeErr = (text: string) => {
+	process.stderr.write(text);
+};
+
+function redirectOutput(file: string): void {
+	// --output: stdout and stderr are appended to FILE (the reference re-binds sys.stdout and sys.stderr).
+	const fd = fs.openSync(file, 'a');
+	writeOut = text => fs.writeSync(fd, text);
+	writeErr = writeOut;
+}
+
+function logLine(message: string): void {
+	const stamp = new Date().toISOString().replace('T', ' ').slice(0, 19);
+	writeErr(`${stamp}: [INFO] ${message}\n`);
+}
+
+async function runHeadless(config: ImportConfig): Promise<number> {
+	if (config.files.length === 0) throw new UsageError('no log file given: name one or more files, glob patterns or - for stdin');
+	const connection = await connectMatomo(config, {log: config.debug > 0 ? logLine : undefined});
+	for (const name of config.ignoredOptions) logLine(`--${name} is accepted for compatibility and has no effect here (give --token-auth or --login/--password)`);
+	const run = new ImportRun(config, {
+		matomo: connection?.client,
+		log: message => logLine(message),
+	});
+
+	let signals = 0;
+	const onSignal = (signal: NodeJS.Signals) => {
+		signals++;
+		const code = signal === 'SIGTERM' ? 143 : 130;
+		if (signals === 1) {
+			writeErr(`\n${signal}: finishing the requests in flight, then stopping (again to stop at once)…\n`);
+			run.stop('graceful', code);
+		} else if (signals === 2) {
+			run.stop('abandon', code);
+		} else {
+			process.exit(code);
+		}
+	};
+
+	process.on('SIGINT', onSignal);
+	process.on('SIGTERM', onSignal);
+	const showProgress = config.showProgress ?? false;
+	const progress = showProgress
+		? startHeadlessProgress(run, {intervalMs: config.showProgressDelayMs, write: line => writeErr(line + '\n')})
+		: undefined;
+	try {
+		const outcome = await run.run();
+		progress?.stop();
+		if (outcome.dump !== undefined) {
+			writeErr(outcome.dump + '\n');
+			return 0;
+		}
+
+		const state = outcome.state;
+		if (config.json) {
+			writeOut(JSON.stringify(summaryJson(state, outcome.exitCode)) + '\n');
+		} else {
+			writeOut(renderSummary(state, {apiUrl: config.apiUrl}) + '\n');
+		}
+
+		if (state.failure) writeErr(`Fatal error: ${state.failure}\n`);
+		if (outcome.exitCode >= 128) writeErr('Stopped. Run the same command again to resume.\n');
+		return outcome.exitCode;
+	} finally {
+		progress?.stop();
+		process.off('SIGINT', onSignal);
+		process.off('SIGTERM', onSignal);
+		await connection?.client.close();
+	}
+}
+
+async function main(): Promise<number> {
+	let parsed;
+	let config: ImportConfig;
+	try {
+		parsed = parseArgv(process.argv.slice(2), import.meta);
+		config = buildConfig(parsed.given, parsed.files);
+	} catch (error) {
+		if (error instanceof UsageError) {
+			process.stderr.write(`matomo-log-import: ${error.message}\n`);
+			return 2;
+		}
+
+		throw error;
+	}
+
+	if (config.output) redirectOutput(config.output);
+	if (isInteractive(config)) {
+		const {runInteractive} = await import('./ui/start.js');
+		return runInteractive(config, parsed.given);
+	}
+
+	try {
+		return await runHeadless(config);
+	} catch (error) {
+		if (error instanceof UsageError) {
+			writeErr(`matomo-log-import: ${error.message}\n`);
+			return 2;
+		}
+
+		if (error instanceof MatomoSetupError) {
+			writeErr(`Fatal error: ${error.message}\n`);
+			return 1;
+		}
+
+		throw error;
+	}
+}
+
+main().then(
+	code => {
+		process.exitCode = code;
+	},
+	(error: unknown) => {
+		writeErr(`Fatal error: ${error instanceof Error ? error.message : String(error)}\n`);
+		if (process.env.MATOMO_LOG_IMPORT_DEBUG) console.error(error);
+		process.exitCode = 1;
+	},
+);

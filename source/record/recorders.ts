@@ -1,0 +1,309 @@
+/**
+ * The recorders: lanes of hits to Matomo. All hits of one visitor go to the same lane, in log order, and a lane
+ * has at most one request in flight, so a visitor's hits reach Matomo in order. p-queue bounds the requests in
+ * flight over all lanes (the concurrency, which may change while running). Batches leave on size or on a short
+ * timer. A failed batch is retried with backoff; when Matomo says how many hits it tracked, only the rest is resent.
+ */
+import PQueue from 'p-queue';
+import type {LaneState, MatomoErrorSample, RunState} from '../run/run-state.js';
+import {pushRing} from '../run/run-state.js';
+
+/** One hit as it waits in a lane: its request, and where it came from (for acknowledgements and messages). */
+export interface QueuedHit {
+	query: string;
+	input: number;
+	lineNo: number;
+	/** Sequence number in the input's watermark. */
+	seq: number;
+}
+
+export interface BulkAnswer {
+	tracked: number | null;
+	invalid: number | null;
+	invalidIndices: number[];
+}
+
+/** What a failed request tells us (the Matomo client's MatomoError has this shape). */
+export interface SendFailure {
+	message: string;
+	kind?: string;
+	status?: number;
+	tracked?: number;
+	retryable?: boolean;
+}
+
+export interface BulkSender {
+	sendBulk(requests: string[], signal?: AbortSignal): Promise<BulkAnswer>;
+}
+
+export interface RecorderOptions {
+	lanes: number;
+	concurrency: number;
+	payloadSize: number;
+	/** Flush a lane's partial batch after this long. */
+	flushIntervalMs: number;
+	/** Most hits waiting in all lanes before the reader has to wait. */
+	maxQueued: number;
+	retryMaxAttempts: number;
+	retryDelayMs: number;
+	/** Seconds between single hits (--debug-force-one-hit-every-Ns). */
+	spacingMs?: number;
+}
+
+export interface RecorderEvents {
+	/** Matomo acknowledged these hits (tracked or reported invalid). */
+	acknowledged(hits: readonly QueuedHit[], invalid: readonly QueuedHit[]): void;
+	/** Retries are exhausted or the error cannot be retried: the import must stop. */
+	fatal(message: string): void;
+	/** Something worth showing once. */
+	notice(message: string): void;
+	/** For the UI: a human name of an input. */
+	inputName(input: number): string;
+}
+
+export function backoffMs(attempt: number, baseMs: number): number {
+	// Exponential with full jitter, capped at a minute: retries of many lanes do not hit Matomo all at once.
+	const ceiling = Math.min(60_000, baseMs * 2 ** Math.max(0, attempt - 1));
+	return baseMs === 0 ? 0 : Math.round(ceiling / 2 + Math.random() * ceiling / 2);
+}
+
+/** FNV-1a: a stable lane per visitor, the same on every run (Python's hash() is randomised per process). */
+export function laneOf(visitor: string, lanes: number): number {
+	let hash = 0x811c9dc5;
+	for (let i = 0; i < visitor.length; i++) {
+		hash ^= visitor.charCodeAt(i);
+		hash = Math.imul(hash, 0x01000193);
+	}
+
+	return (hash >>> 0) % lanes;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+	return new Promise(resolve => {
+		if (signal.aborted || ms <= 0) return resolve();
+		const timer = setTimeout(done, ms);
+		function done() {
+			clearTimeout(timer);
+			signal.removeEventListener('abort', done);
+			resolve();
+		}
+
+		signal.addEventListener('abort', done, {once: true});
+	});
+}
+
+interface Lane {
+	state: LaneState;
+	pending: QueuedHit[];
+	busy: boolean;
+	timer: NodeJS.Timeout | undefined;
+}
+
+export class Recorders {
+	private readonly lanes: Lane[];
+	private readonly queue: PQueue;
+	private queued = 0;
+	private waiters: Array<() => void> = [];
+	private idleWaiters: Array<() => void> = [];
+	private stopped = false;
+	/** Aborts backoff sleeps and in-flight requests when the run is abandoned. */
+	readonly abort = new AbortController();
+
+	constructor(
+		private readonly sender: BulkSender,
+		private readonly options: RecorderOptions,
+		private readonly state: RunState,
+		private readonly events: RecorderEvents,
+	) {
+		this.queue = new PQueue({concurrency: Math.max(1, Math.min(options.concurrency, options.lanes))});
+		this.lanes = [];
+		for (let id = 0; id < options.lanes; id++) {
+			const laneState: LaneState = {id, phase: 'idle', queued: 0, inFlight: 0, requests: 0, hitsSent: 0, retries: 0, lastLatencyMs: null};
+			state.lanes.push(laneState);
+			this.lanes.push({state: laneState, pending: [], busy: false, timer: undefined});
+		}
+	}
+
+	get concurrency(): number {
+		return this.queue.concurrency;
+	}
+
+	/** Change how many requests may be in flight (the `+`/`-` keys, adaptive mode). */
+	setConcurrency(n: number): void {
+		this.queue.concurrency = Math.max(1, Math.min(this.lanes.length, n));
+	}
+
+	/** Hits waiting or in flight. */
+	get size(): number {
+		return this.queued;
+	}
+
+	/** Resolves when the reader may add more hits (backpressure). */
+	async capacity(): Promise<void> {
+		if (this.queued < this.options.maxQueued || this.stopped) return;
+		await new Promise<void>(resolve => this.waiters.push(resolve));
+	}
+
+	add(hit: QueuedHit, visitor: string): void {
+		const lane = this.lanes[laneOf(visitor, this.lanes.length)]!;
+		lane.pending.push(hit);
+		lane.state.queued = lane.pending.length;
+		this.queued++;
+		if (lane.pending.length >= this.options.payloadSize) {
+			this.dispatch(lane);
+		} else {
+			lane.timer ??= setTimeout(() => {
+				lane.timer = undefined;
+				this.dispatch(lane);
+			}, this.options.flushIntervalMs);
+		}
+	}
+
+	/** Send every partial batch now (end of the input). */
+	flush(): void {
+		for (const lane of this.lanes) this.dispatch(lane);
+	}
+
+	/** Resolves when nothing is waiting or in flight. */
+	async drain(): Promise<void> {
+		this.flush();
+		if (this.queued === 0) return;
+		await new Promise<void>(resolve => this.idleWaiters.push(resolve));
+	}
+
+	/**
+	 * Stop: no new batches. In-flight requests finish (their answer still moves the checkpoint); with
+	 * `abandon`, backoff waits end at once and queued hits are dropped (they will be read again on resume).
+	 */
+	stop(abandon: boolean): void {
+		this.stopped = true;
+		for (const lane of this.lanes) {
+			if (lane.timer) clearTimeout(lane.timer);
+			lane.timer = undefined;
+			if (abandon || !lane.busy) {
+				this.queued -= lane.pending.length;
+				lane.pending = [];
+				lane.state.queued = 0;
+			}
+		}
+
+		if (abandon) this.abort.abort();
+		this.wake();
+	}
+
+	private wake(): void {
+		if (this.queued < this.options.maxQueued || this.stopped) {
+			const waiters = this.waiters;
+			this.waiters = [];
+			for (const resolve of waiters) resolve();
+		}
+
+		if (this.queued === 0) {
+			const idle = this.idleWaiters;
+			this.idleWaiters = [];
+			for (const resolve of idle) resolve();
+		}
+	}
+
+	private dispatch(lane: Lane): void {
+		if (lane.timer) {
+			clearTimeout(lane.timer);
+			lane.timer = undefined;
+		}
+
+		if (lane.busy || lane.pending.length === 0 || this.stopped) return;
+		const batch = lane.pending.splice(0, this.options.payloadSize);
+		lane.busy = true;
+		lane.state.queued = lane.pending.length;
+		lane.state.inFlight = batch.length;
+		lane.state.phase = 'waiting';
+		void this.queue.add(async () => this.send(lane, batch)).catch((error: unknown) => {
+			this.events.fatal(`recorder failed: ${error instanceof Error ? error.message : String(error)}`);
+		}).finally(() => {
+			lane.busy = false;
+			lane.state.inFlight = 0;
+			lane.state.phase = 'idle';
+			this.queued -= batch.length;
+			if (!this.stopped && lane.pending.length > 0) {
+				if (lane.pending.length >= this.options.payloadSize) this.dispatch(lane);
+				else lane.timer ??= setTimeout(() => {
+					lane.timer = undefined;
+					this.dispatch(lane);
+				}, this.options.flushIntervalMs);
+			}
+
+			this.wake();
+		});
+	}
+
+	private async send(lane: Lane, batch: QueuedHit[]): Promise<void> {
+		let rest = batch;
+		for (let attempt = 1; ; attempt++) {
+			if (this.abort.signal.aborted) return;
+			if (this.options.spacingMs) await sleep(this.options.spacingMs, this.abort.signal);
+			lane.state.phase = 'sending';
+			lane.state.requests++;
+			this.state.counters.requests++;
+			const started = Date.now();
+			try {
+				const answer = await this.sender.sendBulk(rest.map(hit => hit.query), this.abort.signal);
+				lane.state.lastLatencyMs = Date.now() - started;
+				lane.state.hitsSent += rest.length;
+				this.accept(rest, answer);
+				return;
+			} catch (error) {
+				if (this.abort.signal.aborted) return;
+				const failure = error as SendFailure;
+				lane.state.lastLatencyMs = Date.now() - started;
+				// Matomo tracked the first `tracked` hits of the batch before it failed: they are done.
+				if (typeof failure.tracked === 'number' && failure.tracked > 0 && failure.tracked <= rest.length) {
+					this.events.acknowledged(rest.slice(0, failure.tracked), []);
+					rest = rest.slice(failure.tracked);
+					if (rest.length === 0) return;
+				}
+
+				const retryable = failure.retryable !== false;
+				const maxAttempts = this.options.retryMaxAttempts;
+				const willRetry = retryable && (maxAttempts === 0 || attempt < maxAttempts) && !this.stopped;
+				const sample: MatomoErrorSample = {
+					at: Date.now(),
+					status: failure.status ?? null,
+					message: failure.message,
+					attempt,
+					willRetry,
+				};
+				pushRing(this.state.matomoErrors, sample);
+				if (!willRetry) {
+					if (!this.stopped) {
+						const first = rest[0]!;
+						this.events.fatal(retryable
+							? `Matomo is unreachable after ${attempt} attempts: ${failure.message} (at ${this.events.inputName(first.input)} line ${first.lineNo + 1})`
+							: `${failure.message} (at ${this.events.inputName(first.input)} line ${first.lineNo + 1})`);
+					}
+
+					return;
+				}
+
+				lane.state.phase = 'retrying';
+				lane.state.retries++;
+				this.state.counters.retries++;
+				await sleep(backoffMs(attempt, this.options.retryDelayMs), this.abort.signal);
+			}
+		}
+	}
+
+	private accept(batch: QueuedHit[], answer: BulkAnswer): void {
+		const invalidIndices = new Set(answer.invalidIndices);
+		const invalid = batch.filter((_, index) => invalidIndices.has(index));
+		this.events.acknowledged(batch, invalid);
+		const tracked = answer.tracked;
+		const reportedInvalid = answer.invalid ?? invalid.length;
+		if (tracked !== null && tracked + reportedInvalid < batch.length) {
+			this.events.notice(`Matomo acknowledged ${tracked + reportedInvalid} of ${batch.length} hits sent in one request (tracked ${tracked}, invalid ${reportedInvalid})`);
+		}
+
+		if (invalid.length === 0 && reportedInvalid > 0) {
+			this.events.notice(`The Matomo tracker identified ${reportedInvalid} invalid requests.`);
+		}
+	}
+}

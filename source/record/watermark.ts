@@ -1,0 +1,69 @@
+/**
+ * The checkpoint watermark of one input (design notes, invariant 3): the offset of the end of the last line before
+ * the first line whose hit Matomo has not acknowledged yet. Filtered and invalid lines count as done. Hits are
+ * acknowledged out of order (lanes run concurrently); the watermark only moves forward.
+ */
+export interface WatermarkPosition {
+	/** Decompressed byte offset: everything before it is done. */
+	offset: number;
+	/** Number of lines before `offset`. */
+	lineNo: number;
+}
+
+export class InputWatermark {
+	// A queue of the pending hit lines, in line order: where each starts, its line number, acknowledged or not.
+	private readonly starts: number[] = [];
+	private readonly lines: number[] = [];
+	private readonly acked: boolean[] = [];
+	private head = 0;
+	/** Sequence number of `starts[0]` (entries before it were dropped by compaction). */
+	private base = 0;
+	private doneOffset: number;
+	private doneLines: number;
+
+	constructor(start: WatermarkPosition = {offset: 0, lineNo: 0}) {
+		this.doneOffset = start.offset;
+		this.doneLines = start.lineNo;
+	}
+
+	/** A line was read and decided without a hit (skipped, invalid) — or, for `hit`, became a pending hit. */
+	lineDone(endOffset: number, lineNo: number): void {
+		this.doneOffset = endOffset;
+		this.doneLines = lineNo + 1;
+	}
+
+	/**
+	 * A hit is pending for the line that starts at `startOffset` (the previous line's end) with number `lineNo`.
+	 * Returns its sequence number for `ack`. Call `lineDone` for the line too.
+	 */
+	addHit(startOffset: number, lineNo: number): number {
+		this.starts.push(startOffset);
+		this.lines.push(lineNo);
+		this.acked.push(false);
+		return this.base + this.starts.length - 1;
+	}
+
+	ack(seq: number): void {
+		const index = seq - this.base;
+		if (index < 0 || index >= this.acked.length) return;
+		this.acked[index] = true;
+		while (this.head < this.acked.length && this.acked[this.head]) this.head++;
+		// Compact now and then so the arrays do not grow with the file.
+		if (this.head > 4096 && this.head * 2 > this.acked.length) {
+			this.starts.splice(0, this.head);
+			this.lines.splice(0, this.head);
+			this.acked.splice(0, this.head);
+			this.base += this.head;
+			this.head = 0;
+		}
+	}
+
+	get pending(): number {
+		return this.acked.length - this.head;
+	}
+
+	position(): WatermarkPosition {
+		if (this.head < this.acked.length) return {offset: this.starts[this.head]!, lineNo: this.lines[this.head]!};
+		return {offset: this.doneOffset, lineNo: this.doneLines};
+	}
+}

@@ -1,0 +1,597 @@
+/**
+ * One import run: inputs → format → lines → hits → sites → recorders → Matomo, with the run state the views read.
+ * It knows nothing of Ink or of the terminal: the TUI and the headless reporter render `snapshot()`.
+ */
+import type {ImportConfig} from '../options/config.js';
+import type {FormatDefinition, LineParser} from '../parse/format.js';
+import {formats, formatByName} from '../../formats/index.js';
+import {createCustomFormat} from '../../formats/custom.js';
+import {detectFormat, headerLinesOf, iisTimeTakenWarning} from '../parse/detect.js';
+import {compileChecks, type Checks} from '../filter/checks.js';
+import {expandInputs} from '../input/expand-inputs.js';
+import {openInput} from '../input/open-input.js';
+import {readLines} from '../input/line-reader.js';
+import type {InputSpec, LineBatch, OpenedInput} from '../input/types.js';
+import {LineProcessor, type LineProcessorOptions} from './line-processor.js';
+import {createRunState, pushRing, snapshotRunState, type InputProgress, type RunState, type SkipReason} from './run-state.js';
+import {trackingParams, toQueryString, type RequestOptions} from '../track/tracking-request.js';
+import {replayVisitorId} from '../track/replay.js';
+import {createHostResolver, createReplayResolver, createStaticResolver, type SiteApi, type SiteResolver} from '../track/sites.js';
+import {Recorders, type BulkSender, type QueuedHit} from '../record/recorders.js';
+import {InputWatermark} from '../record/watermark.js';
+import type {Hit} from '../parse/hit.js';
+
+/** What the run needs from Matomo: API calls and bulk tracking (the Matomo client, or a test's). */
+export type MatomoConnection = SiteApi & BulkSender;
+
+export class RunError extends Error {
+	override readonly name = 'RunError';
+}
+
+export interface ImportRunDeps {
+	/** Absent: an offline dry run (no --url). */
+	matomo?: MatomoConnection;
+	/** Where the engine writes its log lines (debug, notices as they happen). Default: nowhere. */
+	log?: (message: string) => void;
+}
+
+export interface RunOutcome {
+	state: RunState;
+	/** 0 done, 1 failed or some input unreadable, 130/143 stopped by a signal. */
+	exitCode: number;
+	/** --dump-log-regex output, when asked. */
+	dump?: string;
+}
+
+/** How many lines are read before the format of an input is chosen. */
+const detectionSampleLines = 1000;
+
+export class ImportRun {
+	readonly state: RunState;
+	private readonly config: ImportConfig;
+	private readonly deps: ImportRunDeps;
+	private readonly checks: Checks;
+	private recorders: Recorders | undefined;
+	private resolver: SiteResolver | undefined;
+	private readonly watermarks = new Map<number, InputWatermark>();
+	private paused: {promise: Promise<void>; resolve: () => void} | undefined;
+	private stopRequested: 'graceful' | 'abandon' | undefined;
+	private stopSignalCode = 0;
+	private fatal: string | undefined;
+	private validLines = 0;
+	private skipRemaining: number;
+	private readonly requestOptions: RequestOptions;
+	private readonly processorOptions: LineProcessorOptions;
+	private current: OpenedInput | undefined;
+
+	constructor(config: ImportConfig, deps: ImportRunDeps = {}) {
+		this.config = config;
+		this.deps = deps;
+		this.state = createRunState(config.dryRun);
+		this.skipRemaining = config.skip;
+		this.checks = compileChecks({...config, replayTracking: config.replayTracking});
+		this.requestOptions = {
+			stripQueryString: config.stripQueryString,
+			queryStringDelimiter: config.queryStringDelimiter,
+			titleCategoryDelimiter: config.titleCategoryDelimiter,
+			reverseDns: config.reverseDns,
+			enableBots: config.enableBots,
+			replayTracking: config.replayTracking,
+		};
+		this.processorOptions = {
+			hit: {
+				forceLowercasePath: config.forceLowercasePath,
+				queryStringDelimiter: config.queryStringDelimiter,
+				trackHttpMethod: config.trackHttpMethod,
+				logHostname: config.logHostname,
+				pageCvarGroups: config.pageCvarGroups,
+				visitCvarGroups: config.visitCvarGroups,
+				ignoreGroups: config.ignoreGroups,
+			},
+			addToDate: config.addToDate,
+			replay: config.replayTracking ? {trackerFiles: config.replayTrackerFiles, addToDate: config.addToDate} : undefined,
+		};
+	}
+
+	snapshot(): RunState {
+		return snapshotRunState(this.state);
+	}
+
+	/** Pause reading (in-flight requests go on). */
+	pause(): void {
+		if (this.paused || this.state.phase !== 'running') return;
+		let resolve!: () => void;
+		const promise = new Promise<void>(r => {
+			resolve = r;
+		});
+		this.paused = {promise, resolve};
+		this.state.phase = 'paused';
+	}
+
+	resume(): void {
+		if (!this.paused) return;
+		this.paused.resolve();
+		this.paused = undefined;
+		if (this.state.phase === 'paused') this.state.phase = 'running';
+	}
+
+	/**
+	 * Stop reading. Graceful: the batches queued and in flight are finished (the checkpoint then covers them).
+	 * Abandon (second Ctrl+C): in-flight requests are cut; what was not acknowledged is read again on resume.
+	 */
+	stop(mode: 'graceful' | 'abandon' = 'graceful', exitCode = 130): void {
+		if (this.stopRequested === 'abandon') return;
+		this.stopRequested = mode;
+		this.stopSignalCode = exitCode;
+		this.resume();
+		if (this.state.phase === 'running' || this.state.phase === 'paused') this.state.phase = 'stopping';
+		if (mode === 'abandon') {
+			this.recorders?.stop(true);
+			void this.current?.close();
+		}
+	}
+
+	setConcurrency(n: number): void {
+		this.recorders?.setConcurrency(n);
+	}
+
+	get concurrency(): number {
+		return this.recorders?.concurrency ?? 0;
+	}
+
+	private log(message: string): void {
+		this.deps.log?.(message);
+	}
+
+	private notice(message: string): void {
+		if (!this.state.notices.includes(message)) this.state.notices.push(message);
+		this.log(message);
+	}
+
+	private fail(message: string): void {
+		if (this.fatal === undefined) this.fatal = message;
+		this.stopRequested ??= 'graceful';
+	}
+
+	async run(): Promise<RunOutcome> {
+		const {config} = this;
+		const expanded = await expandInputs(config.files);
+		for (const problem of expanded.problems) this.notice(problem);
+		let anyInputFailed = expanded.problems.length > 0;
+		if (expanded.inputs.length === 0) {
+			return this.finish(1, 'no log file to import' + (expanded.problems.length > 0 ? `: ${expanded.problems.join('; ')}` : ''));
+		}
+
+		this.state.inputs = expanded.inputs.map(spec => newInputProgress(spec));
+		try {
+			this.resolver = await this.createResolver();
+		} catch (error) {
+			return this.finish(1, errorMessage(error));
+		}
+
+		if (!config.dryRun && this.deps.matomo) {
+			const concurrency = config.recorders === 'auto' ? 4 : config.recorders;
+			const lanes = config.recorders === 'auto' ? 16 : Math.max(concurrency, Math.min(32, concurrency * 2));
+			const payloadSize = config.bulkTracking ? config.payloadSize : 1;
+			this.recorders = new Recorders(this.deps.matomo, {
+				lanes,
+				concurrency,
+				payloadSize,
+				flushIntervalMs: 200,
+				maxQueued: Math.max(payloadSize * lanes * 2, 1000),
+				retryMaxAttempts: config.retryMaxAttempts,
+				retryDelayMs: config.retryDelayMs,
+				spacingMs: config.bulkTracking || config.forceOneHitEverySeconds === undefined ? undefined : config.forceOneHitEverySeconds * 1000,
+			}, this.state, {
+				acknowledged: (hits, invalid) => this.acknowledged(hits, invalid),
+				fatal: message => this.fail(message),
+				notice: message => this.notice(message),
+				inputName: input => this.state.inputs[input]?.displayName ?? String(input),
+			});
+		}
+
+		this.state.phase = 'running';
+		let dump: string | undefined;
+		for (const spec of expanded.inputs) {
+			if (this.stopRequested) break;
+			const progress = this.state.inputs[spec.id]!;
+			try {
+				const result = await this.importInput(spec, progress);
+				if (result?.dump !== undefined) {
+					dump = result.dump;
+					break;
+				}
+			} catch (error) {
+				if (error instanceof RunError) {
+					this.fail(error.message);
+					progress.phase = 'failed';
+					progress.message = error.message;
+					break;
+				}
+
+				anyInputFailed = true;
+				progress.phase = 'failed';
+				progress.message = errorMessage(error);
+				this.notice(`${spec.displayName}: ${progress.message}`);
+			} finally {
+				progress.finishedAt = Date.now();
+			}
+		}
+
+		if (this.recorders) {
+			if (this.stopRequested === 'abandon') this.recorders.stop(true);
+			else await this.recorders.drain();
+		}
+
+		if (dump !== undefined) {
+			this.state.phase = 'done';
+			this.state.finishedAt = Date.now();
+			return {state: this.state, exitCode: 0, dump};
+		}
+
+		if (this.fatal !== undefined) return this.finish(1, this.fatal);
+		if (this.stopRequested) return this.finish(this.stopSignalCode || 130);
+		return this.finish(anyInputFailed ? 1 : 0);
+	}
+
+	private finish(exitCode: number, failure?: string): RunOutcome {
+		this.state.finishedAt = Date.now();
+		for (const message of this.resolver?.notices ?? []) this.notice(message);
+		if (this.resolver) this.state.sites = this.resolver.summary;
+		if (failure !== undefined) {
+			this.state.failure = failure;
+			this.state.phase = 'failed';
+		} else {
+			this.state.phase = 'done';
+		}
+
+		return {state: this.state, exitCode};
+	}
+
+	private async createResolver(): Promise<SiteResolver> {
+		const {config} = this;
+		const api = this.deps.matomo;
+		if (config.idsite !== undefined) return createStaticResolver(api, config.idsite);
+		if (config.replayTracking) return createReplayResolver(api);
+		return createHostResolver(api, {
+			idsiteFallback: config.idsiteFallback,
+			addSitesNewHosts: config.addSitesNewHosts,
+			readOnly: config.dryRun,
+		});
+	}
+
+	private acknowledged(hits: readonly QueuedHit[], invalid: readonly QueuedHit[]): void {
+		const counters = this.state.counters;
+		const invalidSet = invalid.length > 0 ? new Set(invalid) : undefined;
+		for (const hit of hits) {
+			this.watermarks.get(hit.input)?.ack(hit.seq);
+			if (invalidSet?.has(hit)) {
+				counters.skipped.trackerInvalid++;
+				const name = this.state.inputs[hit.input]?.displayName ?? '?';
+				this.state.trackerInvalidLines.push(`${name}:${hit.lineNo + 1}`);
+				if (this.state.trackerInvalidLines.length > 10_000) this.state.trackerInvalidLines.shift();
+			} else {
+				counters.hitsRecorded++;
+				const progress = this.state.inputs[hit.input];
+				if (progress) progress.hits++;
+			}
+		}
+
+		if (invalid.length > 0) {
+			this.log(`The Matomo tracker identified ${invalid.length} invalid requests on lines: ${invalid.map(hit => hit.lineNo).join(', ')}`);
+		}
+	}
+
+	/** Choose the parser of an input from its first lines. */
+	private chooseFormat(sample: readonly string[], progress: InputProgress): LineParser {
+		const {config} = this;
+		let definition: FormatDefinition | undefined;
+		let reason: string;
+		if (config.formatRegex !== undefined) {
+			definition = createCustomFormat(config.formatRegex, config.dateFormat);
+			reason = 'given with --log-format-regex';
+		} else if (config.formatName !== undefined) {
+			definition = formatByName(config.formatName);
+			if (!definition) throw new RunError(`invalid log format: ${config.formatName}`);
+			reason = 'given with --log-format-name';
+		} else {
+			const detected = detectFormat(sample, formats, config.formatOptions);
+			if (!detected) {
+				throw new Error(`cannot automatically determine the log format using the first ${sample.length} lines of the log file. Maybe try specifying the format with the --log-format-name command line argument.`);
+			}
+
+			progress.format = detected.format.name;
+			progress.formatReason = `detected: ${detected.reason}`;
+			const warning = iisTimeTakenWarning(detected.parser, config.formatOptions);
+			if (warning) this.notice(warning);
+			return detected.parser;
+		}
+
+		const parser = definition.create(config.formatOptions, headerLinesOf(sample));
+		if (!parser) throw new Error('File is not in the correct format, is there a \'#Fields:\' line? If not, use the --w3c-fields option.');
+		progress.format = parser.name;
+		progress.formatReason = reason;
+		if (parser.kind === 'w3c') {
+			const warning = iisTimeTakenWarning(parser, config.formatOptions);
+			if (warning) this.notice(warning);
+		}
+
+		return parser;
+	}
+
+	private checkParserForSites(parser: LineParser): void {
+		const {config} = this;
+		if (config.idsite !== undefined || config.replayTracking || config.logHostname !== undefined) return;
+		if (parser.kind !== 'json' && !parser.hasHost) {
+			throw new RunError('the selected log format doesn\'t include the hostname: you must specify the Matomo site ID with the --idsite argument');
+		}
+	}
+
+	private async importInput(spec: InputSpec, progress: InputProgress): Promise<{dump?: string} | undefined> {
+		const {config} = this;
+		progress.phase = 'detecting';
+		progress.startedAt = Date.now();
+		const opened = await openInput(spec);
+		this.current = opened;
+		progress.size = opened.size;
+		progress.compression = opened.compression;
+		const watermark = new InputWatermark();
+		this.watermarks.set(spec.id, watermark);
+		const lines = readLines(opened, {encoding: config.encoding});
+		try {
+			// Read a sample for the format, then feed it to the pipeline like the rest: nothing is lost (stdin too).
+			const buffered: LineBatch[] = [];
+			let sampleCount = 0;
+			let done = false;
+			while (sampleCount < detectionSampleLines) {
+				const next = await lines.next();
+				if (next.done) {
+					done = true;
+					break;
+				}
+
+				buffered.push(next.value);
+				sampleCount += next.value.lines.length;
+			}
+
+			const sample = buffered.flatMap(batch => batch.lines).slice(0, detectionSampleLines);
+			if (sample.every(line => line.trim() === '')) {
+				progress.phase = 'skipped';
+				progress.message = 'empty file';
+				for (const batch of buffered) this.countBlank(batch, progress, watermark);
+				return undefined;
+			}
+
+			const parser = this.chooseFormat(sample, progress);
+			this.checkParserForSites(parser);
+			if (config.dumpLogRegex) {
+				const dump = [
+					`Using format '${parser.name}'.`,
+					parser.regexSource === null ? `Format ${parser.name} does not use a regex to parse log lines.` : `Regex being used: ${parser.regexSource}`,
+					'--dump-log-regex option used, aborting log import.',
+				].join('\n');
+				return {dump};
+			}
+
+			progress.phase = 'reading';
+			const processor = new LineProcessor(parser, this.checks, this.state.counters, this.processorOptions, spec.id);
+			// A forced W3C format reads its header itself: those lines are not log lines (the reference does not count them).
+			const cursor = {end: 0};
+			let headerToSkip = config.formatName !== undefined && parser.kind === 'w3c' ? headerLinesOf(sample).length : 0;
+			const handle = async (batch: LineBatch): Promise<boolean> => {
+				if (headerToSkip > 0) {
+					const skipHere = countLeadingHeader(batch, headerToSkip);
+					headerToSkip -= skipHere;
+					if (skipHere > 0) {
+						progress.linesRead += skipHere;
+						this.state.counters.linesRead += skipHere;
+						cursor.end = batch.ends[skipHere - 1]!;
+						watermark.lineDone(cursor.end, batch.firstLineNo + skipHere - 1);
+						if (skipHere === batch.lines.length) return true;
+						batch = sliceBatch(batch, skipHere);
+					}
+				}
+
+				return this.processBatch(batch, processor, progress, watermark, opened, cursor);
+			};
+
+			for (const batch of buffered) {
+				if (!(await handle(batch))) return undefined;
+			}
+
+			buffered.length = 0;
+			if (!done) {
+				for await (const batch of lines) {
+					if (!(await handle(batch))) break;
+				}
+			}
+
+			progress.bytesRead = opened.rawBytesRead();
+			for (const problem of opened.problems ?? []) {
+				this.notice(`${spec.displayName}: ${problem.message} (at byte ${problem.offset}); the lines before it were imported`);
+			}
+
+			if (progress.phase === 'reading') progress.phase = 'done';
+			this.recorders?.flush();
+			return undefined;
+		} finally {
+			await lines.return(undefined);
+			await opened.close();
+			this.current = undefined;
+		}
+	}
+
+	private countBlank(batch: LineBatch, progress: InputProgress, watermark: InputWatermark): void {
+		for (let i = 0; i < batch.lines.length; i++) {
+			progress.linesRead++;
+			this.state.counters.linesRead++;
+			watermark.lineDone(batch.ends[i]!, batch.firstLineNo + i);
+		}
+	}
+
+	private invalidLine(progress: InputProgress, lineNo: number, line: string, reason: string): void {
+		this.state.counters.skipped.invalid++;
+		pushRing(this.state.invalidSamples, {
+			at: Date.now(),
+			input: progress.displayName,
+			lineNumber: lineNo + 1,
+			reason,
+			line: line.length > 500 ? line.slice(0, 500) + '…' : line,
+		});
+		if (this.config.debug >= 2) this.log(`Invalid line detected (${reason}): ${line}`);
+	}
+
+	/** Returns false when the input must stop (stop requested, --debug-request-limit). */
+	private async processBatch(batch: LineBatch, processor: LineProcessor, progress: InputProgress, watermark: InputWatermark, opened: OpenedInput, cursor: {end: number}): Promise<boolean> {
+		const {config, state} = this;
+		const counters = state.counters;
+		const skipped = counters.skipped;
+		const oversized = batch.oversized ? new Set(batch.oversized) : undefined;
+		const {lines, ends} = batch;
+		for (let i = 0; i < lines.length; i++) {
+			if (this.paused) await this.paused.promise;
+			if (this.stopRequested) return false;
+			const line = lines[i]!;
+			const lineNo = batch.firstLineNo + i;
+			const end = ends[i]!;
+			const start = cursor.end;
+			cursor.end = end;
+			counters.linesRead++;
+			progress.linesRead++;
+			if (this.skipRemaining > 0) {
+				this.skipRemaining--;
+				skipped.skipOption++;
+				watermark.lineDone(end, lineNo);
+				continue;
+			}
+
+			if (oversized?.has(i)) {
+				this.invalidLine(progress, lineNo, line, 'line too long');
+				watermark.lineDone(end, lineNo);
+				continue;
+			}
+
+			const outcome = processor.process(line, lineNo, end);
+			if (outcome.kind === 'skip') {
+				if (outcome.reason === 'invalid') {
+					if (outcome.detail !== 'line did not match') this.validLines++;
+					this.invalidLine(progress, lineNo, line, outcome.detail ?? 'invalid');
+				} else {
+					this.validLines++;
+					skipped[outcome.reason]++;
+					if (config.debug >= 2) this.log(`Filtered line out (${outcome.detail ?? outcome.reason}): ${line}`);
+				}
+
+				watermark.lineDone(end, lineNo);
+				if (config.debugRequestLimit !== undefined && this.validLines >= config.debugRequestLimit) return this.requestLimitReached(progress);
+				continue;
+			}
+
+			this.validLines++;
+			if (config.debugRequestLimit !== undefined && this.validLines >= config.debugRequestLimit) {
+				watermark.lineDone(start, lineNo - 1);
+				return this.requestLimitReached(progress);
+			}
+
+			const hit = outcome.hit;
+			counters.hitsQueued++;
+			if (!this.recorders) {
+				// Dry run (or no Matomo): the hit counts as recorded, as in the reference.
+				await this.recordOffline(hit, progress);
+				watermark.lineDone(end, lineNo);
+				continue;
+			}
+
+			const resolver = this.resolver!;
+			const site = resolver.cached(hit) ?? (resolver.cached(hit) === null ? null : await resolver.resolve(hit));
+			if (site === null) {
+				skipped.noSite++;
+				counters.hitsQueued--;
+				watermark.lineDone(end, lineNo);
+				continue;
+			}
+
+			const query = toQueryString(trackingParams(hit, site, this.requestOptions));
+			const seq = watermark.addHit(start, lineNo);
+			watermark.lineDone(end, lineNo);
+			this.recorders.add({query, input: hit.input, lineNo, seq}, config.replayTracking ? replayVisitorId(hit) : hit.ip);
+			if (this.recorders.size >= 1000) {
+				progress.bytesRead = opened.rawBytesRead();
+				await this.recorders.capacity();
+			}
+		}
+
+		progress.bytesRead = opened.rawBytesRead();
+		return true;
+	}
+
+	private requestLimitReached(progress: InputProgress): boolean {
+		this.log('Exceeded limit specified in --debug-request-limit, exiting.');
+		progress.phase = 'done';
+		// The reference counts valid lines per file.
+		this.validLines = 0;
+		return false;
+	}
+
+	private async recordOffline(hit: Hit, progress: InputProgress): Promise<void> {
+		const counters = this.state.counters;
+		if (this.deps.matomo && this.resolver) {
+			// A dry run against a Matomo still tells which hosts have no site (look-ups only, nothing is created).
+			const site = this.resolver.cached(hit) ?? (this.resolver.cached(hit) === null ? null : await this.resolver.resolve(hit));
+			if (site === null) {
+				counters.skipped.noSite++;
+				counters.hitsQueued--;
+				return;
+			}
+		}
+
+		counters.hitsRecorded++;
+		progress.hits++;
+	}
+}
+
+function newInputProgress(spec: InputSpec): InputProgress {
+	return {
+		id: spec.id,
+		displayName: spec.displayName,
+		path: spec.path,
+		size: null,
+		compression: null,
+		bytesRead: 0,
+		linesRead: 0,
+		hits: 0,
+		format: null,
+		formatReason: null,
+		phase: 'pending',
+		message: null,
+		startOffset: 0,
+		startedAt: null,
+		finishedAt: null,
+	};
+}
+
+function countLeadingHeader(batch: LineBatch, max: number): number {
+	let n = 0;
+	while (n < batch.lines.length && n < max) {
+		const line = batch.lines[n]!;
+		if (line.trim() !== '' && !line.startsWith('#')) break;
+		n++;
+	}
+
+	return n;
+}
+
+function sliceBatch(batch: LineBatch, from: number): LineBatch {
+	return {
+		lines: batch.lines.slice(from),
+		ends: batch.ends.slice(from),
+		firstLineNo: batch.firstLineNo + from,
+		oversized: batch.oversized?.filter(index => index >= from).map(index => index - from),
+	};
+}
+
+function errorMessage(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
+export type {SkipReason};

@@ -1,0 +1,117 @@
+/**
+ * A hit → the tracking parameters import_logs.py sends for it (inventory §4.1), as one bulk-request entry
+ * (`?rec=1&apiv=1&url=…`). Matomo's reports after an import must be the same whichever importer sent them.
+ */
+import {formatCdt} from '../parse/strptime.js';
+import type {CustomVariable, Hit} from '../parse/hit.js';
+import {encodeComponent, pythonJsonDumps, pythonQuote, sliceCodePoints, urlScheme} from '../python/semantics.js';
+import {convertArrayArgs} from './replay.js';
+
+export interface RequestOptions {
+	stripQueryString: boolean;
+	queryStringDelimiter: string;
+	titleCategoryDelimiter: string;
+	reverseDns: boolean;
+	enableBots: boolean;
+	replayTracking: boolean;
+}
+
+export interface SiteTarget {
+	idsite: string;
+	mainUrl: string;
+}
+
+type Params = Record<string, unknown>;
+
+function cvarJson(cvars: CustomVariable[]): string {
+	const numbered: Record<string, CustomVariable> = {};
+	for (const [index, cvar] of cvars.entries()) numbered[String(index + 1)] = cvar;
+	return pythonJsonDumps(numbered);
+}
+
+/** The parameters, in the reference's order (which Matomo ignores, but it keeps debug output comparable). */
+export function trackingParams(hit: Hit, site: SiteTarget, options: RequestOptions): Params {
+	let path = hit.path;
+	if (hit.queryString !== '' && !options.stripQueryString) path += options.queryStringDelimiter + hit.queryString;
+
+	let urlPrefix: string;
+	if (hit.host === undefined) {
+		urlPrefix = site.mainUrl;
+	} else if (hit.host.includes('://')) {
+		urlPrefix = hit.host;
+	} else {
+		urlPrefix = `${urlScheme(site.mainUrl)}://${hit.host}`;
+	}
+
+	const url = (path.startsWith('/') ? urlPrefix : '') + sliceCodePoints(path, 1024);
+
+	const visitCvars: CustomVariable[] = hit.visitCvars ? [...hit.visitCvars] : [];
+	if (options.enableBots) visitCvars.push([hit.isRobot ? 'Bot' : 'Not-Bot', hit.userAgent]);
+	const pageCvars: CustomVariable[] = hit.pageCvars ? [...hit.pageCvars] : [];
+	pageCvars.push(['HTTP-code', hit.status]);
+
+	const args: Params = {
+		rec: options.replayTracking ? '0' : '1',
+		apiv: '1',
+		url,
+		urlref: sliceCodePoints(hit.referrer, 1024),
+		cip: hit.ip,
+		cdt: formatCdt(hit),
+		idsite: site.idsite,
+		queuedtracking: '0',
+		dp: options.reverseDns ? '0' : '1',
+		ua: hit.userAgent,
+	};
+
+	if (hit.args) {
+		for (const [key, value] of Object.entries(hit.args)) {
+			if (key !== 'idsite') args[key] = value;
+		}
+	}
+
+	if (hit.isDownload) args.download = args.url;
+	if (options.enableBots) args.bots = '1';
+	if (hit.isError || hit.isRedirect) {
+		const delimiter = options.titleCategoryDelimiter;
+		const urlref = String(args.urlref ?? '');
+		args.action_name = `${hit.status}${delimiter}URL = ${pythonQuote(String(args.url))}`
+			+ (urlref === '' ? '' : `${delimiter}From = ${pythonQuote(urlref)}`);
+	}
+
+	if (hit.generationTimeMilli > 0 && Number.isFinite(hit.generationTimeMilli)) args.pf_srv = Math.trunc(hit.generationTimeMilli);
+	if (hit.eventCategory && hit.eventAction) {
+		args.e_c = hit.eventCategory;
+		args.e_a = hit.eventAction;
+		if (hit.eventName) args.e_n = hit.eventName;
+	}
+
+	if (hit.length !== 0) args.bw_bytes = hit.length;
+
+	// A replayed cvar/_cvar is already a string: the reference then leaves it as it is.
+	if (typeof args.cvar !== 'string' && pageCvars.length > 0) args.cvar = cvarJson(pageCvars);
+	if (typeof args._cvar !== 'string' && visitCvars.length > 0) args._cvar = cvarJson(visitCvars);
+
+	return options.replayTracking ? convertArrayArgs(args) : args;
+}
+
+function appendParam(parts: string[], key: string, value: unknown): void {
+	if (value === undefined || value === null) return;
+	if (Array.isArray(value)) {
+		for (const [index, item] of value.entries()) appendParam(parts, `${key}[${index}]`, item);
+		return;
+	}
+
+	if (typeof value === 'object') {
+		for (const [k, item] of Object.entries(value as Record<string, unknown>)) appendParam(parts, `${key}[${k}]`, item);
+		return;
+	}
+
+	parts.push(`${encodeComponent(key)}=${encodeComponent(String(value))}`);
+}
+
+/** As a bulk-request entry: `?key=value&…`, nested arrays as PHP `key[0]=…`. */
+export function toQueryString(params: Params): string {
+	const parts: string[] = [];
+	for (const [key, value] of Object.entries(params)) appendParam(parts, key, value);
+	return '?' + parts.join('&');
+}
