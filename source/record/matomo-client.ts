@@ -1,0 +1,700 @@
+/**
+ * The HTTP client for Matomo: Reporting API calls (site resolution, version check, token creation) and bulk
+ * tracking posts, over one keep-alive undici Agent.
+ *
+ * Rules it keeps, whatever the caller does:
+ * - The token goes in POST bodies only: never in a URL, never in an error message (every text taken from a
+ *   response is redacted before it is put in an error).
+ * - Tracking posts are never redirected: a redirected POST loses its body (the reference's urllib turns it into a
+ *   GET and drops the hits silently), so a redirect is an error that names the address to use instead. API calls
+ *   follow redirects within the same host only, so the token never travels to another server.
+ * - `sendBulk` makes ONE attempt: the recorder owns tracking retries, because it trims the hits Matomo already
+ *   acknowledged before it sends again. API calls are retried here, with exponential backoff and full jitter.
+ */
+import { Agent } from 'undici';
+
+export type MatomoErrorKind =
+	| 'http'
+	| 'network'
+	| 'timeout'
+	| 'api'
+	| 'invalid-json'
+	| 'bulk-disabled'
+	| 'auth'
+	| 'not-matomo'
+	| 'tls';
+
+export interface MatomoErrorDetails {
+	status?: number;
+	body?: string;
+	tracked?: number;
+	retryable?: boolean;
+	retryAfterMs?: number;
+	code?: string;
+	matomoMessage?: string;
+	cause?: unknown;
+}
+
+const BODY_SAMPLE_CHARS = 2000;
+
+export class MatomoError extends Error {
+	override readonly name = 'MatomoError';
+	readonly kind: MatomoErrorKind;
+	/** HTTP status, when Matomo answered. */
+	readonly status?: number;
+	/** The start of the answer's body (token redacted). */
+	readonly body?: string;
+	/** Bulk tracking: how many requests Matomo says it tracked before failing (from a JSON error body). */
+	readonly tracked?: number;
+	readonly retryable: boolean;
+	/** From a Retry-After header (429/503). */
+	readonly retryAfterMs?: number;
+	/** The system or undici error code behind a network/TLS/timeout error (ECONNREFUSED, …). */
+	readonly code?: string;
+	/** Matomo's own message for an API error. */
+	readonly matomoMessage?: string;
+	/** Set by withRetry when it gave up: how many attempts were made. */
+	attempts?: number;
+
+	constructor(kind: MatomoErrorKind, message: string, details: MatomoErrorDetails = {}) {
+		super(message, details.cause === undefined ? undefined : { cause: details.cause });
+		this.kind = kind;
+		this.status = details.status;
+		this.body = details.body;
+		this.tracked = details.tracked;
+		this.retryable = details.retryable ?? (kind === 'network' || kind === 'timeout');
+		this.retryAfterMs = details.retryAfterMs;
+		this.code = details.code;
+		this.matomoMessage = details.matomoMessage;
+	}
+}
+
+export interface MatomoClientOptions {
+	/** --url (already normalised with http:// when no scheme). */
+	url: string;
+	/** --api-url, default url. */
+	apiUrl?: string;
+	tokenAuth?: string;
+	/** Default '/matomo.php' (given by the caller). */
+	trackerPath: string;
+	requestTimeoutMs: number;
+	/** Total attempts for API calls; 0 = forever (each wait is still capped). */
+	retryMaxAttempts: number;
+	/** Base of the exponential backoff. */
+	retryDelayMs: number;
+	acceptInvalidCertificate?: boolean;
+	/** HTTP Basic. */
+	authUser?: string;
+	authPassword?: string;
+	/** Raw text appended to the URL of every tracker and API request ('&' if the URL has '?', else '?'). */
+	requestSuffix?: string;
+	/** Adds debug=1 to the tracker URL. */
+	debugTracker?: boolean;
+	/** Connections per origin (default 8). */
+	connections?: number;
+	/** Default 'Matomo/LogImport'. */
+	userAgent?: string;
+	onRetry?: (info: { attempt: number; delayMs: number; error: MatomoError }) => void;
+}
+
+export interface BulkResult {
+	httpStatus: number;
+	tracked: number | null;
+	invalid: number | null;
+	invalidIndices: number[];
+	status: string | null;
+	rawBody: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Retry
+
+/** No single wait is longer than this (unless the base delay itself is longer), even when retrying forever. */
+export const MAX_BACKOFF_MS = 60_000;
+
+/**
+ * The wait before retry number `attempt` (1 after the first failure): uniform in [0, base·2^(attempt-1)], capped.
+ * Full jitter spreads the retries of parallel lanes, so they do not hit a recovering Matomo in the same instant.
+ */
+export function backoffDelay(attempt: number, baseMs: number, rng: () => number = Math.random): number {
+	const cap = Math.max(MAX_BACKOFF_MS, baseMs);
+	const ceiling = Math.min(cap, baseMs * 2 ** Math.min(Math.max(attempt, 1) - 1, 30));
+	return Math.round(rng() * ceiling);
+}
+
+export interface RetryOptions {
+	/** Total attempts; 0 = forever. */
+	maxAttempts: number;
+	baseDelayMs: number;
+	isRetryable: (error: unknown) => boolean;
+	/** Called before each wait; `attempt` is the number of the attempt that just failed. */
+	onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
+	signal?: AbortSignal;
+	rng?: () => number;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+	return new Promise((resolve, reject) => {
+		if (signal?.aborted) return reject(signal.reason);
+		const onAbort = () => {
+			clearTimeout(timer);
+			reject(signal?.reason);
+		};
+		const timer = setTimeout(() => {
+			signal?.removeEventListener('abort', onAbort);
+			resolve();
+		}, ms);
+		signal?.addEventListener('abort', onAbort, { once: true });
+	});
+}
+
+export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await fn(attempt);
+		} catch (error) {
+			if (opts.signal?.aborted) throw opts.signal.reason ?? error;
+			const exhausted = opts.maxAttempts > 0 && attempt >= opts.maxAttempts;
+			if (exhausted || !opts.isRetryable(error)) {
+				if (error instanceof MatomoError && attempt > 1) {
+					error.attempts = attempt;
+					error.message += ` (gave up after ${attempt} attempts)`;
+				}
+				throw error;
+			}
+			let delayMs = backoffDelay(attempt, opts.baseDelayMs, opts.rng);
+			// A server that says when to come back knows better than our guess, within the same cap.
+			const hint = error instanceof MatomoError ? error.retryAfterMs : undefined;
+			if (hint !== undefined) delayMs = Math.max(delayMs, Math.min(hint, Math.max(MAX_BACKOFF_MS, opts.baseDelayMs)));
+			opts.onRetry?.({ attempt, delayMs, error });
+			await sleep(delayMs, opts.signal);
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Helpers
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+	value !== null && typeof value === 'object' && !Array.isArray(value);
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+	try {
+		return { ok: true, value: JSON.parse(text) };
+	} catch {
+		return { ok: false };
+	}
+}
+
+function retryAfter(header: string | string[] | undefined): number | undefined {
+	const value = Array.isArray(header) ? header[0] : header;
+	if (!value) return undefined;
+	if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+	const date = Date.parse(value);
+	return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** A short, one-line extract of a body for a message; HTML tags go, their text stays. */
+function snippet(text: string, max = 200): string {
+	const flat = text
+		.replace(/<[^>]*>/g, ' ')
+		.replace(/\s+/g, ' ')
+		.trim();
+	return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+/** Every error code in an error, its causes, and the members of an AggregateError (IPv4 + IPv6 attempts). */
+function errorCodes(error: unknown, seen = new Set<unknown>()): string[] {
+	if (!error || typeof error !== 'object' || seen.has(error)) return [];
+	seen.add(error);
+	const record = error as { code?: unknown; cause?: unknown; errors?: unknown };
+	const codes = typeof record.code === 'string' ? [record.code] : [];
+	codes.push(...errorCodes(record.cause, seen));
+	if (Array.isArray(record.errors)) for (const inner of record.errors) codes.push(...errorCodes(inner, seen));
+	return codes;
+}
+
+function innermostMessage(error: unknown): string {
+	let current: unknown = error;
+	let message = error instanceof Error ? error.message : String(error);
+	for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+		if (current.message) message = current.message;
+		current = (current as { cause?: unknown }).cause;
+	}
+	return message;
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+const NETWORK_CODES = new Set([
+	'ECONNREFUSED',
+	'ECONNRESET',
+	'EPIPE',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+	'ENETDOWN',
+	'ECONNABORTED',
+	'UND_ERR_SOCKET',
+	'UND_ERR_CLOSED',
+]);
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+const isTlsCode = (code: string) =>
+	/^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|ERR_OSSL_)/.test(code);
+
+function stripSlashes(path: string): string {
+	return path.replace(/\/+$/, '');
+}
+
+function appendSuffix(path: string, suffix: string | undefined): string {
+	if (!suffix) return path;
+	const raw = suffix.replace(/^[?&]/, '');
+	return raw ? `${path}${path.includes('?') ? '&' : '?'}${raw}` : path;
+}
+
+interface Target {
+	/** scheme://host:port */
+	origin: string;
+	/** Path and query, sent as they are. */
+	path: string;
+}
+
+interface RawResponse {
+	status: number;
+	headers: Record<string, string | string[] | undefined>;
+	text: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Client
+
+export class MatomoClient {
+	private readonly agent: Agent;
+	private readonly options: MatomoClientOptions;
+	private readonly authorization?: string;
+	private readonly tracker: Target;
+	private readonly apiEndpoint: Target;
+	/** The base URL as shown to users: without credentials. */
+	private readonly shownUrl: string;
+	private readonly shownApiUrl: string;
+	private closed = false;
+
+	constructor(options: MatomoClientOptions) {
+		this.options = options;
+		const base = new URL(options.url);
+		const apiBase = new URL(options.apiUrl ?? options.url);
+		// Credentials written into --url become Basic auth, and never appear in messages.
+		let user = options.authUser;
+		let password = options.authPassword;
+		if (user === undefined && base.username) {
+			user = decodeURIComponent(base.username);
+			password = decodeURIComponent(base.password);
+		}
+		for (const url of [base, apiBase]) {
+			url.username = '';
+			url.password = '';
+		}
+		if (user !== undefined) {
+			this.authorization = `Basic ${Buffer.from(`${user}:${password ?? ''}`).toString('base64')}`;
+		}
+		this.shownUrl = base.href;
+		this.shownApiUrl = apiBase.href;
+
+		// `--url https://x/matomo/` gives /matomo/matomo.php (the reference concatenated strings: //matomo.php).
+		const trackerPath = options.trackerPath.startsWith('/') ? options.trackerPath : `/${options.trackerPath}`;
+		let trackerQuery = '?queuedtracking=0';
+		if (options.debugTracker) trackerQuery += '&debug=1';
+		this.tracker = {
+			origin: base.origin,
+			path: appendSuffix(`${stripSlashes(base.pathname)}${trackerPath}${trackerQuery}`, options.requestSuffix),
+		};
+		const apiPath = apiBase.pathname.endsWith('.php') ? apiBase.pathname : `${stripSlashes(apiBase.pathname)}/index.php`;
+		this.apiEndpoint = { origin: apiBase.origin, path: appendSuffix(apiPath, options.requestSuffix) };
+
+		this.agent = new Agent({
+			connections: options.connections ?? 8,
+			headersTimeout: options.requestTimeoutMs,
+			bodyTimeout: options.requestTimeoutMs,
+			connect: { rejectUnauthorized: !options.acceptInvalidCertificate, timeout: options.requestTimeoutMs },
+		});
+	}
+
+	/** Remove the token from any text that came from outside (bodies, server messages). */
+	private redact(text: string): string {
+		const token = this.options.tokenAuth;
+		if (!token) return text;
+		let out = text;
+		for (const form of new Set([token, encodeURIComponent(token), new URLSearchParams({ t: token }).toString().slice(2)])) {
+			out = out.split(form).join('***');
+		}
+		return out;
+	}
+
+	private sample(text: string): string {
+		return this.redact(text.slice(0, BODY_SAMPLE_CHARS));
+	}
+
+	private headers(contentType: string): Record<string, string> {
+		const headers: Record<string, string> = {
+			'content-type': contentType,
+			'user-agent': this.options.userAgent ?? 'Matomo/LogImport',
+		};
+		if (this.authorization) headers.authorization = this.authorization;
+		return headers;
+	}
+
+	/** One HTTP exchange, bounded by the request timeout as a whole (connect, headers and body). */
+	private async exchange(target: Target, contentType: string, body: string, signal?: AbortSignal): Promise<RawResponse> {
+		if (signal?.aborted) throw signal.reason;
+		const timeoutMs = this.options.requestTimeoutMs;
+		const controller = new AbortController();
+		let timedOut = false;
+		const timer = setTimeout(() => {
+			timedOut = true;
+			controller.abort();
+		}, timeoutMs);
+		// Linked by hand rather than AbortSignal.any: a long-lived run signal would collect a listener per request.
+		const onAbort = () => controller.abort(signal?.reason);
+		signal?.addEventListener('abort', onAbort, { once: true });
+		try {
+			const response = await this.agent.request({
+				origin: target.origin,
+				path: target.path,
+				method: 'POST',
+				headers: this.headers(contentType),
+				body,
+				signal: controller.signal,
+			});
+			const text = await response.body.text();
+			return { status: response.statusCode, headers: response.headers, text };
+		} catch (error) {
+			if (timedOut) {
+				throw new MatomoError('timeout', `Matomo at ${target.origin} did not answer within ${timeoutMs} ms`, {
+					code: 'TIMEOUT',
+					cause: error,
+				});
+			}
+			if (signal?.aborted) throw signal.reason;
+			throw this.classify(error, target, timeoutMs);
+		} finally {
+			clearTimeout(timer);
+			signal?.removeEventListener('abort', onAbort);
+		}
+	}
+
+	private classify(error: unknown, target: Target, timeoutMs: number): MatomoError {
+		const codes = errorCodes(error);
+		const code = codes.find(c => TIMEOUT_CODES.has(c) || NETWORK_CODES.has(c) || isTlsCode(c)) ?? codes[0];
+		const detail = this.redact(innermostMessage(error));
+		const where = target.origin;
+		if (code && TIMEOUT_CODES.has(code)) {
+			return new MatomoError('timeout', `Matomo at ${where} did not answer within ${timeoutMs} ms (${code})`, { code, cause: error });
+		}
+		if (code && isTlsCode(code)) {
+			return new MatomoError(
+				'tls',
+				`TLS problem with ${where}: ${detail} (${code}). If you trust this server (for example a self-signed ` +
+					'certificate), run again with --accept-invalid-ssl-certificate',
+				{ code, retryable: false, cause: error },
+			);
+		}
+		if (code === 'ECONNREFUSED') {
+			return new MatomoError('network', `cannot connect to Matomo at ${where}: connection refused (ECONNREFUSED)`, { code, cause: error });
+		}
+		if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+			return new MatomoError('network', `cannot connect to Matomo at ${where}: host not found (${code})`, { code, cause: error });
+		}
+		if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') {
+			return new MatomoError('network', `connection to Matomo at ${where} was closed unexpectedly (${code})`, { code, cause: error });
+		}
+		if (code && NETWORK_CODES.has(code)) {
+			return new MatomoError('network', `connection to Matomo at ${where} failed: ${detail} (${code})`, { code, cause: error });
+		}
+		// Anything else (an invalid --request-suffix, a bug) will not get better by trying again.
+		return new MatomoError('network', `request to Matomo at ${where} failed: ${detail}${code ? ` (${code})` : ''}`, {
+			code,
+			retryable: false,
+			cause: error,
+		});
+	}
+
+	// ----- Reporting API -----------------------------------------------------------------------------------------
+
+	/** Call `method` of the Reporting API. Arrays are sent as `key[0]=…`. Retried unless `retry: false`. */
+	api<T = unknown>(
+		method: string,
+		params: Record<string, string | number | string[]> = {},
+		opts: { withToken?: boolean; retry?: boolean } = {},
+	): Promise<T> {
+		return this.callApi<T>(method, params, { ...opts });
+	}
+
+	private callApi<T>(
+		method: string,
+		params: Record<string, string | number | string[]>,
+		opts: { withToken?: boolean; retry?: boolean; isRetryable?: (error: unknown) => boolean },
+	): Promise<T> {
+		const body = new URLSearchParams({ module: 'API', format: 'json', method, filter_limit: '-1' });
+		if (opts.withToken !== false && this.options.tokenAuth) body.set('token_auth', this.options.tokenAuth);
+		for (const [key, value] of Object.entries(params)) {
+			if (Array.isArray(value)) value.forEach((item, index) => body.append(`${key}[${index}]`, item));
+			else body.append(key, String(value));
+		}
+		const once = () => this.apiOnce<T>(method, body.toString());
+		if (opts.retry === false) return once();
+		return withRetry(once, {
+			maxAttempts: this.options.retryMaxAttempts,
+			baseDelayMs: this.options.retryDelayMs,
+			isRetryable: opts.isRetryable ?? (error => error instanceof MatomoError && error.retryable),
+			onRetry: info => {
+				if (info.error instanceof MatomoError) this.options.onRetry?.({ ...info, error: info.error });
+			},
+		});
+	}
+
+	private async apiOnce<T>(method: string, body: string): Promise<T> {
+		let target = this.apiEndpoint;
+		let response = await this.exchange(target, 'application/x-www-form-urlencoded', body);
+		for (let hops = 0; hops < 3 && response.status >= 300 && response.status < 400; hops++) {
+			const location = response.headers.location;
+			if (typeof location !== 'string') break;
+			const next = new URL(location, `${target.origin}${target.path}`);
+			const current = new URL(target.origin);
+			if (current.protocol === 'https:' && next.protocol !== 'https:') {
+				throw new MatomoError(
+					'http',
+					`the Matomo API at ${this.shownApiUrl} redirects from https to ${next.origin}; the token is not sent ` +
+						'unencrypted. Fix the server, or use --api-url with the address you trust',
+					{ status: response.status, retryable: false },
+				);
+			}
+			if (next.hostname !== current.hostname) {
+				throw new MatomoError(
+					'http',
+					`the Matomo API at ${this.shownApiUrl} redirects to another host (${next.origin}); the token is not sent ` +
+						'there. Use --api-url with the final address if that server is your Matomo',
+					{ status: response.status, retryable: false },
+				);
+			}
+			// Re-POST (not GET, as urllib would): the method, token and params must reach the final address.
+			target = { origin: next.origin, path: `${next.pathname}${next.search}` };
+			response = await this.exchange(target, 'application/x-www-form-urlencoded', body);
+		}
+		return this.interpretApi<T>(method, target, response);
+	}
+
+	private interpretApi<T>(method: string, target: Target, response: RawResponse): T {
+		const { status, text } = response;
+		const parsed = parseJson(text);
+		const where = `${target.origin}${target.path.split('?')[0]}`;
+		const details = { status, body: this.sample(text) };
+		if (parsed.ok && isObject(parsed.value) && parsed.value.result === 'error') {
+			const matomoMessage = this.redact(String(parsed.value.message ?? 'unknown error'));
+			const isAuth =
+				status === 401 ||
+				status === 403 ||
+				/token|can't access|requires .*access|authenticat|not authorized|permission/i.test(matomoMessage);
+			const authMessage = this.options.tokenAuth
+				? `Matomo refused the token for ${method}: ${matomoMessage} Check --token-auth (or --login/--password)`
+				: `Matomo needs a token for ${method}: ${matomoMessage} Give --token-auth (or --login/--password)`;
+			return this.throwApi(
+				isAuth ? 'auth' : 'api',
+				isAuth ? authMessage : `Matomo API error in ${method}: ${matomoMessage}`,
+				{ ...details, matomoMessage, retryable: false },
+			);
+		}
+		if (status >= 500 || status === 429) {
+			return this.throwApi('http', `Matomo API call ${method} failed with HTTP ${status}: ${snippet(this.redact(text))}`, {
+				...details,
+				retryable: true,
+				retryAfterMs: retryAfter(response.headers['retry-after']),
+			});
+		}
+		if (status === 401 || status === 403) {
+			return this.throwApi(
+				'auth',
+				`${where} refused access with HTTP ${status} before Matomo could answer; check --auth-user/--auth-password`,
+				{ ...details, retryable: false },
+			);
+		}
+		if (status >= 300) {
+			return this.throwApi('http', `Matomo API call ${method} to ${where} failed with HTTP ${status}: ${snippet(this.redact(text))}`, {
+				...details,
+				retryable: false,
+			});
+		}
+		if (!parsed.ok) {
+			const type = String(response.headers['content-type'] ?? 'no content type');
+			return this.throwApi(
+				'invalid-json',
+				`Matomo API call ${method} to ${where} answered HTTP ${status} with something that is not JSON (${type}): ` +
+					`${snippet(this.redact(text))}`,
+				{ ...details, retryable: false },
+			);
+		}
+		return parsed.value as T;
+	}
+
+	private throwApi(kind: MatomoErrorKind, message: string, details: MatomoErrorDetails): never {
+		throw new MatomoError(kind, message, details);
+	}
+
+	/**
+	 * Matomo's version, which also proves that the URL is a Matomo and the token works. A refused connection or an
+	 * unknown host fails at once (a typo in --url is not worth a minute of retries); 5xx and timeouts are retried.
+	 */
+	async getVersion(): Promise<string> {
+		const isRetryable = (error: unknown) =>
+			error instanceof MatomoError && error.retryable && !['ECONNREFUSED', 'ENOTFOUND'].includes(error.code ?? '');
+		let answer: unknown;
+		try {
+			answer = await this.callApi('API.getMatomoVersion', {}, { isRetryable });
+		} catch (error) {
+			if (!(error instanceof MatomoError)) throw error;
+			if (error.kind === 'api' && /does not exist|not available/i.test(error.matomoMessage ?? '')) {
+				// Piwik before 3.x: the method had the old name.
+				answer = await this.callApi('API.getPiwikVersion', {}, { isRetryable }).catch(inner => {
+					throw this.asNotMatomo(inner);
+				});
+			} else {
+				throw this.asNotMatomo(error);
+			}
+		}
+		if (!isObject(answer) || typeof answer.value !== 'string') {
+			throw new MatomoError(
+				'not-matomo',
+				`${this.shownApiUrl} answered JSON, but not like Matomo (${snippet(this.redact(JSON.stringify(answer)), 120)}). ` +
+					'Check --url/--api-url: it should be the address of your Matomo, e.g. https://matomo.example.com/',
+				{ retryable: false },
+			);
+		}
+		return answer.value;
+	}
+
+	private asNotMatomo(error: unknown): unknown {
+		if (!(error instanceof MatomoError)) return error;
+		const notMatomo = error.kind === 'invalid-json' || (error.kind === 'http' && error.status !== undefined && error.status < 500);
+		if (!notMatomo) return error;
+		return new MatomoError(
+			'not-matomo',
+			`${this.shownApiUrl} does not answer like a Matomo server (HTTP ${error.status ?? '?'}: ` +
+				`${snippet(error.body ?? '', 120) || 'empty answer'}). Check --url/--api-url: it should be the address of ` +
+				'your Matomo, e.g. https://matomo.example.com/',
+			{ status: error.status, body: error.body, retryable: false, cause: error },
+		);
+	}
+
+	// ----- Bulk tracking -----------------------------------------------------------------------------------------
+
+	/**
+	 * Send one bulk tracking request, once. Errors:
+	 * - 400 → 'bulk-disabled' (Matomo without the BulkTracking plugin answers 400).
+	 * - 5xx → 'http', retryable, with `tracked` when Matomo's JSON error says how many it logged. Beware: with
+	 *   Matomo's default `bulk_requests_use_transaction = 1` those were rolled back, so `tracked` is an upper bound.
+	 * - reset/refused → 'network', timeout → 'timeout', both retryable (Matomo may have tracked the batch).
+	 * - 200 that is not JSON → 'invalid-json', retryable: whether Matomo tracked the batch is unknown (usually it
+	 *   did, and a PHP notice spoiled the output), so the caller decides between a resend and a duplicate.
+	 * - 3xx → 'http', not retryable: the body would be lost.
+	 */
+	async sendBulk(requests: string[], signal?: AbortSignal): Promise<BulkResult> {
+		const payload: Record<string, unknown> = { requests };
+		if (this.options.tokenAuth) payload.token_auth = this.options.tokenAuth;
+		const response = await this.exchange(this.tracker, 'application/json', JSON.stringify(payload), signal);
+		const { status, text } = response;
+		const where = `${this.tracker.origin}${this.tracker.path.split('?')[0]}`;
+		const details = { status, body: this.sample(text) };
+		const json = this.bulkJson(text);
+
+		if (status >= 200 && status < 300) {
+			if (json === undefined && text.trim() !== '') {
+				throw new MatomoError(
+					'invalid-json',
+					`Matomo answered the bulk tracking request with HTTP ${status} but not with JSON, so whether it tracked ` +
+						`the ${plural(requests.length, 'request')} is unknown: ${snippet(this.redact(text))}`,
+					{ ...details, retryable: true },
+				);
+			}
+			return this.bulkResult(status, json, text);
+		}
+		if (status >= 300 && status < 400) {
+			const location = typeof response.headers.location === 'string' ? response.headers.location : '(no location)';
+			const suggestion = location.replace(/\/(matomo|piwik)\.php(\?.*)?$/, '/');
+			throw new MatomoError(
+				'http',
+				`Matomo redirected the tracking request (HTTP ${status}) to ${location}. Tracking requests are not ` +
+					`redirected, because the hits they carry would be lost; use --url ${suggestion}`,
+				{ ...details, retryable: false },
+			);
+		}
+		if (status === 400) {
+			throw new MatomoError('bulk-disabled', 'Server returned status 400 (Bad Request).\nIs the BulkTracking plugin disabled?', {
+				...details,
+				retryable: false,
+			});
+		}
+		if (status === 401 || status === 403) {
+			throw new MatomoError(
+				'auth',
+				`${where} refused the tracking request with HTTP ${status}; check --auth-user/--auth-password`,
+				{ ...details, retryable: false },
+			);
+		}
+		if (status === 413) {
+			throw new MatomoError(
+				'http',
+				`${where} refused a bulk request of ${plural(requests.length, 'hit')} as too large (HTTP 413); send fewer hits per request`,
+				{ ...details, retryable: false },
+			);
+		}
+		const tracked = isObject(json) && typeof json.tracked === 'number' ? json.tracked : undefined;
+		const retryable = status >= 500 || status === 429;
+		throw new MatomoError(
+			'http',
+			`Matomo answered HTTP ${status} to a bulk tracking request of ${plural(requests.length, 'hit')}` +
+				(tracked === undefined ? '' : ` (it tracked ${tracked} before failing)`) +
+				(json === undefined ? `: ${snippet(this.redact(text))}` : ''),
+			{ ...details, tracked, retryable, retryAfterMs: retryAfter(response.headers['retry-after']) },
+		);
+	}
+
+	/** The JSON of a bulk answer; with debug=1 Matomo prints its debug log first, so look for the last object. */
+	private bulkJson(text: string): unknown {
+		const whole = parseJson(text.trim());
+		if (whole.ok) return whole.value;
+		if (this.options.debugTracker) {
+			const start = text.lastIndexOf('{"status"');
+			if (start >= 0) {
+				const tail = parseJson(text.slice(start).trim());
+				if (tail.ok) return tail.value;
+			}
+		}
+		return undefined;
+	}
+
+	private bulkResult(httpStatus: number, json: unknown, text: string): BulkResult {
+		const body = isObject(json) ? json : {};
+		const indices = Array.isArray(body.invalid_indices) ? body.invalid_indices : [];
+		return {
+			httpStatus,
+			tracked: typeof body.tracked === 'number' ? body.tracked : null,
+			invalid: typeof body.invalid === 'number' ? body.invalid : null,
+			invalidIndices: indices.filter((index): index is number => Number.isInteger(index)),
+			status: typeof body.status === 'string' ? body.status : null,
+			rawBody: this.redact(text),
+		};
+	}
+
+	/** Close the connections. Callers await their requests first; anything still running after 1 s is dropped. */
+	async close(): Promise<void> {
+		if (this.closed) return;
+		this.closed = true;
+		let timer: NodeJS.Timeout | undefined;
+		const grace = new Promise<'late'>(resolve => {
+			timer = setTimeout(() => resolve('late'), 1000);
+		});
+		const outcome = await Promise.race([this.agent.close().then(() => 'closed' as const), grace]);
+		clearTimeout(timer);
+		if (outcome === 'late') await this.agent.destroy();
+	}
+}
