@@ -25,6 +25,12 @@ export interface OpenedInput {
 	readonly chunks: AsyncIterable<Buffer>;
 	/** Stop reading and release the file. */
 	close(): Promise<void>;
+	/**
+	 * Problems met while reading (truncated or corrupt .gz/.bz2, a read error mid-file), in order. Reading stops at
+	 * the first one: `chunks` then ends normally after delivering everything readable. Check it after the
+	 * iteration. Absent for inputs that cannot have problems.
+	 */
+	readonly problems?: readonly InputProblem[];
 }
 
 /**

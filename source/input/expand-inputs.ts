@@ -1,0 +1,90 @@
+/**
+ * Command-line file arguments → inputs. Like the reference (`sorted(glob.glob(arg))` per argument, `-` for stdin),
+ * except that an existing file is taken as is even when its name has glob characters, and an argument that names
+ * nothing is reported instead of being dropped silently.
+ */
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { glob } from 'tinyglobby';
+import { describeFsError } from './open-input.js';
+import type { InputSpec } from './types.js';
+
+export interface ExpandedInputs {
+	inputs: InputSpec[];
+	/** One message per argument (or matched file) that is not imported; the other inputs still are. */
+	problems: string[];
+}
+
+const globCharacters = /[*?[]/;
+
+export async function expandInputs(args: readonly string[]): Promise<ExpandedInputs> {
+	const paths: string[] = [];
+	const problems: string[] = [];
+	for (const arg of args) {
+		if (arg === '-') {
+			paths.push(arg);
+			continue;
+		}
+		const info = await stat(arg).catch((error: unknown) => error as NodeJS.ErrnoException);
+		if (!(info instanceof Error)) {
+			const problem = info.isDirectory() ? `${arg}: is a directory` : await unreadable(arg);
+			if (problem === null) paths.push(arg);
+			else problems.push(problem);
+			continue;
+		}
+		if (info.code !== 'ENOENT' && info.code !== 'ENOTDIR') {
+			problems.push(`${arg}: ${describeFsError(info)}`);
+			continue;
+		}
+		if (!globCharacters.test(arg)) {
+			problems.push(`file not found: ${arg}`);
+			continue;
+		}
+		const matches = await expandPattern(arg);
+		if (matches.length === 0) {
+			problems.push(`no file matches '${arg}'`);
+			continue;
+		}
+		for (const match of matches) {
+			const problem = await unreadable(match);
+			if (problem === null) paths.push(match);
+			else problems.push(problem);
+		}
+	}
+	const inputs = paths.map((path, id): InputSpec => ({ id, path, displayName: path === '-' ? '(stdin)' : path }));
+	return { inputs, problems };
+}
+
+async function unreadable(path: string): Promise<string | null> {
+	try {
+		await access(path, constants.R_OK);
+		return null;
+	} catch (error) {
+		return `${path}: ${describeFsError(error)}`;
+	}
+}
+
+/**
+ * Python `glob.glob` semantics as far as tinyglobby allows: files only, `*` and `?` do not match a leading dot, no
+ * braces or extglobs (Python has neither: `(` and `{` are literal), `**` recursive only when written. Relative
+ * patterns give relative paths, absolute patterns absolute ones. Sorted by code point, like Python's `sorted`.
+ */
+async function expandPattern(pattern: string): Promise<string[]> {
+	const found = await glob(pattern, {
+		absolute: isAbsolute(pattern),
+		dot: false,
+		onlyFiles: true,
+		expandDirectories: false,
+		braceExpansion: false,
+		extglob: false,
+		followSymbolicLinks: true,
+	});
+	// tinyglobby normalises `./x*` to `x…`; Python keeps the directory part as written.
+	const prefix = pattern.startsWith('./') ? './' : '';
+	// UTF-8 byte order is code point order (JavaScript's default sort compares UTF-16 units, which is not).
+	return found
+		.map((path) => ({ path: prefix + path, key: Buffer.from(path, 'utf8') }))
+		.sort((a, b) => Buffer.compare(a.key, b.key))
+		.map(({ path }) => path);
+}

@@ -1,0 +1,374 @@
+/**
+ * Resume state: per input, the decompressed offset up to which every line is acknowledged by Matomo (or skipped).
+ *
+ * An input is recognised by its content, not its name: logrotate renames `access.log` to `access.log.1` and then
+ * gzips it, and it must still be found. The fingerprint is the sha256 of the first (up to) 4096 decompressed bytes;
+ * a file that was shorter when its entry was written matches on the prefix length the entry recorded. Since two logs
+ * can start alike (a W3C header), resuming also checks that the line just before the offset is the one recorded.
+ *
+ * The state file holds offsets, paths and checksums only: never the token or any other option.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join } from 'node:path';
+import { openInput } from '../input/open-input.js';
+import { readLines } from '../input/line-reader.js';
+import type { InputSpec, OpenedInput } from '../input/types.js';
+
+export const FINGERPRINT_BYTES = 4096;
+const STATE_VERSION = 1;
+/** The oldest entries are dropped beyond this many: the file must not grow with every rotated log forever. */
+const MAX_ENTRIES = 5000;
+
+export interface CheckpointEntry {
+	/** sha256 (hex) of the first `prefixLength` decompressed bytes. */
+	fingerprint: string;
+	/** min(4096, decompressed size) when the entry was written. */
+	prefixLength: number;
+	/** The path the input had (for messages; matching is by content). */
+	path: string;
+	/** Decompressed byte offset up to which everything is acknowledged: the start of the next line to import. */
+	offset: number;
+	/** Lines before `offset`. */
+	lineNo: number;
+	/** `lineChecksum` of the last line before `offset` (`''` when `offset` is 0), verified on resume. */
+	lastLineSha1: string;
+	/** The whole input was imported. */
+	complete: boolean;
+	/** ISO 8601. */
+	updatedAt: string;
+}
+
+/** The checksum of a line as `readLines` delivers it (terminator removed): sha1 hex of its UTF-8 encoding. */
+export function lineChecksum(text: string): string {
+	return createHash('sha1').update(text, 'utf8').digest('hex');
+}
+
+/** `$XDG_STATE_HOME/matomo-log-import/state.json`, or `~/.local/state/matomo-log-import/state.json`. */
+export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
+	// The XDG spec says relative values are invalid and must be ignored.
+	const xdg = env.XDG_STATE_HOME;
+	const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), '.local', 'state');
+	return join(base, 'matomo-log-import', 'state.json');
+}
+
+/** The first up to 4096 decompressed bytes of an input; `null` for stdin (it cannot be read twice). */
+export async function readFingerprintPrefix(spec: InputSpec): Promise<Buffer | null> {
+	if (spec.path === '-') return null;
+	const input = await openInput(spec);
+	try {
+		const parts: Buffer[] = [];
+		let length = 0;
+		for await (const chunk of input.chunks) {
+			parts.push(chunk);
+			length += chunk.length;
+			if (length >= FINGERPRINT_BYTES) break;
+		}
+		return Buffer.concat(parts).subarray(0, FINGERPRINT_BYTES);
+	} finally {
+		await input.close();
+	}
+}
+
+export function fingerprintOf(prefix: Buffer, length = prefix.length): string {
+	return createHash('sha256').update(prefix.subarray(0, length)).digest('hex');
+}
+
+export async function fingerprintInput(spec: InputSpec): Promise<{ hash: string; prefixLength: number } | null> {
+	const prefix = await readFingerprintPrefix(spec);
+	if (prefix === null) return null;
+	return { hash: fingerprintOf(prefix), prefixLength: prefix.length };
+}
+
+export class CheckpointStore {
+	private entries: CheckpointEntry[];
+	private saving: Promise<void> = Promise.resolve();
+
+	private constructor(
+		readonly path: string,
+		entries: CheckpointEntry[],
+	) {
+		this.entries = entries;
+	}
+
+	/** Reads the state file; a missing file is an empty store, a damaged one an Error that says what to do. */
+	static async open(path: string): Promise<CheckpointStore> {
+		let text: string;
+		try {
+			text = await readFile(path, 'utf8');
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new CheckpointStore(path, []);
+			throw new Error(`cannot read the state file ${path}: ${(error as Error).message}`, { cause: error });
+		}
+		let entries: CheckpointEntry[];
+		try {
+			entries = parseState(text);
+		} catch (error) {
+			throw new Error(
+				`the state file ${path} is damaged (${(error as Error).message}). Use --reimport to ignore and replace it ` +
+					`(lines imported before may then be imported twice), or --state-file to use another file.`,
+				{ cause: error },
+			);
+		}
+		return new CheckpointStore(path, entries);
+	}
+
+	/** All entries, most recently updated first. */
+	list(): readonly CheckpointEntry[] {
+		return [...this.entries].sort(byRecency);
+	}
+
+	/**
+	 * Entries whose fingerprint matches `prefix` (an input's first up to 4096 decompressed bytes), best first: the
+	 * longest matched prefix, then the same path, then the most recent. Entries of empty files never match.
+	 */
+	find(prefix: Buffer, path?: string): CheckpointEntry[] {
+		const hashes = new Map<number, string>();
+		const found = this.entries.filter((entry) => {
+			if (entry.prefixLength === 0 || entry.prefixLength > prefix.length) return false;
+			// A prefix shorter than 4096 bytes is the whole file: it matches only an entry of the same length, or a
+			// file that has grown since. A full 4096-byte prefix matches entries of any length up to it.
+			let hash = hashes.get(entry.prefixLength);
+			if (hash === undefined) hashes.set(entry.prefixLength, (hash = fingerprintOf(prefix, entry.prefixLength)));
+			return hash === entry.fingerprint;
+		});
+		return found.sort(
+			(a, b) =>
+				b.prefixLength - a.prefixLength ||
+				Number(b.path === path) - Number(a.path === path) ||
+				byRecency(a, b),
+		);
+	}
+
+	/**
+	 * Records the progress of an input. It replaces the entry with the same fingerprint, and `previous` (the entry
+	 * the run resumed from), whose fingerprint may be over a shorter prefix because the file has grown since.
+	 */
+	update(entry: CheckpointEntry, previous?: CheckpointEntry | null): void {
+		const clean = sanitise(entry);
+		this.entries = this.entries.filter(
+			(e) =>
+				!(e.fingerprint === clean.fingerprint && e.prefixLength === clean.prefixLength) &&
+				!(previous && e.fingerprint === previous.fingerprint && e.prefixLength === previous.prefixLength),
+		);
+		this.entries.push(clean);
+		if (this.entries.length > MAX_ENTRIES) this.entries = this.list().slice(0, MAX_ENTRIES);
+	}
+
+	/** Forgets an entry (`--reimport` of one input). */
+	remove(entry: CheckpointEntry): void {
+		this.entries = this.entries.filter(
+			(e) => !(e.fingerprint === entry.fingerprint && e.prefixLength === entry.prefixLength),
+		);
+	}
+
+	/**
+	 * Writes the state atomically: a temporary file in the same directory (mode 0600), fsync, rename over the old
+	 * one, fsync of the directory. A crash leaves either the old or the new state, never half a file. Saves are
+	 * serialised; each writes the entries as they are when it starts.
+	 */
+	save(): Promise<void> {
+		const run = this.saving.then(() => this.write());
+		this.saving = run.catch(() => {});
+		return run;
+	}
+
+	private async write(): Promise<void> {
+		const dir = dirname(this.path);
+		await mkdir(dir, { recursive: true, mode: 0o700 });
+		const text = `${JSON.stringify({ version: STATE_VERSION, entries: this.list() }, null, '\t')}\n`;
+		const temp = join(dir, `.${randomBytes(6).toString('hex')}.${process.pid}.tmp`);
+		const fh = await open(temp, 'wx', 0o600);
+		try {
+			try {
+				await fh.writeFile(text, 'utf8');
+				await fh.sync();
+			} finally {
+				await fh.close();
+			}
+			await rename(temp, this.path);
+		} catch (error) {
+			await unlink(temp).catch(() => {});
+			throw new Error(`cannot write the state file ${this.path}: ${(error as Error).message}`, { cause: error });
+		}
+		// Make the rename itself durable. Not possible everywhere (some file systems refuse to fsync a directory).
+		const dirHandle = await open(dir, 'r').catch(() => null);
+		if (dirHandle !== null) {
+			await dirHandle.sync().catch(() => {});
+			await dirHandle.close();
+		}
+	}
+}
+
+function byRecency(a: CheckpointEntry, b: CheckpointEntry): number {
+	return a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0;
+}
+
+/** Only the known fields, so that nothing else (an option, a token) can ever reach the file. */
+function sanitise(entry: CheckpointEntry): CheckpointEntry {
+	return {
+		fingerprint: entry.fingerprint,
+		prefixLength: entry.prefixLength,
+		path: entry.path,
+		offset: entry.offset,
+		lineNo: entry.lineNo,
+		lastLineSha1: entry.lastLineSha1,
+		complete: entry.complete,
+		updatedAt: entry.updatedAt,
+	};
+}
+
+function parseState(text: string): CheckpointEntry[] {
+	let data: unknown;
+	try {
+		data = JSON.parse(text);
+	} catch (error) {
+		throw new Error(`not valid JSON: ${(error as Error).message}`);
+	}
+	if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error('not a JSON object');
+	const { version, entries } = data as { version?: unknown; entries?: unknown };
+	if (version !== STATE_VERSION) throw new Error(`unknown version ${JSON.stringify(version)}`);
+	if (!Array.isArray(entries)) throw new Error('"entries" is not a list');
+	return entries.map((raw: unknown, i) => {
+		const e = raw as Record<string, unknown>;
+		const ok =
+			typeof e === 'object' &&
+			e !== null &&
+			typeof e.fingerprint === 'string' &&
+			/^[0-9a-f]{64}$/.test(e.fingerprint) &&
+			isCount(e.prefixLength) &&
+			(e.prefixLength as number) <= FINGERPRINT_BYTES &&
+			typeof e.path === 'string' &&
+			isCount(e.offset) &&
+			isCount(e.lineNo) &&
+			typeof e.lastLineSha1 === 'string' &&
+			typeof e.complete === 'boolean' &&
+			typeof e.updatedAt === 'string';
+		if (!ok) throw new Error(`entry ${i} is not a valid checkpoint`);
+		return sanitise(e as unknown as CheckpointEntry);
+	});
+}
+
+function isCount(value: unknown): boolean {
+	return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+export interface FindCheckpointOptions {
+	/** The `--encoding` of the run: the checksum is over decoded text. Default `utf8`. */
+	encoding?: string;
+	/** The reader's line limit (default 1 MiB): an oversized last line is checked on its cut text. */
+	maxLineBytes?: number;
+}
+
+/**
+ * The checkpoint of an input, if the store has one: `verified` when the line before its offset is still the one
+ * recorded. `verified: false` means the content at the offset differs (a different file that starts alike, or one
+ * that was rewritten): the caller starts at 0 and warns. `null` for stdin and for inputs without an entry.
+ */
+export async function findCheckpoint(
+	store: CheckpointStore,
+	spec: InputSpec,
+	options: FindCheckpointOptions = {},
+): Promise<{ entry: CheckpointEntry; verified: boolean } | null> {
+	const prefix = await readFingerprintPrefix(spec);
+	if (prefix === null) return null;
+	const candidates = store.find(prefix, spec.path);
+	if (candidates.length === 0) return null;
+	for (const entry of candidates) {
+		if (await verifyLastLine(spec, entry, options)) return { entry, verified: true };
+	}
+	return { entry: candidates[0], verified: false };
+}
+
+/** Whether the line that ends at `entry.offset` has the checksum `entry.lastLineSha1`. */
+export async function verifyLastLine(
+	spec: InputSpec,
+	entry: Pick<CheckpointEntry, 'offset' | 'lastLineSha1'>,
+	options: FindCheckpointOptions = {},
+): Promise<boolean> {
+	const { offset } = entry;
+	if (offset === 0) return entry.lastLineSha1 === '';
+	const maxLineBytes = options.maxLineBytes ?? 1024 * 1024;
+	// Read a window before the offset big enough for a line of maximal length and its terminator, plus one byte
+	// after it (a CR before the offset followed by a LF would mean the offset is in the middle of a CRLF).
+	const windowStart = Math.max(0, offset - (maxLineBytes + 3));
+	const bytes = await readRange(spec, windowStart, offset + 1);
+	if (bytes.length < offset - windowStart) return false; // the input is shorter than the offset now
+	const atOffset = bytes.length > offset - windowStart ? bytes[offset - windowStart] : -1;
+	const window = bytes.subarray(0, offset - windowStart);
+	const last = window.length - 1;
+	if (window[last] !== 10 && window[last] !== 13) return false; // not a line boundary
+	if (window[last] === 13 && atOffset === 10) return false;
+	const termLength = window[last] === 10 && last > 0 && window[last - 1] === 13 ? 2 : 1;
+	let start = -1;
+	for (let i = last - termLength; i >= 0; i--) {
+		if (window[i] === 10 || window[i] === 13) {
+			start = i + 1;
+			break;
+		}
+	}
+	if (start === -1 && windowStart > 0) {
+		// The line is longer than the window: its cut text starts before the window. Rare enough to read the input
+		// from the start, through the same reader as the import.
+		return (await checksumOfLineEndingAt(spec, offset, options)) === entry.lastLineSha1;
+	}
+	if (start === -1) start = 0;
+	// Decode through the same reader as the import (surrogates, BOM, the cut of oversized lines).
+	const text = await lastLineOf(window.subarray(start), windowStart + start, options);
+	return text !== null && lineChecksum(text) === entry.lastLineSha1;
+}
+
+/** Decompressed bytes [from, to) of an input (fewer when it ends before). */
+async function readRange(spec: InputSpec, from: number, to: number): Promise<Buffer> {
+	const input = await openInput(spec, { startOffset: from });
+	try {
+		const parts: Buffer[] = [];
+		let length = 0;
+		for await (const chunk of input.chunks) {
+			parts.push(chunk);
+			length += chunk.length;
+			if (length >= to - from) break;
+		}
+		return Buffer.concat(parts).subarray(0, to - from);
+	} finally {
+		await input.close();
+	}
+}
+
+/** The text of the last line in `bytes`, decoded by `readLines` as in the import. */
+async function lastLineOf(bytes: Buffer, baseOffset: number, options: FindCheckpointOptions): Promise<string | null> {
+	const input: OpenedInput = {
+		spec: { id: -1, path: '', displayName: '' },
+		size: bytes.length,
+		compression: 'none',
+		rawBytesRead: () => bytes.length,
+		chunks: (async function* () {
+			yield bytes;
+		})(),
+		close: async () => {},
+	};
+	let text: string | null = null;
+	for await (const batch of readLines(input, { ...options, baseOffset })) text = batch.lines[batch.lines.length - 1];
+	return text;
+}
+
+/** The checksum of the line that ends exactly at `offset`, reading the input from its start. */
+async function checksumOfLineEndingAt(
+	spec: InputSpec,
+	offset: number,
+	options: FindCheckpointOptions,
+): Promise<string | null> {
+	const input = await openInput(spec);
+	try {
+		for await (const batch of readLines(input, options)) {
+			for (let i = 0; i < batch.ends.length; i++) {
+				if (batch.ends[i] === offset) return lineChecksum(batch.lines[i]);
+				if (batch.ends[i] > offset) return null;
+			}
+		}
+		return null;
+	} finally {
+		await input.close();
+	}
+}
