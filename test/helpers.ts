@@ -1,0 +1,80 @@
+/** Shared test helpers: temp logs, config from a command line, an import run against the Matomo test double. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {normaliseArgv} from '../source/options/argv.js';
+import {buildConfig, type ImportConfig} from '../source/options/config.js';
+import {optionByFlag} from '../source/options/table.js';
+import {ImportRun, type RunOutcome} from '../source/run/import-run.js';
+import {createClient} from '../source/record/connect.js';
+
+export function tempDir(prefix = 'mli-test-'): string {
+	return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function writeLog(lines: readonly string[] | string, name = 'access.log', dir = tempDir()): string {
+	const file = path.join(dir, name);
+	fs.writeFileSync(file, typeof lines === 'string' ? lines : lines.join('\n') + '\n');
+	return file;
+}
+
+/**
+ * A config from command-line words, like the CLI builds it (argparse prefixes, repeatable flags), without meow's
+ * process-level behaviour (help, exit).
+ */
+export function configFrom(args: readonly string[], env: NodeJS.ProcessEnv = {}): ImportConfig {
+	const {argv, debug} = normaliseArgv(args);
+	const given = new Map<string, string | boolean | string[] | number>();
+	const files: string[] = [];
+	for (const arg of argv) {
+		if (!arg.startsWith('--')) {
+			files.push(arg);
+			continue;
+		}
+
+		const eq = arg.indexOf('=');
+		let name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+		let value: string | boolean = eq === -1 ? true : arg.slice(eq + 1);
+		if (name.startsWith('no-') && !optionByFlag.has(name)) {
+			name = name.slice(3);
+			value = false;
+		}
+
+		const option = optionByFlag.get(name)!;
+		if (option.type === 'list' || option.type === 'dict') {
+			const previous = (given.get(name) as string[] | undefined) ?? [];
+			given.set(name, [...previous, String(value)]);
+		} else {
+			given.set(name, value);
+		}
+	}
+
+	if (debug) given.set('debug', debug);
+	return buildConfig(given, files, env);
+}
+
+export interface RunResult extends RunOutcome {
+	logs: string[];
+}
+
+/** Run an import with a real Matomo client against `url` (the test double). */
+export async function runImport(args: readonly string[], options: {url?: string; token?: string; onRun?: (run: ImportRun) => void} = {}): Promise<RunResult> {
+	const words = [...args];
+	if (options.url) words.unshift(`--url=${options.url}`, `--token-auth=${options.token ?? 'test-token'}`);
+	const config = configFrom(words);
+	const client = config.url ? createClient(config, config.tokenAuth) : undefined;
+	const logs: string[] = [];
+	const run = new ImportRun(config, {matomo: client, log: message => logs.push(message)});
+	options.onRun?.(run);
+	try {
+		const outcome = await run.run();
+		return {...outcome, logs};
+	} finally {
+		await client?.close();
+	}
+}
+
+/** The `n`-th combined-format line of a small generated log. */
+export function combinedLine(fields: {ip?: string; date?: string; method?: string; path?: string; status?: number; size?: string | number; referrer?: string; ua?: string; user?: string}): string {
+	return `${fields.ip ?? '192.0.2.1'} - ${fields.user ?? '-'} [${fields.date ?? '10/Feb/2024:10:00:00 +0100'}] "${fields.method ?? 'GET'} ${fields.path ?? '/'} HTTP/1.1" ${fields.status ?? 200} ${fields.size ?? 1234} "${fields.referrer ?? '-'}" "${fields.ua ?? 'Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0'}"`;
+}
