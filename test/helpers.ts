@@ -60,6 +60,8 @@ export interface RunResult extends RunOutcome {
 /** Run an import with a real Matomo client against `url` (the test double). */
 export async function runImport(args: readonly string[], options: {url?: string; token?: string; onRun?: (run: ImportRun) => void} = {}): Promise<RunResult> {
 	const words = [...args];
+	// Every test run its own state file: checkpoints of one test must not make another resume.
+	if (!words.some(word => word.startsWith('--state-file'))) words.unshift(`--state-file=${path.join(tempDir('mli-state-'), 'state.json')}`);
 	if (options.url) words.unshift(`--url=${options.url}`, `--token-auth=${options.token ?? 'test-token'}`);
 	const config = configFrom(words);
 	const client = config.url ? createClient(config, config.tokenAuth) : undefined;

@@ -9,6 +9,7 @@
  * The state file holds offsets, paths and checksums only: never the token or any other option.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -34,6 +35,11 @@ export interface CheckpointEntry {
 	lineNo: number;
 	/** `lineChecksum` of the last line before `offset` (`''` when `offset` is 0), verified on resume. */
 	lastLineSha1: string;
+	/**
+	 * Lines after `offset` whose hits Matomo already acknowledged, as inclusive ranges of 0-based line numbers.
+	 * Lanes run concurrently, so some get ahead of the watermark; a resume skips these instead of resending them.
+	 */
+	ackedAhead?: Array<[number, number]>;
 	/** The whole input was imported. */
 	complete: boolean;
 	/** ISO 8601. */
@@ -168,22 +174,48 @@ export class CheckpointStore {
 	 * one, fsync of the directory. A crash leaves either the old or the new state, never half a file. Saves are
 	 * serialised; each writes the entries as they are when it starts.
 	 */
-	save(): Promise<void> {
-		const run = this.saving.then(() => this.write());
+	save(options: {durable?: boolean} = {}): Promise<void> {
+		const durable = options.durable ?? true;
+		const run = this.saving.then(() => this.write(durable));
 		this.saving = run.catch(() => {});
 		return run;
 	}
 
-	private async write(): Promise<void> {
+	/**
+	 * A quick synchronous save without fsync, for the checkpoint after each acknowledgement: write a temporary file
+	 * and rename it over the state (atomic for a killed process). Serialised with the async saves.
+	 */
+	saveQuickSync(): void {
+		const dir = dirname(this.path);
+		mkdirSync(dir, {recursive: true, mode: 0o700});
+		const temp = join(dir, `.${randomBytes(6).toString('hex')}.${process.pid}.tmp`);
+		writeFileSync(temp, this.serialise(), {mode: 0o600, flag: 'wx'});
+		try {
+			renameSync(temp, this.path);
+		} catch (error) {
+			rmSync(temp, {force: true});
+			throw new Error(`cannot write the state file ${this.path}: ${(error as Error).message}`, {cause: error});
+		}
+	}
+
+	private serialise(): string {
+		return `${JSON.stringify({ version: STATE_VERSION, entries: this.list() }, null, '\t')}\n`;
+	}
+
+	/**
+	 * `durable: false` skips the fsyncs: the rename is still atomic, so a killed process leaves a whole file, but an
+	 * OS crash may lose the last writes. Frequent saves during a run use it; the last one of a run is durable.
+	 */
+	private async write(durable: boolean): Promise<void> {
 		const dir = dirname(this.path);
 		await mkdir(dir, { recursive: true, mode: 0o700 });
-		const text = `${JSON.stringify({ version: STATE_VERSION, entries: this.list() }, null, '\t')}\n`;
+		const text = this.serialise();
 		const temp = join(dir, `.${randomBytes(6).toString('hex')}.${process.pid}.tmp`);
 		const fh = await open(temp, 'wx', 0o600);
 		try {
 			try {
 				await fh.writeFile(text, 'utf8');
-				await fh.sync();
+				if (durable) await fh.sync();
 			} finally {
 				await fh.close();
 			}
@@ -192,6 +224,7 @@ export class CheckpointStore {
 			await unlink(temp).catch(() => {});
 			throw new Error(`cannot write the state file ${this.path}: ${(error as Error).message}`, { cause: error });
 		}
+		if (!durable) return;
 		// Make the rename itself durable. Not possible everywhere (some file systems refuse to fsync a directory).
 		const dirHandle = await open(dir, 'r').catch(() => null);
 		if (dirHandle !== null) {
@@ -214,9 +247,14 @@ function sanitise(entry: CheckpointEntry): CheckpointEntry {
 		offset: entry.offset,
 		lineNo: entry.lineNo,
 		lastLineSha1: entry.lastLineSha1,
+		...(validRanges(entry.ackedAhead) && entry.ackedAhead.length > 0 ? {ackedAhead: entry.ackedAhead.map(([a, b]) => [a, b] as [number, number])} : {}),
 		complete: entry.complete,
 		updatedAt: entry.updatedAt,
 	};
+}
+
+function validRanges(value: unknown): value is Array<[number, number]> {
+	return Array.isArray(value) && value.every(range => Array.isArray(range) && range.length === 2 && isCount(range[0]) && isCount(range[1]) && range[0] <= range[1]);
 }
 
 function parseState(text: string): CheckpointEntry[] {
@@ -243,6 +281,7 @@ function parseState(text: string): CheckpointEntry[] {
 			isCount(e.offset) &&
 			isCount(e.lineNo) &&
 			typeof e.lastLineSha1 === 'string' &&
+			(e.ackedAhead === undefined || validRanges(e.ackedAhead)) &&
 			typeof e.complete === 'boolean' &&
 			typeof e.updatedAt === 'string';
 		if (!ok) throw new Error(`entry ${i} is not a valid checkpoint`);

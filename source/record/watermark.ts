@@ -8,6 +8,8 @@ export interface WatermarkPosition {
 	offset: number;
 	/** Number of lines before `offset`. */
 	lineNo: number;
+	/** Text of the line that ends at `offset` (its checksum lets a resume verify the file is the same). */
+	lastLine: string;
 }
 
 export class InputWatermark {
@@ -15,31 +17,36 @@ export class InputWatermark {
 	private readonly starts: number[] = [];
 	private readonly lines: number[] = [];
 	private readonly acked: boolean[] = [];
+	private readonly previousTexts: string[] = [];
 	private head = 0;
 	/** Sequence number of `starts[0]` (entries before it were dropped by compaction). */
 	private base = 0;
 	private doneOffset: number;
 	private doneLines: number;
+	private doneText: string;
 
-	constructor(start: WatermarkPosition = {offset: 0, lineNo: 0}) {
+	constructor(start: WatermarkPosition = {offset: 0, lineNo: 0, lastLine: ''}) {
 		this.doneOffset = start.offset;
 		this.doneLines = start.lineNo;
+		this.doneText = start.lastLine;
 	}
 
 	/** A line was read and decided without a hit (skipped, invalid) — or, for `hit`, became a pending hit. */
-	lineDone(endOffset: number, lineNo: number): void {
+	lineDone(endOffset: number, lineNo: number, text: string): void {
 		this.doneOffset = endOffset;
 		this.doneLines = lineNo + 1;
+		this.doneText = text;
 	}
 
 	/**
-	 * A hit is pending for the line that starts at `startOffset` (the previous line's end) with number `lineNo`.
-	 * Returns its sequence number for `ack`. Call `lineDone` for the line too.
+	 * A hit is pending for the line that starts at `startOffset` (the previous line's end, whose text is
+	 * `previousText`) with number `lineNo`. Returns its sequence number for `ack`. Call `lineDone` for the line too.
 	 */
-	addHit(startOffset: number, lineNo: number): number {
+	addHit(startOffset: number, lineNo: number, previousText: string): number {
 		this.starts.push(startOffset);
 		this.lines.push(lineNo);
 		this.acked.push(false);
+		this.previousTexts.push(previousText);
 		return this.base + this.starts.length - 1;
 	}
 
@@ -53,9 +60,24 @@ export class InputWatermark {
 			this.starts.splice(0, this.head);
 			this.lines.splice(0, this.head);
 			this.acked.splice(0, this.head);
+			this.previousTexts.splice(0, this.head);
 			this.base += this.head;
 			this.head = 0;
 		}
+	}
+
+	/** Line numbers of hits acknowledged after the watermark, as inclusive ranges (bounded by the backlog). */
+	ackedAhead(): Array<[number, number]> {
+		const ranges: Array<[number, number]> = [];
+		for (let i = this.head; i < this.acked.length; i++) {
+			if (!this.acked[i]) continue;
+			const line = this.lines[i]!;
+			const last = ranges.at(-1);
+			if (last && last[1] === line - 1) last[1] = line;
+			else ranges.push([line, line]);
+		}
+
+		return ranges;
 	}
 
 	get pending(): number {
@@ -63,7 +85,10 @@ export class InputWatermark {
 	}
 
 	position(): WatermarkPosition {
-		if (this.head < this.acked.length) return {offset: this.starts[this.head]!, lineNo: this.lines[this.head]!};
-		return {offset: this.doneOffset, lineNo: this.doneLines};
+		if (this.head < this.acked.length) {
+			return {offset: this.starts[this.head]!, lineNo: this.lines[this.head]!, lastLine: this.previousTexts[this.head]!};
+		}
+
+		return {offset: this.doneOffset, lineNo: this.doneLines, lastLine: this.doneText};
 	}
 }

@@ -19,6 +19,8 @@ import {replayVisitorId} from '../track/replay.js';
 import {createHostResolver, createReplayResolver, createStaticResolver, type SiteApi, type SiteResolver} from '../track/sites.js';
 import {Recorders, type BulkSender, type QueuedHit} from '../record/recorders.js';
 import {InputWatermark} from '../record/watermark.js';
+import {Checkpoints, scopedStatePath} from '../record/checkpoints.js';
+import type {CheckpointEntry} from '../record/checkpoint-store.js';
 import type {Hit} from '../parse/hit.js';
 
 /** What the run needs from Matomo: API calls and bulk tracking (the Matomo client, or a test's). */
@@ -63,6 +65,7 @@ export class ImportRun {
 	private readonly requestOptions: RequestOptions;
 	private readonly processorOptions: LineProcessorOptions;
 	private current: OpenedInput | undefined;
+	private checkpoints: Checkpoints | undefined;
 
 	constructor(config: ImportConfig, deps: ImportRunDeps = {}) {
 		this.config = config;
@@ -165,6 +168,9 @@ export class ImportRun {
 		this.state.inputs = expanded.inputs.map(spec => newInputProgress(spec));
 		try {
 			this.resolver = await this.createResolver();
+			if (expanded.inputs.some(spec => spec.path !== '-')) {
+				this.checkpoints = await Checkpoints.open(config.stateFile ?? scopedStatePath(config), !config.dryRun);
+			}
 		} catch (error) {
 			return this.finish(1, errorMessage(error));
 		}
@@ -191,6 +197,9 @@ export class ImportRun {
 		}
 
 		this.state.phase = 'running';
+		// Lines that end without a hit (filtered, invalid) move the checkpoint too: save them now and then.
+		const checkpointTimer = setInterval(() => this.checkpoints?.changed(), 1000);
+		checkpointTimer.unref();
 		let dump: string | undefined;
 		for (const spec of expanded.inputs) {
 			if (this.stopRequested) break;
@@ -221,6 +230,13 @@ export class ImportRun {
 		if (this.recorders) {
 			if (this.stopRequested === 'abandon') this.recorders.stop(true);
 			else await this.recorders.drain();
+		}
+
+		clearInterval(checkpointTimer);
+		if (this.checkpoints) {
+			await this.checkpoints.flush();
+			const error = this.checkpoints.takeError();
+			if (error) this.notice(`progress could not be saved: ${error}`);
 		}
 
 		if (dump !== undefined) {
@@ -277,6 +293,7 @@ export class ImportRun {
 			}
 		}
 
+		this.checkpoints?.changed();
 		if (invalid.length > 0) {
 			this.log(`The Matomo tracker identified ${invalid.length} invalid requests on lines: ${invalid.map(hit => hit.lineNo).join(', ')}`);
 		}
@@ -327,34 +344,52 @@ export class ImportRun {
 		}
 	}
 
+	/** Where to start an input: after its checkpoint, unless --reimport or the file changed. */
+	private async resumePoint(spec: InputSpec): Promise<CheckpointEntry | undefined> {
+		if (!this.checkpoints || spec.path === '-' || this.config.reimport) return undefined;
+		const found = await this.checkpoints.lookup(spec, this.config.encoding);
+		if (found.changed) {
+			this.notice(`${spec.displayName}: it matches the start of a file imported before, but not where that import stopped (line ${found.changed.lineNo}): importing it from the start`);
+		}
+
+		return found.resume?.entry;
+	}
+
+	/** The first lines of an input, for choosing its format. */
+	private async readSample(lines: AsyncGenerator<LineBatch>): Promise<{batches: LineBatch[]; sample: string[]; done: boolean}> {
+		const batches: LineBatch[] = [];
+		let count = 0;
+		let done = false;
+		while (count < detectionSampleLines) {
+			const next = await lines.next();
+			if (next.done) {
+				done = true;
+				break;
+			}
+
+			batches.push(next.value);
+			count += next.value.lines.length;
+		}
+
+		return {batches, sample: batches.flatMap(batch => batch.lines).slice(0, detectionSampleLines), done};
+	}
+
 	private async importInput(spec: InputSpec, progress: InputProgress): Promise<{dump?: string} | undefined> {
 		const {config} = this;
 		progress.phase = 'detecting';
 		progress.startedAt = Date.now();
-		const opened = await openInput(spec);
+		const resume = await this.resumePoint(spec);
+		let opened = await openInput(spec);
 		this.current = opened;
 		progress.size = opened.size;
 		progress.compression = opened.compression;
-		const watermark = new InputWatermark();
+		const start = resume ? {offset: resume.offset, lineNo: resume.lineNo, lastLine: ''} : {offset: 0, lineNo: 0, lastLine: ''};
+		const watermark = new InputWatermark(start);
 		this.watermarks.set(spec.id, watermark);
-		const lines = readLines(opened, {encoding: config.encoding});
+		let lines = readLines(opened, {encoding: config.encoding});
 		try {
 			// Read a sample for the format, then feed it to the pipeline like the rest: nothing is lost (stdin too).
-			const buffered: LineBatch[] = [];
-			let sampleCount = 0;
-			let done = false;
-			while (sampleCount < detectionSampleLines) {
-				const next = await lines.next();
-				if (next.done) {
-					done = true;
-					break;
-				}
-
-				buffered.push(next.value);
-				sampleCount += next.value.lines.length;
-			}
-
-			const sample = buffered.flatMap(batch => batch.lines).slice(0, detectionSampleLines);
+			let {batches: buffered, sample, done} = await this.readSample(lines);
 			if (sample.every(line => line.trim() === '')) {
 				progress.phase = 'skipped';
 				progress.message = 'empty file';
@@ -373,11 +408,34 @@ export class ImportRun {
 				return {dump};
 			}
 
+			const cursor: BatchCursor = {end: 0, text: '', ackedAhead: undefined};
+			if (resume) {
+				this.state.counters.skipped.alreadyImported += resume.lineNo;
+				progress.startOffset = resume.offset;
+				if (opened.compression === 'none' && opened.size === resume.offset) {
+					progress.phase = 'skipped';
+					progress.message = `already imported (${resume.lineNo} lines, up to ${resume.updatedAt})`;
+					this.notice(`${spec.displayName}: ${progress.message}`);
+					return undefined;
+				}
+
+				// Continue after the checkpoint: the sample was only for the format.
+				await lines.return(undefined);
+				await opened.close();
+				opened = await openInput(spec, {startOffset: resume.offset});
+				this.current = opened;
+				lines = readLines(opened, {encoding: config.encoding, firstLineNo: resume.lineNo, baseOffset: resume.offset});
+				buffered = [];
+				done = false;
+				cursor.end = resume.offset;
+				cursor.ackedAhead = resume.ackedAhead ? new AckedLines(resume.ackedAhead) : undefined;
+			}
+
+			await this.checkpoints?.track(spec, watermark, resume);
 			progress.phase = 'reading';
 			const processor = new LineProcessor(parser, this.checks, this.state.counters, this.processorOptions, spec.id);
 			// A forced W3C format reads its header itself: those lines are not log lines (the reference does not count them).
-			const cursor = {end: 0};
-			let headerToSkip = config.formatName !== undefined && parser.kind === 'w3c' ? headerLinesOf(sample).length : 0;
+			let headerToSkip = !resume && config.formatName !== undefined && parser.kind === 'w3c' ? headerLinesOf(sample).length : 0;
 			const handle = async (batch: LineBatch): Promise<boolean> => {
 				if (headerToSkip > 0) {
 					const skipHere = countLeadingHeader(batch, headerToSkip);
@@ -386,7 +444,8 @@ export class ImportRun {
 						progress.linesRead += skipHere;
 						this.state.counters.linesRead += skipHere;
 						cursor.end = batch.ends[skipHere - 1]!;
-						watermark.lineDone(cursor.end, batch.firstLineNo + skipHere - 1);
+						cursor.text = batch.lines[skipHere - 1]!;
+						watermark.lineDone(cursor.end, batch.firstLineNo + skipHere - 1, cursor.text);
 						if (skipHere === batch.lines.length) return true;
 						batch = sliceBatch(batch, skipHere);
 					}
@@ -395,14 +454,21 @@ export class ImportRun {
 				return this.processBatch(batch, processor, progress, watermark, opened, cursor);
 			};
 
+			let completed = true;
 			for (const batch of buffered) {
-				if (!(await handle(batch))) return undefined;
+				if (!(await handle(batch))) {
+					completed = false;
+					break;
+				}
 			}
 
-			buffered.length = 0;
-			if (!done) {
+			buffered = [];
+			if (!done && completed) {
 				for await (const batch of lines) {
-					if (!(await handle(batch))) break;
+					if (!(await handle(batch))) {
+						completed = false;
+						break;
+					}
 				}
 			}
 
@@ -411,7 +477,9 @@ export class ImportRun {
 				this.notice(`${spec.displayName}: ${problem.message} (at byte ${problem.offset}); the lines before it were imported`);
 			}
 
-			if (progress.phase === 'reading') progress.phase = 'done';
+			if (progress.phase === 'reading') progress.phase = this.stopRequested ? 'pending' : 'done';
+			if (completed && !this.stopRequested) this.checkpoints?.finished(spec.id);
+			else this.checkpoints?.changed();
 			this.recorders?.flush();
 			return undefined;
 		} finally {
@@ -425,7 +493,7 @@ export class ImportRun {
 		for (let i = 0; i < batch.lines.length; i++) {
 			progress.linesRead++;
 			this.state.counters.linesRead++;
-			watermark.lineDone(batch.ends[i]!, batch.firstLineNo + i);
+			watermark.lineDone(batch.ends[i]!, batch.firstLineNo + i, batch.lines[i]!);
 		}
 	}
 
@@ -442,7 +510,7 @@ export class ImportRun {
 	}
 
 	/** Returns false when the input must stop (stop requested, --debug-request-limit). */
-	private async processBatch(batch: LineBatch, processor: LineProcessor, progress: InputProgress, watermark: InputWatermark, opened: OpenedInput, cursor: {end: number}): Promise<boolean> {
+	private async processBatch(batch: LineBatch, processor: LineProcessor, progress: InputProgress, watermark: InputWatermark, opened: OpenedInput, cursor: BatchCursor): Promise<boolean> {
 		const {config, state} = this;
 		const counters = state.counters;
 		const skipped = counters.skipped;
@@ -455,19 +523,28 @@ export class ImportRun {
 			const lineNo = batch.firstLineNo + i;
 			const end = ends[i]!;
 			const start = cursor.end;
+			const previousText = cursor.text;
 			cursor.end = end;
+			cursor.text = line;
 			counters.linesRead++;
 			progress.linesRead++;
 			if (this.skipRemaining > 0) {
 				this.skipRemaining--;
 				skipped.skipOption++;
-				watermark.lineDone(end, lineNo);
+				watermark.lineDone(end, lineNo, line);
+				continue;
+			}
+
+			if (cursor.ackedAhead?.has(lineNo)) {
+				// Acknowledged by Matomo in the run that stopped, although an earlier line was not: skip it.
+				skipped.alreadyImported++;
+				watermark.lineDone(end, lineNo, line);
 				continue;
 			}
 
 			if (oversized?.has(i)) {
 				this.invalidLine(progress, lineNo, line, 'line too long');
-				watermark.lineDone(end, lineNo);
+				watermark.lineDone(end, lineNo, line);
 				continue;
 			}
 
@@ -482,14 +559,14 @@ export class ImportRun {
 					if (config.debug >= 2) this.log(`Filtered line out (${outcome.detail ?? outcome.reason}): ${line}`);
 				}
 
-				watermark.lineDone(end, lineNo);
+				watermark.lineDone(end, lineNo, line);
 				if (config.debugRequestLimit !== undefined && this.validLines >= config.debugRequestLimit) return this.requestLimitReached(progress);
 				continue;
 			}
 
 			this.validLines++;
 			if (config.debugRequestLimit !== undefined && this.validLines >= config.debugRequestLimit) {
-				watermark.lineDone(start, lineNo - 1);
+				watermark.lineDone(start, lineNo - 1, previousText);
 				return this.requestLimitReached(progress);
 			}
 
@@ -498,7 +575,7 @@ export class ImportRun {
 			if (!this.recorders) {
 				// Dry run (or no Matomo): the hit counts as recorded, as in the reference.
 				await this.recordOffline(hit, progress);
-				watermark.lineDone(end, lineNo);
+				watermark.lineDone(end, lineNo, line);
 				continue;
 			}
 
@@ -507,13 +584,13 @@ export class ImportRun {
 			if (site === null) {
 				skipped.noSite++;
 				counters.hitsQueued--;
-				watermark.lineDone(end, lineNo);
+				watermark.lineDone(end, lineNo, line);
 				continue;
 			}
 
 			const query = toQueryString(trackingParams(hit, site, this.requestOptions));
-			const seq = watermark.addHit(start, lineNo);
-			watermark.lineDone(end, lineNo);
+			const seq = watermark.addHit(start, lineNo, previousText);
+			watermark.lineDone(end, lineNo, line);
 			this.recorders.add({query, input: hit.input, lineNo, seq}, config.replayTracking ? replayVisitorId(hit) : hit.ip);
 			if (this.recorders.size >= 1000) {
 				progress.bytesRead = opened.rawBytesRead();
@@ -568,6 +645,26 @@ function newInputProgress(spec: InputSpec): InputProgress {
 		startedAt: null,
 		finishedAt: null,
 	};
+}
+
+interface BatchCursor {
+	/** End offset and text of the last line handled. */
+	end: number;
+	text: string;
+	/** Lines after the resume point that the stopped run already had acknowledged. */
+	ackedAhead: AckedLines | undefined;
+}
+
+/** Inclusive ranges of line numbers, asked in increasing order. */
+class AckedLines {
+	private index = 0;
+	constructor(private readonly ranges: ReadonlyArray<[number, number]>) {}
+
+	has(line: number): boolean {
+		while (this.index < this.ranges.length && this.ranges[this.index]![1] < line) this.index++;
+		const range = this.ranges[this.index];
+		return range !== undefined && range[0] <= line;
+	}
 }
 
 function countLeadingHeader(batch: LineBatch, max: number): number {
