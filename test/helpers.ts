@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {spawn} from 'node:child_process';
 import {normaliseArgv} from '../source/options/argv.js';
 import {buildConfig, type ImportConfig} from '../source/options/config.js';
 import {optionByFlag} from '../source/options/table.js';
@@ -79,4 +80,38 @@ export async function runImport(args: readonly string[], options: {url?: string;
 /** The `n`-th combined-format line of a small generated log. */
 export function combinedLine(fields: {ip?: string; date?: string; method?: string; path?: string; status?: number; size?: string | number; referrer?: string; ua?: string; user?: string}): string {
 	return `${fields.ip ?? '192.0.2.1'} - ${fields.user ?? '-'} [${fields.date ?? '10/Feb/2024:10:00:00 +0100'}] "${fields.method ?? 'GET'} ${fields.path ?? '/'} HTTP/1.1" ${fields.status ?? 200} ${fields.size ?? 1234} "${fields.referrer ?? '-'}" "${fields.ua ?? 'Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0'}"`;
+}
+
+export interface CliResult {
+	code: number | null;
+	signal: NodeJS.Signals | null;
+	stdout: string;
+	stderr: string;
+}
+
+/**
+ * Run the CLI from source in a child process, headless (`--yes`, CI set). Asynchronous on purpose: the Matomo test
+ * double lives in the test's own event loop, which a synchronous spawn would block.
+ */
+export function runCli(args: readonly string[], options: {env?: NodeJS.ProcessEnv; timeoutMs?: number; onStarted?: (child: ReturnType<typeof spawn>) => void} = {}): Promise<CliResult> {
+	return new Promise(resolve => {
+		const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('source/cli.ts'), '--yes', ...args], {
+			stdio: ['ignore', 'pipe', 'pipe'],
+			env: {...process.env, CI: 'true', ...options.env},
+		});
+		let stdout = '';
+		let stderr = '';
+		child.stdout!.on('data', data => {
+			stdout += data;
+		});
+		child.stderr!.on('data', data => {
+			stderr += data;
+		});
+		const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+		child.on('exit', (code, signal) => {
+			clearTimeout(timer);
+			resolve({code, signal, stdout, stderr});
+		});
+		options.onStarted?.(child);
+	});
 }

@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import {spawn} from 'node:child_process';
 import {startMatomoDouble, type MatomoDouble} from './matomo-double.js';
-import {combinedLine, runImport, tempDir} from './helpers.js';
+import {combinedLine, runCli, runImport, tempDir} from './helpers.js';
 
 let matomo: MatomoDouble;
 
@@ -105,28 +104,6 @@ test('rotation by rename, by copytruncate and with gzip: each line once', async 
 	assertExactlyOnce([...expectedPaths(0, 25), ...expectedPaths(0, 12, 'new'), ...expectedPaths(0, 5, 'third')]);
 });
 
-const cli = path.resolve('source/cli.ts');
-
-function runCli(args: string[], onStarted?: (child: ReturnType<typeof spawn>) => void): Promise<{code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string}> {
-	return new Promise(resolve => {
-		const child = spawn(process.execPath, ['--import', 'tsx', cli, '--yes', ...args], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, CI: 'true'}});
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', data => {
-			stdout += data;
-		});
-		child.stderr.on('data', data => {
-			stderr += data;
-		});
-		const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-		child.on('exit', (code, signal) => {
-			clearTimeout(timer);
-			resolve({code, signal, stdout, stderr});
-		});
-		onStarted?.(child);
-	});
-}
-
 async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
 	const started = Date.now();
 	while (!condition()) {
@@ -149,9 +126,9 @@ test('SIGKILL at several points of a long import, then a re-run: nothing lost, o
 	let duplicatesAllowed = 0;
 	for (const killAt of [800, 2500, 4100]) {
 		const before = matomo.hitCount();
-		await runCli(args, child => {
+		await runCli(args, {onStarted: child => {
 			void waitFor(() => matomo.hitCount() - before >= killAt / 3 || child.exitCode !== null).then(() => child.kill('SIGKILL'));
-		});
+		}});
 		// Each kill may leave the requests in flight (one per recorder) to be sent again, and what Matomo acknowledged
 		// in the last 2 ms before the kill (the checkpoint's save interval): about one batch more, two to be safe.
 		duplicatesAllowed += payload * (recorders + 2);
@@ -175,9 +152,9 @@ test('SIGINT: in-flight requests finish, progress is saved, exit 130; the re-run
 	fs.writeFileSync(log, lines(0, total).join('\n') + '\n');
 	matomo.setFaults([{kind: 'slow', ms: 20}]);
 	const args = [`--url=${matomo.url}`, '--token-auth=test-token', '--idsite=1', `--state-file=${path.join(dir, 'state.json')}`, '--recorders=2', '--recorder-max-payload-size=40', log];
-	const stopped = await runCli(args, child => {
+	const stopped = await runCli(args, {onStarted: child => {
 		void waitFor(() => matomo.hitCount() >= 400 || child.exitCode !== null).then(() => child.kill('SIGINT'));
-	});
+	}});
 	assert.equal(stopped.code, 130, stopped.stderr);
 	assert.match(stopped.stderr, /resume/);
 	matomo.clearFaults();
