@@ -7,7 +7,6 @@ import {
 	isListenerRequest,
 	listenFromHit,
 	listeningRequests,
-	listeningTimeOption,
 	type Listen,
 	type ListeningOptions,
 	type ListeningRequest,
@@ -276,11 +275,10 @@ describe('listeningRequests', () => {
 	});
 });
 
-describe('listeningTimeOption', () => {
-	it('fits the option table and is not in it yet under another meaning', () => {
-		assert.equal(listeningTimeOption.flag, 'track-listening-time');
-		assert.equal(listeningTimeOption.type, 'boolean');
-		const existing = optionTable.find(option => option.flag === listeningTimeOption.flag);
-		if (existing) assert.deepEqual(existing, listeningTimeOption);
+describe('the --track-listening-time option', () => {
+	it('is in the option table, offered by the wizard with the tracking choices', () => {
+		const option = optionTable.find(entry => entry.flag === 'track-listening-time');
+		assert.equal(option?.type, 'boolean');
+		assert.equal(option?.wizard, 'track');
 	});
 });

@@ -67,6 +67,7 @@ export interface ImportConfig {
 	titleCategoryDelimiter: string;
 	trackHttpMethod: boolean;
 	reverseDns: boolean;
+	trackListeningTime: boolean;
 	// Performance
 	recorders: number | 'auto';
 	payloadSize: number;
@@ -294,6 +295,7 @@ export function buildConfig(given: Given, files: readonly string[], env: NodeJS.
 		titleCategoryDelimiter: text(given, 'title-category-delimiter') ?? '/',
 		trackHttpMethod: (text(given, 'track-http-method') ?? '') !== '',
 		reverseDns: flag(given, 'enable-reverse-dns'),
+		trackListeningTime: flag(given, 'track-listening-time'),
 		recorders,
 		payloadSize: number(given, 'recorder-max-payload-size', {integer: true, min: 1}) ?? 200,
 		bulkTracking: !flag(given, 'disable-bulk-tracking'),

@@ -111,6 +111,7 @@ export const optionTable: readonly OptionSpec[] = [
 	{flag: 'title-category-delimiter', type: 'string', group: 'Tracked data', value: 'CHAR', default: '/', help: 'Delimiter in the titles of error and redirect pages'},
 	{flag: 'track-http-method', type: 'string', group: 'Tracked data', value: 'VALUE', help: 'Track the HTTP method as a page custom variable (any value turns it on, as in import_logs.py)'},
 	{flag: 'enable-reverse-dns', type: 'boolean', group: 'Tracked data', wizard: 'track', help: 'Let Matomo resolve visitor IPs to host names (slow)'},
+	{flag: 'track-listening-time', type: 'boolean', group: 'Tracked data', wizard: 'track', ours: true, help: 'Icecast 2 and SHOUTcast: record each listen at its start as a page view of the mount point, with a "Listening" event worth the seconds listened and heartbeats; the summary adds listeners, listening hours (ATH), average/median duration and peak listeners per mount'},
 
 	// Performance
 	{flag: 'recorders', type: 'string', group: 'Performance', value: 'N|auto', default: '1', wizard: 'track', help: 'Concurrent requests to Matomo; about the number of Matomo\'s CPU cores. "auto" finds it'},

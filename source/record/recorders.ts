@@ -15,6 +15,8 @@ export interface QueuedHit {
 	lineNo: number;
 	/** Sequence number in the input's watermark. */
 	seq: number;
+	/** When one line makes several requests (listening time): the line is done when all are acknowledged. */
+	part?: {remaining: number};
 }
 
 export interface BulkAnswer {

@@ -4,6 +4,7 @@
  */
 import type {RunState, SkipReason} from '../run/run-state.js';
 import {pythonFloatText} from '../python/semantics.js';
+import {listeningSummaryJson, renderListeningSummary} from './listening-stats.js';
 
 const tips = `        TIPs:
          - if one of these hosts is an alias host for one of the websites
@@ -114,6 +115,8 @@ export function renderSummary(state: RunState, context: SummaryContext): string 
 	);
 	if (state.sites.ignoredHosts.length > 0) out.push('', tips);
 
+	if (state.listening) out.push('', renderListeningSummary(state.listening.mounts, state.listening.total).replace(/\n+$/, ''));
+
 	const elapsed = elapsedSeconds(state);
 	const speed = elapsed > 0 ? Math.round(c.hitsRecorded / elapsed * 100) / 100 : 0;
 	out.push(
@@ -166,6 +169,7 @@ export function summaryJson(state: RunState, exitCode: number): Record<string, u
 			message: input.message,
 		})),
 		notices: state.notices,
+		...(state.listening ? {listening: listeningSummaryJson(state.listening.mounts, state.listening.total)} : {}),
 		seconds: Math.round(elapsedSeconds(state) * 1000) / 1000,
 	};
 }

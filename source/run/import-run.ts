@@ -22,6 +22,9 @@ import {InputWatermark} from '../record/watermark.js';
 import {Checkpoints, scopedStatePath} from '../record/checkpoints.js';
 import type {CheckpointEntry} from '../record/checkpoint-store.js';
 import type {Hit} from '../parse/hit.js';
+import {listenFromHit, listeningRequests, listeningTimeFormats} from '../track/listening-time.js';
+import {ReorderWindow} from '../track/reorder-window.js';
+import {ListeningStats} from '../report/listening-stats.js';
 
 /** What the run needs from Matomo: API calls and bulk tracking (the Matomo client, or a test's). */
 export type MatomoConnection = SiteApi & BulkSender;
@@ -66,6 +69,9 @@ export class ImportRun {
 	private readonly processorOptions: LineProcessorOptions;
 	private current: OpenedInput | undefined;
 	private checkpoints: Checkpoints | undefined;
+	/** --track-listening-time: statistics per mount, and requests put back in time order (lines come at disconnect). */
+	private readonly listeningStats: ListeningStats | undefined;
+	private readonly reorder: ReorderWindow<{hit: QueuedHit; visitor: string}> | undefined;
 
 	constructor(config: ImportConfig, deps: ImportRunDeps = {}) {
 		this.config = config;
@@ -93,11 +99,22 @@ export class ImportRun {
 			},
 			addToDate: config.addToDate,
 			replay: config.replayTracking ? {trackerFiles: config.replayTrackerFiles, addToDate: config.addToDate} : undefined,
+			listening: false,
 		};
+		if (config.trackListeningTime) {
+			this.listeningStats = new ListeningStats();
+			// A day: Icecast writes a line when a listener leaves, so a long listen's start comes hours "late".
+			this.reorder = new ReorderWindow({windowSeconds: 24 * 3600, maxItems: 200_000});
+		}
 	}
 
 	snapshot(): RunState {
+		this.updateListening();
 		return snapshotRunState(this.state);
+	}
+
+	private updateListening(): void {
+		if (this.listeningStats) this.state.listening = {mounts: this.listeningStats.summary(), total: this.listeningStats.total()};
 	}
 
 	/** Pause reading (in-flight requests go on). */
@@ -252,6 +269,7 @@ export class ImportRun {
 
 	private finish(exitCode: number, failure?: string): RunOutcome {
 		this.state.finishedAt = Date.now();
+		this.updateListening();
 		for (const message of this.resolver?.notices ?? []) this.notice(message);
 		if (this.resolver) this.state.sites = this.resolver.summary;
 		if (failure !== undefined) {
@@ -280,6 +298,8 @@ export class ImportRun {
 		const counters = this.state.counters;
 		const invalidSet = invalid.length > 0 ? new Set(invalid) : undefined;
 		for (const hit of hits) {
+			// A line with several requests (listening time) is done with its last one.
+			if (hit.part && --hit.part.remaining > 0 && !invalidSet?.has(hit)) continue;
 			this.watermarks.get(hit.input)?.ack(hit.seq);
 			if (invalidSet?.has(hit)) {
 				counters.skipped.trackerInvalid++;
@@ -433,7 +453,9 @@ export class ImportRun {
 
 			await this.checkpoints?.track(spec, watermark, resume);
 			progress.phase = 'reading';
-			const processor = new LineProcessor(parser, this.checks, this.state.counters, this.processorOptions, spec.id);
+			const listening = config.trackListeningTime && listeningTimeFormats.includes(parser.name);
+			if (config.trackListeningTime && !listening) this.notice(`${spec.displayName}: --track-listening-time applies to ${listeningTimeFormats.join(' and ')} logs, not ${parser.name}: imported as plain hits`);
+			const processor = new LineProcessor(parser, this.checks, this.state.counters, {...this.processorOptions, listening}, spec.id);
 			// A forced W3C format reads its header itself: those lines are not log lines (the reference does not count them).
 			let headerToSkip = !resume && config.formatName !== undefined && parser.kind === 'w3c' ? headerLinesOf(sample).length : 0;
 			const handle = async (batch: LineBatch): Promise<boolean> => {
@@ -478,6 +500,10 @@ export class ImportRun {
 			}
 
 			if (progress.phase === 'reading') progress.phase = this.stopRequested ? 'pending' : 'done';
+			if (this.reorder && this.recorders) {
+				for (const item of this.reorder.drain()) this.recorders.add(item.hit, item.visitor);
+			}
+
 			if (completed && !this.stopRequested) this.checkpoints?.finished(spec.id);
 			else this.checkpoints?.changed();
 			this.recorders?.flush();
@@ -572,6 +598,8 @@ export class ImportRun {
 
 			const hit = outcome.hit;
 			counters.hitsQueued++;
+			const listen = outcome.listenSeconds === undefined ? null : listenFromHit(hit, outcome.listenSeconds);
+			if (listen) this.listeningStats?.add(listen);
 			if (!this.recorders) {
 				// Dry run (or no Matomo): the hit counts as recorded, as in the reference.
 				await this.recordOffline(hit, progress);
@@ -588,10 +616,21 @@ export class ImportRun {
 				continue;
 			}
 
-			const query = toQueryString(trackingParams(hit, site, this.requestOptions));
+			const visitor = config.replayTracking ? replayVisitorId(hit) : hit.ip;
 			const seq = watermark.addHit(start, lineNo, previousText);
 			watermark.lineDone(end, lineNo, line);
-			this.recorders.add({query, input: hit.input, lineNo, seq}, config.replayTracking ? replayVisitorId(hit) : hit.ip);
+			if (listen && this.reorder) {
+				// The listen at its start, its event and heartbeats; in time order with the other listeners' requests.
+				const requests = listeningRequests(listen, site, this.requestOptions);
+				const part = {remaining: requests.length};
+				for (const request of requests) {
+					const queued: QueuedHit = {query: toQueryString(request.params), input: hit.input, lineNo, seq, part};
+					for (const item of this.reorder.push({hit: queued, visitor}, request.seconds, request.micros)) this.recorders.add(item.hit, item.visitor);
+				}
+			} else {
+				this.recorders.add({query: toQueryString(trackingParams(hit, site, this.requestOptions)), input: hit.input, lineNo, seq}, visitor);
+			}
+
 			if (this.recorders.size >= 1000) {
 				progress.bytesRead = opened.rawBytesRead();
 				await this.recorders.capacity();

@@ -9,15 +9,19 @@ import {createDateReader, type DateReader} from '../parse/dates.js';
 import type {Checks, CheckCounters} from '../filter/checks.js';
 import type {SkipReason} from './run-state.js';
 import {applyReplay, type ReplayOptions} from '../track/replay.js';
+import {durationFromFields, isListenerRequest} from '../track/listening-time.js';
 
 export type LineOutcome =
-	| {kind: 'hit'; hit: Hit}
+	/** `listenSeconds`: with --track-listening-time, how long the listener stayed (Icecast session time, SHOUTcast x-duration). */
+	| {kind: 'hit'; hit: Hit; listenSeconds?: number}
 	| {kind: 'skip'; reason: SkipReason; detail?: string};
 
 export interface LineProcessorOptions {
 	hit: HitOptions;
 	addToDate: number;
 	replay: ReplayOptions | undefined;
+	/** --track-listening-time with a format that logs durations. */
+	listening: boolean;
 }
 
 /** Reused outcome objects: no allocation per skipped line. */
@@ -64,6 +68,12 @@ export class LineProcessor {
 
 		const filtered = this.checks.filtered(hit);
 		if (filtered !== undefined) return {kind: 'skip', reason: 'filtered', detail: filtered};
+		if (this.options.listening) {
+			// Icecast logs its encoder (SOURCE/PUT) too: its hours on air are no listening.
+			if (!isListenerRequest(fields)) return {kind: 'skip', reason: 'filtered', detail: 'a source client, not a listener'};
+			return {kind: 'hit', hit, listenSeconds: durationFromFields(fields)};
+		}
+
 		return {kind: 'hit', hit};
 	}
 }

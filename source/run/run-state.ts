@@ -3,6 +3,8 @@
  * snapshots of it (`snapshotRunState`), a few times a second. Nothing here knows about Ink or React.
  */
 
+import type {MountSummary} from '../report/listening-stats.js';
+
 /** Why a line was not imported. Every skipped line is counted under exactly one reason. */
 export type SkipReason =
 	| 'invalid' // the line did not match the format, or its date/time zone could not be read
@@ -140,6 +142,8 @@ export interface RunState {
 	notices: string[];
 	/** Why the run failed, when phase is 'failed'. */
 	failure: string | null;
+	/** --track-listening-time: listeners, hours and peaks per mount point. */
+	listening: {mounts: MountSummary[]; total: MountSummary | null} | null;
 }
 
 export const SAMPLE_RING_SIZE = 50;
@@ -186,6 +190,7 @@ export function createRunState(dryRun: boolean): RunState {
 		sites: {known: [], created: [], ignoredHosts: []},
 		notices: [],
 		failure: null,
+		listening: null,
 	};
 }
 

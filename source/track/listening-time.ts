@@ -29,20 +29,10 @@
 import type {Fields} from '../parse/format.js';
 import type {Hit} from '../parse/hit.js';
 import {formatCdt} from '../parse/strptime.js';
-import type {OptionSpec} from '../options/table.js';
 import {pythonFloat} from '../python/semantics.js';
 import {trackingParams, type RequestOptions, type SiteTarget} from './tracking-request.js';
 
 /** The option, for `source/options/table.ts` (group "Tracked data"). Off by default: plain imports stay the reference's. */
-export const listeningTimeOption = {
-	flag: 'track-listening-time',
-	type: 'boolean',
-	group: 'Tracked data',
-	wizard: 'track',
-	ours: true,
-	help: 'Icecast 2 and SHOUTcast logs: record each listen at its start (disconnect time minus duration) as a page view of the mount point, with a "Listening" event whose value is the seconds listened, and heartbeats; adds listeners, listening hours (ATH), average/median duration and peak listeners per mount point to the summary',
-} as const satisfies OptionSpec;
-
 /** Formats whose lines carry a listening duration: the wizard offers the option only for these. */
 export const listeningTimeFormats: readonly string[] = ['icecast2', 'shoutcast'];
 
