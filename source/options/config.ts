@@ -79,6 +79,8 @@ export interface ImportConfig {
 	stateFile: string | undefined;
 	reimport: boolean;
 	follow: boolean;
+	/** How often --follow looks for new lines. */
+	followPollMs: number;
 	// Output
 	yes: boolean;
 	dryRun: boolean;
@@ -300,11 +302,13 @@ export function buildConfig(given: Given, files: readonly string[], env: NodeJS.
 		payloadSize: number(given, 'recorder-max-payload-size', {integer: true, min: 1}) ?? 200,
 		bulkTracking: !flag(given, 'disable-bulk-tracking'),
 		requestTimeoutMs: (number(given, 'request-timeout', {min: 0.001}) ?? 300) * 1000,
-		retryMaxAttempts: number(given, 'retry-max-attempts', {integer: true, min: 0}) ?? 3,
+		// Following a live log, Matomo being down is something to wait out, not a reason to stop.
+		retryMaxAttempts: !given.has('retry-max-attempts') && flag(given, 'follow') ? 0 : number(given, 'retry-max-attempts', {integer: true, min: 0}) ?? 3,
 		retryDelayMs: (number(given, 'retry-delay', {min: 0}) ?? 10) * 1000,
 		stateFile: text(given, 'state-file'),
 		reimport: flag(given, 'reimport'),
 		follow: flag(given, 'follow'),
+		followPollMs: (number(given, 'follow-interval', {min: 0.01}) ?? 1) * 1000,
 		yes: flag(given, 'yes'),
 		dryRun: flag(given, 'dry-run'),
 		json: flag(given, 'json'),

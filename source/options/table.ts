@@ -124,7 +124,8 @@ export const optionTable: readonly OptionSpec[] = [
 	{flag: 'retry-delay', type: 'number', group: 'Resume and delivery', value: 'SECONDS', default: 10, help: 'Base delay between attempts (grows exponentially, with jitter)'},
 	{flag: 'state-file', type: 'string', group: 'Resume and delivery', value: 'FILE', ours: true, help: 'Where to keep checkpoints (default $XDG_STATE_HOME/matomo-log-import/state.json)'},
 	{flag: 'reimport', type: 'boolean', group: 'Resume and delivery', ours: true, help: 'Ignore checkpoints: import files again from the start'},
-	{flag: 'follow', type: 'boolean', group: 'Resume and delivery', ours: true, help: 'After the end of the files, keep importing new lines as they are written (like tail -F)'},
+	{flag: 'follow', type: 'boolean', group: 'Resume and delivery', ours: true, help: 'After the end of the files, keep importing new lines as they are written (like tail -F); retries forever while Matomo is down'},
+	{flag: 'follow-interval', type: 'number', group: 'Resume and delivery', value: 'SECONDS', default: 1, ours: true, help: 'With --follow, how often to look for new lines'},
 
 	// Output
 	{flag: 'yes', type: 'boolean', group: 'Output', short: 'y', ours: true, help: 'No questions, no terminal UI: run with the options given (for cron)'},

@@ -22,6 +22,8 @@ import {InputWatermark} from '../record/watermark.js';
 import {Checkpoints, scopedStatePath} from '../record/checkpoints.js';
 import type {CheckpointEntry} from '../record/checkpoint-store.js';
 import type {Hit} from '../parse/hit.js';
+import fs from 'node:fs';
+import fsPromises, {type FileHandle} from 'node:fs/promises';
 import {listenFromHit, listeningRequests, listeningTimeFormats} from '../track/listening-time.js';
 import {ReorderWindow} from '../track/reorder-window.js';
 import {ListeningStats} from '../report/listening-stats.js';
@@ -69,6 +71,8 @@ export class ImportRun {
 	private readonly processorOptions: LineProcessorOptions;
 	private current: OpenedInput | undefined;
 	private checkpoints: Checkpoints | undefined;
+	/** Ends the wait between two follow-mode polls. */
+	private wakeFollow: (() => void) | undefined;
 	/** --track-listening-time: statistics per mount, and requests put back in time order (lines come at disconnect). */
 	private readonly listeningStats: ListeningStats | undefined;
 	private readonly reorder: ReorderWindow<{hit: QueuedHit; visitor: string}> | undefined;
@@ -143,6 +147,7 @@ export class ImportRun {
 		if (this.stopRequested === 'abandon') return;
 		this.stopRequested = mode;
 		this.stopSignalCode = exitCode;
+		this.wakeFollow?.();
 		this.resume();
 		if (this.state.phase === 'running' || this.state.phase === 'paused') this.state.phase = 'stopping';
 		if (mode === 'abandon') {
@@ -171,6 +176,94 @@ export class ImportRun {
 	private fail(message: string): void {
 		if (this.fatal === undefined) this.fatal = message;
 		this.stopRequested ??= 'graceful';
+		this.wakeFollow?.();
+	}
+
+	/**
+	 * --follow: like `tail -F`. Every poll, each file is imported again from its checkpoint (so only new lines), once
+	 * Matomo acknowledged everything before. A file replaced by rotation is first drained through the descriptor we
+	 * kept open on it (the lines written just before the rename), then the new file is read from its start.
+	 * While Matomo is down, requests are retried and reading waits: nothing is dropped.
+	 */
+	private async follow(initial: readonly InputSpec[]): Promise<void> {
+		const held = new Map<string, {ino: number; handle: FileHandle}>();
+		const pollMs = this.config.followPollMs;
+		const sizes = new Map<string, number>();
+		const remember = async (spec: InputSpec) => {
+			try {
+				const handle = await fsPromises.open(spec.path, 'r');
+				const info = await handle.stat();
+				held.set(spec.path, {ino: info.ino, handle});
+			} catch {}
+		};
+
+		for (const spec of initial) if (spec.path !== '-') await remember(spec);
+		try {
+			while (!this.stopRequested) {
+				await new Promise<void>(resolve => {
+					const timer = setTimeout(resolve, pollMs);
+					this.wakeFollow = () => {
+						clearTimeout(timer);
+						resolve();
+					};
+				});
+				this.wakeFollow = undefined;
+				if (this.stopRequested) break;
+				// Everything read so far must be acknowledged before a file is read again from its checkpoint.
+				await this.recorders?.drain();
+				await this.checkpoints?.flush();
+				const {inputs} = await expandInputs(this.config.files);
+				for (const found of inputs) {
+					if (this.stopRequested) break;
+					if (found.path === '-') continue;
+					let info: fs.Stats;
+					try {
+						info = await fsPromises.stat(found.path);
+					} catch {
+						continue;
+					}
+
+					const kept = held.get(found.path);
+					if (kept && kept.ino !== info.ino) {
+						// Rotated: finish the old file through its descriptor, then follow the new one.
+						await this.followPass({id: -1, path: `/proc/self/fd/${kept.handle.fd}`, displayName: `${found.displayName} (before rotation)`});
+						await this.recorders?.drain();
+						await kept.handle.close();
+						held.delete(found.path);
+						sizes.delete(found.path);
+					}
+
+					if (!held.has(found.path)) await remember(found);
+					if (sizes.get(found.path) === info.size && kept?.ino === info.ino) continue;
+					sizes.set(found.path, info.size);
+					await this.followPass(found);
+				}
+			}
+		} finally {
+			for (const {handle} of held.values()) await handle.close().catch(() => {});
+		}
+	}
+
+	/** One follow-mode read of an input, from its checkpoint. */
+	private async followPass(found: InputSpec): Promise<void> {
+		let progress = this.state.inputs.find(input => input.path === found.path);
+		if (!progress) {
+			progress = newInputProgress({...found, id: this.state.inputs.length});
+			this.state.inputs.push(progress);
+		}
+
+		const spec: InputSpec = {...found, id: progress.id};
+		try {
+			await this.importInput(spec, progress, {quiet: true});
+		} catch (error) {
+			if (error instanceof RunError) {
+				this.fail(error.message);
+				return;
+			}
+
+			progress.phase = 'failed';
+			progress.message = errorMessage(error);
+		}
 	}
 
 	async run(): Promise<RunOutcome> {
@@ -242,6 +335,10 @@ export class ImportRun {
 			} finally {
 				progress.finishedAt = Date.now();
 			}
+		}
+
+		if (config.follow && dump === undefined && !this.stopRequested && this.fatal === undefined) {
+			await this.follow(expanded.inputs);
 		}
 
 		if (this.recorders) {
@@ -394,7 +491,7 @@ export class ImportRun {
 		return {batches, sample: batches.flatMap(batch => batch.lines).slice(0, detectionSampleLines), done};
 	}
 
-	private async importInput(spec: InputSpec, progress: InputProgress): Promise<{dump?: string} | undefined> {
+	private async importInput(spec: InputSpec, progress: InputProgress, options: {quiet?: boolean} = {}): Promise<{dump?: string} | undefined> {
 		const {config} = this;
 		progress.phase = 'detecting';
 		progress.startedAt = Date.now();
@@ -430,12 +527,12 @@ export class ImportRun {
 
 			const cursor: BatchCursor = {end: 0, text: '', ackedAhead: undefined};
 			if (resume) {
-				this.state.counters.skipped.alreadyImported += resume.lineNo;
+				if (!options.quiet) this.state.counters.skipped.alreadyImported += resume.lineNo;
 				progress.startOffset = resume.offset;
 				if (opened.compression === 'none' && opened.size === resume.offset) {
 					progress.phase = 'skipped';
 					progress.message = `already imported (${resume.lineNo} lines, up to ${resume.updatedAt})`;
-					this.notice(`${spec.displayName}: ${progress.message}`);
+					if (!options.quiet) this.notice(`${spec.displayName}: ${progress.message}`);
 					return undefined;
 				}
 
