@@ -3,7 +3,7 @@ import {readFileSync, readdirSync} from 'node:fs';
 import {describe, it} from 'node:test';
 import type {FormatDefinition, FormatOptions, LineParser} from '../source/parse/format.js';
 import {defaultFormatOptions} from '../source/parse/format.js';
-import {detectFormat, headerLinesOf, iisTimeTakenWarning} from '../source/parse/detect.js';
+import {detectFormat, headerLinesOf, iisTimeTakenWarning, w3cHeaderLength} from '../source/parse/detect.js';
 import {formatByName, formats} from '../formats/index.js';
 
 const fixtureDir = new URL('../fixtures/formats/', import.meta.url);
@@ -214,6 +214,15 @@ describe('headerLinesOf', () => {
 		assert.deepEqual(headerLinesOf(['#A', '', '  #B  ', 'data', '#C']), ['#A', '#B']);
 		assert.deepEqual(headerLinesOf(['data', '#A']), []);
 		assert.deepEqual(headerLinesOf([]), []);
+	});
+});
+
+describe('w3cHeaderLength', () => {
+	it('counts the raw lines up to and including the first #Fields: line', () => {
+		assert.equal(w3cHeaderLength(['#A', '', '#Fields: date', '#B', 'data'], options()), 3);
+		assert.equal(w3cHeaderLength(fixtureLines('iis.log'), options()), 4);
+		assert.equal(w3cHeaderLength(['#A', 'data', '#Fields: date'], options()), 0);
+		assert.equal(w3cHeaderLength(['#Fields: date', 'data'], options({w3cFields: '#Fields: date'})), 0);
 	});
 });
 

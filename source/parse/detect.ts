@@ -52,6 +52,24 @@ export function headerLinesOf(sample: readonly string[]): string[] {
 /** Time allowed for pass 2 (the reference scans up to 100 000 lines, whatever it costs). */
 const PASS_2_BUDGET_MS = 5000;
 
+/**
+ * How many raw lines at the start of the input the reference reads as header when a W3C format is forced
+ * (`--log-format-name`): its `create_regex` reads up to and including the first `#Fields: ` line, blank lines among
+ * them, and parsing then starts on the next line, so those lines are never counted. 0 with `--w3c-fields` (nothing is
+ * read then: the `#` lines go through the parser and count as invalid) or when the header has no `#Fields: ` line.
+ */
+export function w3cHeaderLength(sample: readonly string[], options: FormatOptions): number {
+	if (options.w3cFields) return 0;
+	for (let index = 0; index < sample.length; index++) {
+		const line = pythonStrip(sample[index]!);
+		if (line === '') continue;
+		if (!line.startsWith('#')) return 0;
+		if (line.startsWith('#Fields: ')) return index + 1;
+	}
+
+	return 0;
+}
+
 interface Checker {
 	format: FormatDefinition;
 	parser: LineParser;
@@ -139,7 +157,7 @@ export function detectFormat(sample: readonly string[], formats: readonly Format
 	}
 
 	let decision = decide(checkers, checker => (checker.format.kind === 'w3c' ? firstDataLine : sample[0]));
-	let where = 'the first line';
+	let decidingLine: number | undefined;
 	if (decision === null) {
 		// Some formats' regexes (haproxy's chain of `.*`) backtrack polynomially on long lines they do not match; a
 		// sample of such lines must not stall the start of an import. One check cannot be interrupted, but the scan
@@ -148,7 +166,7 @@ export function detectFormat(sample: readonly string[], formats: readonly Format
 		for (let index = 0; index < sample.length && decision === null && performance.now() < deadline; index++) {
 			const line = sample[index]!;
 			decision = decide(checkers, () => line);
-			where = `line ${index + 1} is the first that matches a format:`;
+			decidingLine = index + 1;
 		}
 	}
 
@@ -163,7 +181,9 @@ export function detectFormat(sample: readonly string[], formats: readonly Format
 	return {
 		format,
 		parser,
-		reason: where === 'the first line' ? `${where} ${parser.score === null ? 'is' : 'matches'} ${what}` : `${where} ${what}`,
+		reason: decidingLine === undefined
+			? `the first line ${parser.score === null ? 'is' : 'matches'} ${what}`
+			: `line ${decidingLine} is the first that matches a format: ${what}`,
 		candidates: decision.candidates,
 		sampleMatches,
 		sampleSize: sample.length - dataStart,

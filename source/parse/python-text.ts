@@ -32,7 +32,6 @@ export function pythonSliceFrom(text: string, n: number): string {
 // `ignoreBOM`: Python's utf-8 codec keeps a decoded U+FEFF; TextDecoder's U+FFFD replacement matches Python's
 // `errors='replace'` (one U+FFFD per maximal invalid subpart).
 const utf8 = new TextDecoder('utf-8', {ignoreBOM: true});
-const asciiRunRe = /[\x00-\x7f]+/g;
 
 function hexValue(code: number): number {
 	if (code >= 48 && code <= 57) return code - 48;
@@ -41,36 +40,57 @@ function hexValue(code: number): number {
 	return -1;
 }
 
-function unquoteAsciiRun(run: string): string {
-	if (!run.includes('%')) return run;
-	const bytes = new Uint8Array(run.length);
-	let n = 0;
-	for (let i = 0; i < run.length; i++) {
-		const code = run.charCodeAt(i);
-		if (code === 37 && i + 2 < run.length) {
-			const high = hexValue(run.charCodeAt(i + 1));
-			const low = hexValue(run.charCodeAt(i + 2));
-			if (high >= 0 && low >= 0) {
-				bytes[n++] = high * 16 + low;
-				i += 2;
-				continue;
-			}
-		}
-
-		bytes[n++] = code;
-	}
-
-	return utf8.decode(bytes.subarray(0, n));
+/** The byte of a `%XX` escape at `index`, or -1. */
+function escapeAt(text: string, index: number): number {
+	if (text.charCodeAt(index) !== 37 || index + 2 >= text.length) return -1;
+	const high = hexValue(text.charCodeAt(index + 1));
+	if (high < 0) return -1;
+	const low = hexValue(text.charCodeAt(index + 2));
+	return low < 0 ? -1 : high * 16 + low;
 }
 
 /**
  * Python `urllib.parse.unquote(text)`: `%XX` sequences are UTF-8 bytes, invalid sequences become U+FFFD, a `%` not
- * followed by two hex digits stays, and `+` stays `+` (that is `unquote_plus`). Like Python, only ASCII runs are
- * decoded: other characters (and lone surrogates from undecodable input bytes) pass through untouched.
+ * followed by two hex digits stays, and `+` stays `+` (that is `unquote_plus`). Other characters (and lone
+ * surrogates from undecodable input bytes) pass through untouched.
+ *
+ * Python decodes each run of ASCII text as bytes; since a literal ASCII byte ends any unfinished UTF-8 sequence the
+ * same way, decoding each run of consecutive escapes on its own gives the same text, with no per-line allocation
+ * when the escapes are ASCII (`%20`, `%2F`).
  */
 export function pythonUnquote(text: string): string {
-	if (!text.includes('%')) return text;
-	return text.replace(asciiRunRe, unquoteAsciiRun);
+	let index = text.indexOf('%');
+	if (index === -1) return text;
+	let out = '';
+	let copied = 0;
+	while (index !== -1) {
+		let byte = escapeAt(text, index);
+		if (byte < 0) {
+			index = text.indexOf('%', index + 1);
+			continue;
+		}
+
+		out += text.slice(copied, index);
+		let bytes: number[] | undefined;
+		let ascii = '';
+		while (byte >= 0) {
+			if (bytes === undefined && byte < 0x80) {
+				ascii += String.fromCharCode(byte);
+			} else {
+				bytes ??= Array.from(ascii, char => char.charCodeAt(0));
+				bytes.push(byte);
+			}
+
+			index += 3;
+			byte = escapeAt(text, index);
+		}
+
+		out += bytes === undefined ? ascii : utf8.decode(Uint8Array.from(bytes));
+		copied = index;
+		index = text.indexOf('%', index);
+	}
+
+	return out + text.slice(copied);
 }
 
 /** Python `repr(float)` / `str(float)`: shortest round-trip digits, `.0` on integral values, exponent outside 1e-4..1e16. */

@@ -16,6 +16,11 @@ export interface RegexParserSpec {
 	headerLines?: readonly string[];
 	/** A format's own post-processing of the groups; `null` rejects the line. */
 	fixFields?: (fields: Fields) => Fields | null;
+	/**
+	 * A cheap test every matching line passes. For patterns whose backtracking explodes on lines that do not match
+	 * (chains of `.*`), it turns those lines away in linear time; the pattern decides the rest.
+	 */
+	quickCheck?: (line: string) => boolean;
 }
 
 export function createRegexParser(spec: RegexParserSpec): LineParser {
@@ -26,8 +31,10 @@ export function createRegexParser(spec: RegexParserSpec): LineParser {
 	// `time` never comes out of a parse (it is joined into `date`), so it is not a group the format yields.
 	const names = hasTime ? translated.groupNames.filter((name) => name !== 'time') : translated.groupNames;
 	const fixFields = spec.fixFields;
+	const quickCheck = spec.quickCheck;
 
 	const parse = (line: string): Fields | null => {
+		if (quickCheck !== undefined && !quickCheck(line)) return null;
 		const match = regex.exec(line);
 		if (match === null) return null;
 		// Own object with every group key (a group that did not take part stays as `undefined`); `match.groups` has a
@@ -78,6 +85,7 @@ export interface RegexFormatSpec {
 	autoDetect?: boolean;
 	sampleLines: readonly string[];
 	fixFields?: (fields: Fields) => Fields | null;
+	quickCheck?: (line: string) => boolean;
 }
 
 /**
@@ -99,6 +107,7 @@ export function defineRegexFormat(spec: RegexFormatSpec): FormatDefinition {
 				pattern: spec.pattern,
 				dateFormat: spec.dateFormat,
 				fixFields: spec.fixFields,
+				quickCheck: spec.quickCheck,
 			});
 			return parser;
 		},

@@ -6,7 +6,7 @@ import type {ImportConfig} from '../options/config.js';
 import type {FormatDefinition, LineParser} from '../parse/format.js';
 import {formats, formatByName} from '../../formats/index.js';
 import {createCustomFormat} from '../../formats/custom.js';
-import {detectFormat, headerLinesOf, iisTimeTakenWarning} from '../parse/detect.js';
+import {detectFormat, headerLinesOf, iisTimeTakenWarning, w3cHeaderLength} from '../parse/detect.js';
 import {compileChecks, type Checks} from '../filter/checks.js';
 import {expandInputs} from '../input/expand-inputs.js';
 import {openInput} from '../input/open-input.js';
@@ -554,10 +554,10 @@ export class ImportRun {
 			if (config.trackListeningTime && !listening) this.notice(`${spec.displayName}: --track-listening-time applies to ${listeningTimeFormats.join(' and ')} logs, not ${parser.name}: imported as plain hits`);
 			const processor = new LineProcessor(parser, this.checks, this.state.counters, {...this.processorOptions, listening}, spec.id);
 			// A forced W3C format reads its header itself: those lines are not log lines (the reference does not count them).
-			let headerToSkip = !resume && config.formatName !== undefined && parser.kind === 'w3c' ? headerLinesOf(sample).length : 0;
+			let headerToSkip = !resume && config.formatName !== undefined && parser.kind === 'w3c' ? w3cHeaderLength(sample, config.formatOptions) : 0;
 			const handle = async (batch: LineBatch): Promise<boolean> => {
 				if (headerToSkip > 0) {
-					const skipHere = countLeadingHeader(batch, headerToSkip);
+					const skipHere = Math.min(batch.lines.length, headerToSkip);
 					headerToSkip -= skipHere;
 					if (skipHere > 0) {
 						progress.linesRead += skipHere;
@@ -801,17 +801,6 @@ class AckedLines {
 		const range = this.ranges[this.index];
 		return range !== undefined && range[0] <= line;
 	}
-}
-
-function countLeadingHeader(batch: LineBatch, max: number): number {
-	let n = 0;
-	while (n < batch.lines.length && n < max) {
-		const line = batch.lines[n]!;
-		if (line.trim() !== '' && !line.startsWith('#')) break;
-		n++;
-	}
-
-	return n;
 }
 
 function sliceBatch(batch: LineBatch, from: number): LineBatch {
