@@ -142,13 +142,13 @@ function number(given: Given, name: string, {integer = false, min}: {integer?: b
 }
 
 /**
- * KEY=VAL pairs. The reference splits on every ',' and '=' and crashes on values that hold them (a regex with
+ * KEY=VAL pairs. The reference splits on every "," and "=" and crashes on values that hold them (a regex with
  * `{1,3}`); we split pairs only at a comma that starts a new `KEY=`, and each pair at its first '='.
  */
 export function parsePairs(values: readonly string[], name: string): Array<[string, string]> {
 	const pairs: Array<[string, string]> = [];
 	for (const value of values) {
-		for (const piece of value.split(/,(?=[^,=]+=)/)) {
+		for (const piece of value.split(/,(?=[A-Za-z_][\w().-]*=)/)) {
 			const eq = piece.indexOf('=');
 			if (eq <= 0) throw new UsageError(`--${name} needs KEY=VALUE, got '${piece}'`);
 			pairs.push([piece.slice(0, eq), piece.slice(eq + 1)]);
