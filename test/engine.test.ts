@@ -191,3 +191,13 @@ test('a missing file among several is reported, the others are imported, exit 1'
 	assert.equal(received().length, 1);
 	assert.ok(result.state.notices.some(notice => notice.includes('/nonexistent/access.log')));
 });
+
+test('with --resend-failed-batches-whole, a rolled-back partial failure is resent whole: nothing lost', async () => {
+	matomo.reset();
+	// Matomo with bulk_requests_use_transaction: the answer says 4 tracked, but the batch was rolled back.
+	matomo.setFaults([{kind: 'partial', tracked: 4, rollback: true, times: 1}]);
+	const lines = Array.from({length: 10}, (_, i) => combinedLine({ip: '10.2.0.2', path: `/t/${i}`}));
+	const result = await runImport(['--idsite=1', '--recorder-max-payload-size=10', '--retry-delay=0.01', '--resend-failed-batches-whole', writeLog(lines)], {url: matomo.url});
+	assert.equal(result.exitCode, 0);
+	assert.deepEqual(received().map(p => p.url.split('/t/')[1]), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+});

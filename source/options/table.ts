@@ -122,6 +122,7 @@ export const optionTable: readonly OptionSpec[] = [
 	{flag: 'request-timeout', type: 'number', group: 'Resume and delivery', value: 'SECONDS', default: 300, help: 'Timeout of every request to Matomo'},
 	{flag: 'retry-max-attempts', type: 'number', group: 'Resume and delivery', value: 'N', default: 3, help: 'Attempts per request before giving up (0: forever)'},
 	{flag: 'retry-delay', type: 'number', group: 'Resume and delivery', value: 'SECONDS', default: 10, help: 'Base delay between attempts (grows exponentially, with jitter)'},
+	{flag: 'resend-failed-batches-whole', type: 'boolean', group: 'Resume and delivery', ours: true, help: 'Ignore the "tracked" count of a failed bulk answer and resend the whole batch: for a Matomo that rolls failed batches back (bulk_requests_use_transaction=1); see Delivery guarantees'},
 	{flag: 'state-file', type: 'string', group: 'Resume and delivery', value: 'FILE', ours: true, help: 'Where to keep checkpoints (default $XDG_STATE_HOME/matomo-log-import/state.json)'},
 	{flag: 'reimport', type: 'boolean', group: 'Resume and delivery', ours: true, help: 'Ignore checkpoints: import files again from the start'},
 	{flag: 'follow', type: 'boolean', group: 'Resume and delivery', ours: true, help: 'After the end of the files, keep importing new lines as they are written (like tail -F); retries forever while Matomo is down'},

@@ -50,6 +50,11 @@ export interface RecorderOptions {
 	retryDelayMs: number;
 	/** Seconds between single hits (--debug-force-one-hit-every-Ns). */
 	spacingMs?: number;
+	/**
+	 * Trust the `tracked` count of an error answer: the first `tracked` hits are done, resend the rest. False for a
+	 * Matomo that rolls a failed batch back (then the count describes work that was undone).
+	 */
+	trustTrackedCount: boolean;
 }
 
 export interface RecorderEvents {
@@ -258,7 +263,7 @@ export class Recorders {
 				const failure = error as SendFailure;
 				lane.state.lastLatencyMs = Date.now() - started;
 				// Matomo tracked the first `tracked` hits of the batch before it failed: they are done.
-				if (typeof failure.tracked === 'number' && failure.tracked > 0 && failure.tracked <= rest.length) {
+				if (this.options.trustTrackedCount && typeof failure.tracked === 'number' && failure.tracked > 0 && failure.tracked <= rest.length) {
 					this.events.acknowledged(rest.slice(0, failure.tracked), []);
 					rest = rest.slice(failure.tracked);
 					if (rest.length === 0) return;

@@ -297,6 +297,7 @@ export class ImportRun {
 				maxQueued: Math.max(payloadSize * lanes * 2, 1000),
 				retryMaxAttempts: config.retryMaxAttempts,
 				retryDelayMs: config.retryDelayMs,
+				trustTrackedCount: !config.resendFailedBatchesWhole,
 				spacingMs: config.bulkTracking || config.forceOneHitEverySeconds === undefined ? undefined : config.forceOneHitEverySeconds * 1000,
 			}, this.state, {
 				acknowledged: (hits, invalid) => this.acknowledged(hits, invalid),

@@ -1,7 +1,51 @@
-/** Placeholder until the interactive UI lands: run headless with the same options. */
+/**
+ * The interactive entry: renders the app in the terminal and returns the exit code. Ink's own Ctrl+C handling is
+ * off (raw mode turns Ctrl+C into a key): the app decides between a graceful stop and leaving at once.
+ */
+import {EventEmitter} from 'node:events';
+import process from 'node:process';
+import {render} from 'ink';
 import type {ImportConfig} from '../options/config.js';
+import {colorEnabled} from '../report/terminal.js';
+import {App} from './app.js';
+import type {GivenMap} from './given.js';
 
-export async function runInteractive(_config: ImportConfig, _given: ReadonlyMap<string, unknown>): Promise<number> {
-	process.stderr.write('The interactive UI is not built yet: run with --yes.\n');
-	return 2;
+export async function runInteractive(config: ImportConfig, given: GivenMap): Promise<number> {
+	const signals = new EventEmitter();
+	let exitCode = 0;
+	let immediate = false;
+	const instance = render(
+		<App
+			given={new Map(given)}
+			files={config.files}
+			env={process.env}
+			cwd={process.cwd()}
+			color={colorEnabled(config)}
+			signals={signals}
+			onExit={(code, now) => {
+				exitCode = code;
+				immediate = now;
+			}}
+		/>,
+		{exitOnCtrlC: false},
+	);
+
+	// Signals from outside (kill, a closing terminal): the same as Ctrl+C in the app.
+	const onSigint = () => signals.emit('interrupt', 130);
+	const onSigterm = () => signals.emit('interrupt', 143);
+	process.on('SIGINT', onSigint);
+	process.on('SIGTERM', onSigterm);
+	try {
+		await instance.waitUntilExit();
+	} finally {
+		process.off('SIGINT', onSigint);
+		process.off('SIGTERM', onSigterm);
+	}
+
+	if (immediate) {
+		// "At once": requests being cut may hold sockets for a moment; do not wait for them.
+		setTimeout(() => process.exit(exitCode), 300).unref();
+	}
+
+	return exitCode;
 }
