@@ -7,10 +7,10 @@
  */
 import {useEffect, useRef, useState} from 'react';
 import type {EventEmitter} from 'node:events';
-import {Box, Text, useApp} from 'ink';
+import {Text, useApp} from 'ink';
 import {buildConfig, type ImportConfig} from '../options/config.js';
 import {connectMatomo, type MatomoConnection} from '../record/connect.js';
-import {ImportRun, type RunOutcome} from '../run/import-run.js';
+import {ImportRun} from '../run/import-run.js';
 import {Wizard, type WizardResult} from './wizard.js';
 import {Dashboard} from './dashboard.js';
 import {SamplesPanel, SampleFeed, type LogItem} from './samples-panel.js';
@@ -40,8 +40,8 @@ export interface AppProps {
 type Stage =
 	| {readonly kind: 'wizard'}
 	| {readonly kind: 'running'; readonly run: ImportRun; readonly config: ImportConfig; readonly result: WizardResult}
-	| {readonly kind: 'summary'; readonly outcome: RunOutcome}
-	| {readonly kind: 'crashed'; readonly message: string};
+	/** The end: the summary (or what went wrong) is printed; the app leaves with `exitCode`. */
+	| {readonly kind: 'over'; readonly exitCode: number};
 
 function targetText(config: ImportConfig, connection: MatomoConnectionInfo | undefined): string {
 	const site = config.idsite !== undefined ? `site ${config.idsite}` : 'sites by host name';
@@ -123,10 +123,13 @@ export function App({given, files, env, cwd, color, signals, onExit, refreshMs}:
 						node: <SummaryScreen state={outcome.state} exitCode={outcome.exitCode} apiUrl={config.apiUrl} command={command} />,
 					},
 				]);
-				setStage({kind: 'summary', outcome});
+				setStage({kind: 'over', exitCode: outcome.exitCode});
 			},
 			(error: unknown) => {
-				if (!ended.current) setStage({kind: 'crashed', message: error instanceof Error ? error.message : String(error)});
+				if (ended.current) return;
+				const message = error instanceof Error ? error.message : String(error);
+				appendLog([{kind: 'block', key: 'crash', node: <Text>The import stopped on an unexpected error: {message}</Text>}]);
+				setStage({kind: 'over', exitCode: 1});
 			},
 		);
 	};
@@ -139,9 +142,9 @@ export function App({given, files, env, cwd, color, signals, onExit, refreshMs}:
 			return;
 		}
 
+		// q is always the graceful stop; Ctrl+C and signals are, the first time.
 		if (how === 'q' || interrupts.current === 0) {
-			if (how !== 'q') interrupts.current++;
-			else interrupts.current = Math.max(interrupts.current, 1);
+			interrupts.current = 1;
 			current.run.stop('graceful', code);
 			setStopping(true);
 			return;
@@ -169,10 +172,10 @@ export function App({given, files, env, cwd, color, signals, onExit, refreshMs}:
 	}, []);
 
 	useEffect(() => {
-		if (stage.kind !== 'summary') return;
+		if (stage.kind !== 'over') return;
 		// A turn later: the log above has committed the summary (leaving in the same commit could print it twice).
 		const timer = setTimeout(() => {
-			end(stage.outcome.exitCode, false);
+			end(stage.exitCode, false);
 		}, 0);
 		return () => {
 			clearTimeout(timer);
@@ -182,7 +185,7 @@ export function App({given, files, env, cwd, color, signals, onExit, refreshMs}:
 	// In the wizard, Ctrl+C leaves at once; the dashboard has its own keys.
 	useKeys((input, key) => {
 		if (isCtrlC(input, key)) interrupt('ctrl-c');
-	}, stage.kind === 'wizard' || stage.kind === 'crashed');
+	}, stage.kind === 'wizard');
 
 	let body;
 	switch (stage.kind) {
@@ -225,16 +228,8 @@ export function App({given, files, env, cwd, color, signals, onExit, refreshMs}:
 				/>
 			);
 			break;
-		case 'summary':
+		case 'over':
 			body = null;
-			break;
-		case 'crashed':
-			body = (
-				<Box flexDirection="column">
-					<Text>The import stopped on an unexpected error: {stage.message}</Text>
-					<Text dimColor>Ctrl+C to leave</Text>
-				</Box>
-			);
 			break;
 	}
 

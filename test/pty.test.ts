@@ -1,0 +1,206 @@
+/**
+ * The CLI in a real pseudo-terminal (tmux): started with no arguments and CI unset, the wizard is walked with
+ * keystrokes to a finished import into the Matomo test double (running in this process), then the screen and the
+ * requests the double received are checked. And `--yes` in the same terminal: headless, raw mode never touched.
+ *
+ * Every wait polls the screen for what should come next, with a deadline: no fixed sleeps. Skipped, with a
+ * message, when tmux is not installed (.ci/run installs it).
+ */
+import {test, before, after} from 'node:test';
+import assert from 'node:assert/strict';
+import {execFileSync, spawnSync} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {startMatomoDouble, type MatomoDouble} from './matomo-double.js';
+import {combinedLine, tempDir, writeLog} from './helpers.js';
+import {shellQuote} from '../source/options/equivalent-command.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const socket = `mli-pty-${process.pid}`;
+const token = 'pty-token-3e9b71';
+let matomo: MatomoDouble;
+
+/** Records every raw-mode switch of the process's terminal into $RAW_MODE_LOG: the proof both ways. */
+const rawModeTrap = `data:text/javascript,${encodeURIComponent(`
+import fs from 'node:fs';
+import tty from 'node:tty';
+const original = tty.ReadStream.prototype.setRawMode;
+tty.ReadStream.prototype.setRawMode = function (mode) {
+	if (process.env.RAW_MODE_LOG) fs.appendFileSync(process.env.RAW_MODE_LOG, 'setRawMode(' + mode + ')\\n');
+	return original.call(this, mode);
+};
+`)}`;
+
+/**
+ * The built CLI when it is at least as new as the sources, else the sources through tsx: no build needed. (The
+ * sessions run in a temporary directory, where tsx would not find tsconfig.json: TSX_TSCONFIG_PATH points to it.)
+ */
+function cliCommand(): string[] {
+	const built = path.join(root, 'dist', 'source', 'cli.js');
+	if (fs.existsSync(built)) {
+		const builtAt = fs.statSync(built).mtimeMs;
+		const newest = Math.max(...['source', 'formats'].flatMap(dir =>
+			fs.readdirSync(path.join(root, dir), {recursive: true, withFileTypes: true})
+				.filter(entry => entry.isFile() && /\.tsx?$/.test(entry.name))
+				.map(entry => fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs)));
+		if (newest <= builtAt) return [built];
+	}
+
+	return ['--import', import.meta.resolve('tsx'), path.join(root, 'source', 'cli.ts')];
+}
+
+function tmux(...args: string[]): string {
+	return execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], {encoding: 'utf8'});
+}
+
+/** The whole pane, scrollback included, as text. */
+function capture(session: string): string {
+	return tmux('capture-pane', '-p', '-J', '-S', '-', '-t', session);
+}
+
+async function waitFor(session: string, check: (screen: string) => boolean, what: string, timeoutMs = 10_000): Promise<string> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const screen = capture(session);
+		if (check(screen)) return screen;
+		if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; the screen:\n${screen}`);
+		await new Promise(resolve => setTimeout(resolve, 100));
+	}
+}
+
+const waitText = (session: string, text: string | RegExp, timeoutMs?: number) =>
+	waitFor(session, screen => (typeof text === 'string' ? screen.includes(text) : text.test(screen)), `"${String(text)}"`, timeoutMs);
+
+/** Type text literally (no key names), then wait for it to show before anything else is sent. */
+async function type(session: string, text: string, shown: string | RegExp = text): Promise<void> {
+	tmux('send-keys', '-t', session, '-l', text);
+	await waitText(session, shown);
+}
+
+function key(session: string, ...names: string[]): void {
+	tmux('send-keys', '-t', session, ...names);
+}
+
+/** Start `argv` (after node) in a new tmux session of 100×40, in `cwd`, with `env`; the pane stays after exit. */
+function startSession(session: string, argv: string[], cwd: string, env: Record<string, string>): void {
+	const assignments = Object.entries(env).map(([name, value]) => `${name}=${shellQuote(value)}`);
+	const command = [
+		'env -u CI -u CONTINUOUS_INTEGRATION -u FORCE_COLOR -u NO_COLOR TERM=xterm-256color',
+		`TSX_TSCONFIG_PATH=${shellQuote(path.join(root, 'tsconfig.json'))}`,
+		...assignments,
+		shellQuote(process.execPath),
+		...argv.map(word => shellQuote(word)),
+	].join(' ');
+	tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', '-c', cwd, `${command}; echo "[exit $?]"; sleep 600`);
+}
+
+before(async () => {
+	if (!hasTmux) return;
+	matomo = await startMatomoDouble({
+		token,
+		sites: [
+			{idsite: 1, name: 'Main', main_url: 'http://www.example.com'},
+			{idsite: 2, name: 'Shop', main_url: 'http://shop.example.com'},
+		],
+	});
+});
+
+after(async () => {
+	if (!hasTmux) return;
+	spawnSync('tmux', ['-L', socket, 'kill-server']);
+	await matomo.close();
+});
+
+function logLines(): string[] {
+	return [
+		combinedLine({ip: '198.51.100.1', path: '/'}),
+		combinedLine({ip: '198.51.100.2', path: '/pricing', referrer: 'https://www.google.com/'}),
+		combinedLine({ip: '198.51.100.3', path: '/logo.png'}),
+		combinedLine({ip: '198.51.100.4', path: '/missing', status: 404}),
+		'not a log line at all',
+		combinedLine({ip: '198.51.100.5', path: '/blog/hello'}),
+	];
+}
+
+test('the wizard in a real terminal: from no arguments to a finished import', {skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it)', timeout: 30_000}, async () => {
+	matomo.reset();
+	const dir = tempDir('mli-pty-');
+	const log = writeLog(logLines(), 'access.log', dir);
+	const rawModeLog = path.join(dir, 'raw-mode.log');
+	const session = 'wizard';
+	startSession(session, ['--import', rawModeTrap, ...cliCommand()], dir, {XDG_STATE_HOME: path.join(dir, 'state'), RAW_MODE_LOG: rawModeLog});
+
+	await waitText(session, 'Step 1 of 5: Matomo', 15_000);
+	await type(session, matomo.url, `URL ${matomo.url}`);
+	key(session, 'Enter');
+	await waitText(session, 'Token');
+	await type(session, token, '•'.repeat(token.length));
+	key(session, 'Enter');
+	await waitText(session, 'Send the hits to:');
+	await waitText(session, /❯ +1 {2}Main/);
+	key(session, 'Enter');
+
+	await waitText(session, 'Step 2 of 5: Log files');
+	await type(session, `${dir}/acc`, `Path ${dir}/acc`);
+	key(session, 'Tab');
+	await waitText(session, `Path ${log}`);
+	key(session, 'Enter');
+	await waitText(session, 'Chosen: 1 entry');
+	key(session, 'Enter');
+
+	let screen = await waitText(session, 'sample lines match');
+	assert.match(screen, /Detected: 5 of 6 sample lines match ncsa_extended/);
+	assert.match(screen, /✗ 5: not a log line at all/);
+	key(session, 'Enter');
+	await waitText(session, 'Step 4 of 5: What to track');
+	key(session, 'Enter');
+	screen = await waitText(session, 'Step 5 of 5: Review');
+	assert.match(screen, /about 6 lines to read/);
+	key(session, 's');
+	await waitText(session, 'Saved to');
+	key(session, 'Enter');
+
+	screen = await waitText(session, '[exit 0]', 15_000);
+	assert.match(screen, /Import done\./);
+	assert.match(screen, /Logs import summary/);
+	assert.match(screen, /3 requests imported successfully/);
+	assert.match(screen, /1 invalid log lines/);
+	assert.match(screen, /core:archive --force-all-websites/);
+	assert.match(screen, /MATOMO_TOKEN_AUTH=… matomo-log-import --yes --url=http:\/\/127\.0\.0\.1:\d+ --idsite=1\s/);
+	assert.ok(!screen.includes(token), 'the token never shows');
+
+	// What Matomo got: the three page views, for site 1, nothing a correct client would not send.
+	assert.deepEqual(matomo.received.map(hit => new URL(hit.params.url!).pathname).sort(), ['/', '/blog/hello', '/pricing']);
+	assert.ok(matomo.received.every(hit => hit.params.idsite === '1' && hit.bulk));
+	assert.deepEqual(matomo.violations, []);
+
+	// The cron script, where the wizard said, runnable by its owner only, without the token.
+	const script = path.join(dir, 'matomo-log-import.cron.sh');
+	assert.equal(fs.statSync(script).mode & 0o777, 0o700);
+	assert.ok(!fs.readFileSync(script, 'utf8').includes(token));
+	// The wizard did use raw mode (the control for the headless test below), and gave it back.
+	const switches = fs.readFileSync(rawModeLog, 'utf8').trim().split('\n');
+	assert.equal(switches.at(0), 'setRawMode(true)');
+	assert.equal(switches.at(-1), 'setRawMode(false)');
+});
+
+test('--yes in a real terminal: headless, raw mode never touched', {skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it)', timeout: 30_000}, async () => {
+	matomo.reset();
+	const dir = tempDir('mli-pty-');
+	const log = writeLog(logLines(), 'access.log', dir);
+	const rawModeLog = path.join(dir, 'raw-mode.log');
+	const session = 'headless';
+	startSession(session, ['--import', rawModeTrap, ...cliCommand(), '--yes', `--url=${matomo.url}`, '--idsite=2', log], dir, {
+		XDG_STATE_HOME: path.join(dir, 'state'),
+		RAW_MODE_LOG: rawModeLog,
+		MATOMO_TOKEN_AUTH: token,
+	});
+	const screen = await waitText(session, '[exit 0]', 20_000);
+	assert.match(screen, /3 requests imported successfully/);
+	assert.ok(!screen.includes('Step 1 of 5'), 'no wizard');
+	assert.ok(!fs.existsSync(rawModeLog), 'raw mode was never switched');
+	assert.equal(matomo.received.length, 3);
+	assert.ok(matomo.received.every(hit => hit.params.idsite === '2'));
+});

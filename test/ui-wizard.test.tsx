@@ -1,0 +1,611 @@
+/** @jsxRuntime automatic */
+/**
+ * The wizard, step by step and as a whole, driven by keystrokes (ink-testing-library) against the Matomo test
+ * double over real sockets: wrong URL, not a Matomo, TLS, wrong token (typed masked), a token without write access,
+ * no sites, the site picker, files by path/Tab/glob/browser, format detection with its evidence, a file no format
+ * reads, a custom regex previewed as it is typed, the track toggles and fields, the review with its cron script,
+ * and a walk from nothing to a finished import.
+ */
+import {test, before, after} from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import {stripVTControlCharacters} from 'node:util';
+import type {AddressInfo} from 'node:net';
+import {render} from 'ink-testing-library';
+import {startMatomoDouble, type MatomoDouble} from './matomo-double.js';
+import {combinedLine, tempDir, writeLog} from './helpers.js';
+import {MatomoStep, type MatomoConnectionInfo} from '../source/ui/matomo-step.js';
+import {FilesStep} from '../source/ui/files-step.js';
+import {FormatStep} from '../source/ui/format-step.js';
+import {TrackStep} from '../source/ui/track-step.js';
+import {ReviewStep, scriptName} from '../source/ui/review-step.js';
+import {App} from '../source/ui/app.js';
+import {describeFiles, type FileInfo} from '../source/ui/file-info.js';
+import {readSample} from '../source/ui/log-sample.js';
+import type {GivenChanges, GivenMap, GivenValue} from '../source/ui/given.js';
+
+type Instance = ReturnType<typeof render>;
+
+const keys = {
+	enter: '\r',
+	escape: '\u001B',
+	up: '\u001B[A',
+	down: '\u001B[B',
+	right: '\u001B[C',
+	left: '\u001B[D',
+	tab: '\t',
+	backspace: '\u007F',
+	ctrlU: '\u0015',
+	ctrlC: '\u0003',
+	space: ' ',
+};
+
+const token = 'wizard-token-7f3a';
+const viewToken = 'view-only-token-9c1d';
+let matomo: MatomoDouble;
+let noSites: MatomoDouble;
+let stateDir: string;
+const instances: Instance[] = [];
+
+before(async () => {
+	// The imports of these tests keep their checkpoints away from the user's.
+	stateDir = tempDir('mli-ui-state-');
+	process.env.XDG_STATE_HOME = stateDir;
+	matomo = await startMatomoDouble({
+		token,
+		viewOnlyTokens: [viewToken],
+		sites: [
+			{idsite: 1, name: 'Main', main_url: 'http://www.example.com'},
+			{idsite: 3, name: 'Blog', main_url: 'http://blog.example.net'},
+		],
+	});
+	noSites = await startMatomoDouble({token, sites: []});
+});
+
+after(async () => {
+	for (const instance of instances) instance.unmount();
+	await matomo.close();
+	await noSites.close();
+});
+
+function show(element: Parameters<typeof render>[0]): Instance {
+	const instance = render(element);
+	instances.push(instance);
+	return instance;
+}
+
+/** The last frame with something on it (with CI set, Ink ends with a blank frame when the app exits). */
+function screen(instance: Instance): string {
+	return stripVTControlCharacters(instance.frames.findLast(frame => frame.trim() !== '') ?? '');
+}
+
+function allFrames(instance: Instance): string {
+	return stripVTControlCharacters(instance.frames.join('\n'));
+}
+
+/** Poll the screen until `check` holds (no fixed sleeps: the Matomo answers take what they take). */
+async function until(instance: Instance, check: (text: string) => boolean, what: string, timeoutMs = 8000): Promise<string> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const text = screen(instance);
+		if (check(text)) return text;
+		if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; the screen:\n${text}`);
+		await new Promise(resolve => setTimeout(resolve, 15));
+	}
+}
+
+const shows = (instance: Instance, text: string | RegExp, timeoutMs?: number) =>
+	until(instance, screenText => (typeof text === 'string' ? screenText.includes(text) : text.test(screenText)), `"${String(text)}"`, timeoutMs);
+
+/** Keys one at a time, each after React had a turn (a key handler re-subscribes after every render). */
+async function press(instance: Instance, ...inputs: string[]): Promise<void> {
+	for (const input of inputs) {
+		await new Promise(resolve => setTimeout(resolve, 10));
+		instance.stdin.write(input);
+	}
+
+	await new Promise(resolve => setTimeout(resolve, 10));
+}
+
+/** A promise for the next call of a callback, and the callback. */
+function nextCall<T extends unknown[]>(): {promise: Promise<T>; callback: (...args: T) => void} {
+	let resolve!: (args: T) => void;
+	const promise = new Promise<T>(r => {
+		resolve = r;
+	});
+	return {promise, callback: (...args: T) => resolve(args)};
+}
+
+function given(entries: Array<[string, GivenValue]> = []): GivenMap {
+	return new Map(entries);
+}
+
+async function closedPort(): Promise<number> {
+	const server = http.createServer();
+	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+	const {port} = server.address() as AddressInfo;
+	await new Promise(resolve => server.close(resolve));
+	return port;
+}
+
+function matomoStep(props: {given?: GivenMap; env?: NodeJS.ProcessEnv; auto?: boolean}) {
+	const done = nextCall<[GivenChanges, MatomoConnectionInfo]>();
+	const instance = show(
+		<MatomoStep given={props.given ?? given()} files={[]} env={props.env ?? {}} auto={props.auto ?? true} width={100} onDone={done.callback} />,
+	);
+	return {instance, done: done.promise};
+}
+
+// ----- Step 1: Matomo -------------------------------------------------------------------------------------------
+
+test('matomo: a wrong URL says so with the fix, and the right address then works', async () => {
+	const port = await closedPort();
+	const {instance, done} = matomoStep({env: {MATOMO_TOKEN_AUTH: token}});
+	await shows(instance, 'The address of your Matomo');
+	await press(instance, `http://127.0.0.1:${port}`, keys.enter);
+	let text = await shows(instance, 'Fix:');
+	assert.match(text, /connection refused/i);
+	assert.match(text, /Check the address/);
+	// The field is back, with the address to correct.
+	assert.match(text, new RegExp(`URL http://127\\.0\\.0\\.1:${port}`));
+	await press(instance, keys.ctrlU, matomo.url, keys.enter);
+	text = await shows(instance, 'Send the hits to:');
+	assert.match(text, /Matomo 5\.2\.0/);
+	assert.match(text, /1 {2}Main/);
+	assert.match(text, /3 {2}Blog/);
+	assert.match(text, /By host name in the log/);
+	await press(instance, keys.enter);
+	const [changes, connection] = await done;
+	assert.deepEqual(changes, {url: matomo.url, idsite: '1', 'idsite-fallback': undefined, 'add-sites-new-hosts': undefined});
+	assert.equal(connection.version, '5.2.0');
+	assert.equal(connection.tokenSource, 'env');
+	await connection.client.close();
+});
+
+test('matomo: an address that is not a Matomo, and a TLS failure, each get their own explanation', async () => {
+	const notMatomo = http.createServer((_request, response) => {
+		response.writeHead(200, {'content-type': 'text/html'});
+		response.end('<html><body>Welcome to nginx!</body></html>');
+	});
+	await new Promise<void>(resolve => notMatomo.listen(0, '127.0.0.1', resolve));
+	try {
+		const {instance} = matomoStep({env: {MATOMO_TOKEN_AUTH: token}});
+		await press(instance, `http://127.0.0.1:${(notMatomo.address() as AddressInfo).port}/`, keys.enter);
+		let text = await shows(instance, 'Fix:');
+		assert.match(text, /does not look like a Matomo/);
+		assert.match(text, /where you log in to Matomo/);
+		// https:// to a server that speaks plain http: the TLS handshake fails.
+		await press(instance, keys.ctrlU, matomo.url.replace('http://', 'https://'), keys.enter);
+		text = await shows(instance, /https \(TLS\) connection/);
+		assert.match(text, /Check the scheme/);
+		instance.unmount();
+	} finally {
+		notMatomo.closeAllConnections();
+		await new Promise(resolve => notMatomo.close(resolve));
+	}
+});
+
+test('matomo: the token is typed masked; a wrong one is refused with the fix, then the right one is taken', async () => {
+	const {instance, done} = matomoStep({});
+	await press(instance, matomo.url, keys.enter);
+	await shows(instance, 'Token');
+	await press(instance, 'not-the-token');
+	let text = await shows(instance, '•'.repeat('not-the-token'.length));
+	await press(instance, keys.enter);
+	text = await shows(instance, 'Fix:');
+	assert.match(text, /refused this token/);
+	assert.match(text, /Auth tokens/);
+	await press(instance, token, keys.enter);
+	await shows(instance, 'Send the hits to:');
+	await press(instance, keys.enter);
+	const [changes, connection] = await done;
+	assert.equal(changes['token-auth'], token);
+	assert.equal(connection.tokenSource, 'flag');
+	await connection.client.close();
+	// Never drawn, not even for one frame.
+	const everything = allFrames(instance);
+	assert.ok(!everything.includes('not-the-token'));
+	assert.ok(!everything.includes(token));
+});
+
+test('matomo: a token that can only view the sites is told to use one with write access', async () => {
+	const {instance, done} = matomoStep({given: given([['url', matomo.url], ['token-auth', viewToken]])});
+	const text = await shows(instance, 'Send the hits to:');
+	assert.match(text, /can only view these sites/);
+	assert.match(text, /write access/);
+	// Esc goes back to the token, to type another one.
+	await press(instance, keys.escape);
+	await shows(instance, 'Token');
+	await press(instance, token, keys.enter);
+	const after = await shows(instance, 'Send the hits to:');
+	assert.doesNotMatch(after, /can only view/);
+	await press(instance, keys.enter);
+	const [, connection] = await done;
+	await connection.client.close();
+});
+
+test('matomo: a Matomo without sites offers to create them from the host names in the log', async () => {
+	const {instance, done} = matomoStep({given: given([['url', noSites.url]]), env: {MATOMO_TOKEN_AUTH: token}});
+	const text = await shows(instance, 'no site this token can see');
+	assert.match(text, /Check again/);
+	await press(instance, keys.enter);
+	const [changes, connection] = await done;
+	assert.equal(changes['add-sites-new-hosts'], true);
+	assert.equal(changes.idsite, undefined);
+	await connection.client.close();
+});
+
+test('matomo: by host name in the log, with unknown hosts sent to a fallback site', async () => {
+	const {instance, done} = matomoStep({given: given([['url', matomo.url]]), env: {MATOMO_TOKEN_AUTH: token}});
+	await shows(instance, 'By host name in the log');
+	await press(instance, keys.down, keys.down, keys.enter);
+	await shows(instance, 'matches no site in Matomo');
+	await press(instance, keys.down, keys.enter);
+	await shows(instance, 'Send hits of unknown hosts to:');
+	await press(instance, keys.down, keys.enter);
+	const [changes, connection] = await done;
+	assert.deepEqual(changes, {idsite: undefined, 'idsite-fallback': '3', 'add-sites-new-hosts': undefined});
+	await connection.client.close();
+	assert.ok(matomo.apiCalls.some(call => call.method === 'SitesManager.getSitesWithAdminAccess'));
+	assert.ok(matomo.apiCalls.every(call => call.tokenSource !== 'query'), 'the token never goes into a URL');
+});
+
+test('matomo: address, token and site given as flags: checked, then no question', async () => {
+	const {instance, done} = matomoStep({given: given([['url', matomo.url], ['idsite', '3']]), env: {MATOMO_TOKEN_AUTH: token}});
+	const [changes, connection] = await done;
+	assert.deepEqual(changes, {});
+	assert.equal(connection.version, '5.2.0');
+	await connection.client.close();
+	instance.unmount();
+});
+
+// ----- Step 2: files --------------------------------------------------------------------------------------------
+
+function logDir(): string {
+	const dir = tempDir('mli-ui-files-');
+	writeLog([combinedLine({path: '/a'}), combinedLine({path: '/b'})], 'access.log', dir);
+	fs.writeFileSync(path.join(dir, 'access.log.1.gz'), zlib.gzipSync(`${combinedLine({path: '/old'})}\n`));
+	fs.mkdirSync(path.join(dir, 'sub'));
+	writeLog([combinedLine({})], 'other.log', path.join(dir, 'sub'));
+	return dir;
+}
+
+function filesStep(props: {files?: string[]; cwd: string; auto?: boolean}) {
+	const done = nextCall<[string[], FileInfo[]]>();
+	const back = nextCall<[]>();
+	const instance = show(
+		<FilesStep files={props.files ?? []} cwd={props.cwd} auto={props.auto ?? false} width={100} rows={40} onDone={done.callback} onBack={back.callback} />,
+	);
+	return {instance, done: done.promise, back: back.promise};
+}
+
+test('files: a typed path completed with Tab, shown with size, date and compression', async () => {
+	const dir = logDir();
+	const {instance, done} = filesStep({cwd: dir});
+	await shows(instance, 'Path');
+	await press(instance, 'acc', keys.tab);
+	// Two names start with "access.log": the common part is completed and the candidates listed.
+	let text = await shows(instance, 'access.log.1.gz');
+	assert.match(text, /Path access\.log/);
+	await press(instance, '.1', keys.tab);
+	await shows(instance, 'Path access.log.1.gz');
+	await press(instance, keys.enter);
+	text = await shows(instance, 'Chosen: 1 entry');
+	assert.match(text, /access\.log\.1\.gz +\d+ B +\d{4}-\d\d-\d\d \d\d:\d\d +gzip/);
+	await press(instance, 'sub/oth', keys.tab);
+	await shows(instance, 'Path sub/other.log');
+	await press(instance, keys.enter);
+	await shows(instance, 'Chosen: 2 entries');
+	// Backspace on the empty field takes the last one back.
+	await press(instance, keys.backspace);
+	await shows(instance, 'Chosen: 1 entry');
+	await press(instance, keys.enter);
+	const [files, infos] = await done;
+	assert.deepEqual(files, [path.join(dir, 'access.log.1.gz')]);
+	assert.equal(infos[0]!.compression, 'gzip');
+});
+
+test('files: a glob is kept as a glob; a path that names nothing, or stdin, is an error', async () => {
+	const dir = logDir();
+	const {instance, done} = filesStep({cwd: dir});
+	await press(instance, 'missing.log', keys.enter);
+	await shows(instance, 'file not found');
+	await press(instance, keys.ctrlU, '-', keys.enter);
+	await shows(instance, 'stdin (-) is this terminal here');
+	await press(instance, keys.ctrlU, `${dir}/access.log*`, keys.enter);
+	const text = await shows(instance, '2 files match now');
+	assert.match(text, /Chosen: 1 entry/);
+	await press(instance, keys.enter);
+	const [files, infos] = await done;
+	assert.deepEqual(files, [`${dir}/access.log*`]);
+	assert.equal(infos.length, 2);
+});
+
+test('files: browse with the arrow keys and tick several files', async () => {
+	const dir = logDir();
+	const {instance, done} = filesStep({cwd: dir});
+	await shows(instance, 'Path');
+	await press(instance, keys.down);
+	let text = await shows(instance, /❯ +sub\//);
+	assert.match(text, /\[ \] access\.log +\d+ B .*plain/);
+	assert.match(text, /\[ \] access\.log\.1\.gz .*gzip/);
+	// The cursor starts on sub/: into it, tick other.log, back up.
+	await press(instance, keys.right);
+	await shows(instance, 'other.log');
+	await press(instance, keys.down, keys.space);
+	await shows(instance, '[x] other.log');
+	await press(instance, keys.left);
+	await shows(instance, '[ ] access.log.1.gz');
+	await press(instance, keys.down, keys.space, keys.space);
+	text = await shows(instance, 'Chosen: 3 entries');
+	assert.match(text, /\[x\] access\.log\.1\.gz/);
+	await press(instance, keys.enter);
+	const [files] = await done;
+	assert.deepEqual(files.sort(), [path.join(dir, 'access.log'), path.join(dir, 'access.log.1.gz'), path.join(dir, 'sub', 'other.log')].sort());
+});
+
+test('files: files given as arguments pass by themselves; Esc goes back', async () => {
+	const dir = logDir();
+	const first = filesStep({cwd: dir, files: [path.join(dir, 'access.log')], auto: true});
+	const [files] = await first.done;
+	assert.deepEqual(files, [path.join(dir, 'access.log')]);
+	first.instance.unmount();
+	const second = filesStep({cwd: dir});
+	await shows(second.instance, 'Path');
+	await press(second.instance, keys.escape);
+	await second.back;
+});
+
+// ----- Step 3: format -------------------------------------------------------------------------------------------
+
+async function formatStep(file: string, entries: Array<[string, GivenValue]> = [['idsite', '1']], auto = false) {
+	const {infos} = await describeFiles([file]);
+	const done = nextCall<[GivenChanges, unknown]>();
+	const back = nextCall<[]>();
+	const instance = show(
+		<FormatStep given={given(entries)} files={[file]} infos={infos} env={{}} auto={auto} width={100} rows={40} onDone={done.callback} onBack={back.callback} />,
+	);
+	return {instance, done: done.promise, back: back.promise};
+}
+
+test('format: the detected format with its evidence and a preview of parsed fields; a bad line is marked', async () => {
+	const lines = Array.from({length: 49}, (_, i) => combinedLine({path: `/page-${i}`, status: 200, referrer: 'https://ref.example/', ua: 'TestAgent/1.0'}));
+	lines.splice(2, 0, 'this is not a log line');
+	const file = writeLog(lines);
+	const {instance, done} = await formatStep(file);
+	const text = await shows(instance, 'sample lines match');
+	assert.match(text, /Detected: 49 of 50 sample lines match ncsa_extended/);
+	assert.match(text, /date +ip +method +path +status +size +referrer +user agent/);
+	assert.match(text, /✓ 10\/Feb\/2024:10:00:00 +192\.0\.2\.1 +GET +\/page-0 +200 +1234 +https:\/.* TestAgent/);
+	assert.match(text, /✗ 3: this is not a log line/);
+	await press(instance, keys.enter);
+	const [changes] = await done;
+	// Accepted as detected: no flag, each file is detected on its own (cron sees new files too).
+	assert.deepEqual(changes, {'log-format-name': undefined, 'log-format-regex': undefined, 'log-date-format': undefined});
+});
+
+test('format: a file that matches no format, then a custom regex previewed as it is typed', async () => {
+	const file = writeLog(['2024-02-10 10:00:00 | 192.0.2.7 | /home | 200', '2024-02-10 10:00:05 | 192.0.2.8 | /about | 404']);
+	const {instance, done} = await formatStep(file);
+	let text = await shows(instance, 'No known format matches');
+	assert.match(text, /✗ 1: 2024-02-10 10:00:00 \| 192\.0\.2\.7/);
+	// Enter does not go on without a format.
+	await press(instance, keys.enter);
+	await shows(instance, 'Cannot go on');
+	await press(instance, 'r');
+	await shows(instance, '❯ Regex');
+	await press(instance, String.raw`(?P<date>\S+ \S+) \| (?P<ip>\S+)`);
+	text = await shows(instance, 'Chosen: 2 of 2 sample lines match the custom regex');
+	assert.match(text, /✓ 2024-02-10 10:00:00 +192\.0\.2\.7 +- +- +-/);
+	await press(instance, String.raw` \| (?P<path>\S+) \| (?P<status>\d+)`);
+	text = await shows(instance, /✓ 2024-02-10 10:00:05 +192\.0\.2\.8 +- +\/about +404/);
+	await press(instance, keys.tab);
+	await shows(instance, '❯ Date format');
+	// Typed and Enter in one chunk, as a paste or a fast terminal gives them.
+	await press(instance, '%Y-%m-%d %H:%M:%S\r');
+	await shows(instance, 'Enter use this format');
+	await press(instance, keys.enter);
+	const [changes] = await done;
+	assert.equal(changes['log-format-regex'], String.raw`(?P<date>\S+ \S+) \| (?P<ip>\S+) \| (?P<path>\S+) \| (?P<status>\d+)`);
+	assert.equal(changes['log-date-format'], '%Y-%m-%d %H:%M:%S');
+	assert.equal(changes['log-format-name'], undefined);
+});
+
+test('format: another format from the list; one without host names is refused for sites by host', async () => {
+	const file = writeLog([combinedLine({}), combinedLine({path: '/x'})]);
+	const {instance, done} = await formatStep(file, []);
+	await shows(instance, 'Detected: 2 of 2');
+	// No --idsite: sites by host name, and ncsa_extended has no host.
+	await press(instance, keys.enter);
+	await shows(instance, 'has no host name');
+	await press(instance, 'f');
+	await shows(instance, 'Choose the format:');
+	// "Detect automatically", then common (the list is the formats' registry order).
+	await press(instance, keys.down);
+	await shows(instance, '❯ common');
+	await press(instance, keys.enter);
+	await shows(instance, 'Chosen: 2 of 2 sample lines match common');
+	await press(instance, keys.escape);
+	await instance.unmount();
+	const withSite = await formatStep(file);
+	await shows(withSite.instance, 'Detected');
+	await press(withSite.instance, 'f');
+	await shows(withSite.instance, 'Choose the format:');
+	await press(withSite.instance, keys.down);
+	await shows(withSite.instance, '❯ common');
+	await press(withSite.instance, keys.enter);
+	await shows(withSite.instance, 'match common');
+	await press(withSite.instance, keys.enter);
+	const [changes] = await withSite.done;
+	assert.equal(changes['log-format-name'], 'common');
+});
+
+test('format: a format given as a flag that reads the file passes by itself', async () => {
+	const file = writeLog([combinedLine({})]);
+	const {done, instance} = await formatStep(file, [['idsite', '1'], ['log-format-name', 'ncsa_extended']], true);
+	const [changes] = await done;
+	assert.equal(changes['log-format-name'], 'ncsa_extended');
+	instance.unmount();
+});
+
+// ----- Step 4: what to track ------------------------------------------------------------------------------------
+
+function trackStep(entries: Array<[string, GivenValue]> = [], auto = false) {
+	const done = nextCall<[GivenChanges]>();
+	const back = nextCall<[]>();
+	const instance = show(
+		<TrackStep given={given(entries)} files={['a.log']} env={{}} matomoUrl="http://127.0.0.1:8080/" auto={auto} width={100} rows={24} onDone={done.callback} onBack={back.callback} />,
+	);
+	return {instance, done: done.promise, back: back.promise};
+}
+
+/** Down until the cursor is on `flag` (the rows come from the option table: no counting). */
+async function focusRow(instance: Instance, flag: string): Promise<void> {
+	for (let i = 0; i < 40 && !screen(instance).includes(`❯ --${flag} `) && !screen(instance).includes(`❯ [ ] --${flag} `); i++) {
+		await press(instance, keys.down);
+	}
+
+	await shows(instance, `--${flag}: `);
+}
+
+test('track: toggles with Space, patterns and recorders typed; the answers are flags', async () => {
+	const {instance, done} = trackStep();
+	let text = await shows(instance, '--enable-static');
+	assert.match(text, /❯ \[ \] --enable-static/);
+	assert.match(text, /--dry-run/);
+	await press(instance, keys.down, keys.space);
+	await shows(instance, '[x] --enable-bots');
+	await focusRow(instance, 'exclude-path');
+	text = await shows(instance, 'comma-separated');
+	await press(instance, '/admin/*, /private/*');
+	await focusRow(instance, 'recorders');
+	text = await shows(instance, 'Recommended');
+	assert.match(text, /Matomo runs on this machine: \d+ CPU cores/);
+	// The answer and Enter in one chunk, as a paste gives them.
+	await press(instance, 'auto\r');
+	const [changes] = await done;
+	assert.equal(changes['enable-bots'], true);
+	assert.equal(changes['enable-static'], undefined);
+	assert.deepEqual(changes['exclude-path'], ['/admin/*', '/private/*']);
+	assert.equal(changes.recorders, 'auto');
+});
+
+test('track: a date the importer would refuse is refused here, naming the flag', async () => {
+	const {instance, done} = trackStep();
+	await shows(instance, '--exclude-older-than');
+	await focusRow(instance, 'exclude-older-than');
+	await press(instance, 'last tuesday', keys.enter);
+	await shows(instance, '--exclude-older-than needs a date like');
+	await press(instance, keys.ctrlU, '2024-01-01 00:00:00 +0000', keys.enter);
+	const [changes] = await done;
+	assert.equal(changes['exclude-older-than'], '2024-01-01 00:00:00 +0000');
+});
+
+test('track: flags of this step given: they are the answer', async () => {
+	const {done, instance} = trackStep([['enable-http-errors', true], ['recorders', '4']], true);
+	const [changes] = await done;
+	assert.equal(changes['enable-http-errors'], true);
+	assert.equal(changes.recorders, '4');
+	instance.unmount();
+});
+
+// ----- Step 5: review -------------------------------------------------------------------------------------------
+
+test('review: everything chosen, the estimate, the cron command without the token, saved as a script', async () => {
+	const dir = tempDir('mli-ui-review-');
+	const file = writeLog(Array.from({length: 40}, (_, i) => combinedLine({path: `/p${i}`})), 'access.log', dir);
+	const {infos} = await describeFiles([file]);
+	const sample = await readSample(file);
+	const start = nextCall<[]>();
+	const map = given([['url', matomo.url], ['token-auth', token], ['idsite', '3'], ['enable-static', true]]);
+	const connection = {
+		url: matomo.url,
+		version: '5.2.0',
+		sites: {access: 'admin', sites: [{id: '3', name: 'Blog', url: 'http://blog.example.net'}]},
+		tokenSource: 'flag',
+	} as unknown as MatomoConnectionInfo;
+	const instance = show(
+		<ReviewStep given={map} files={[file]} infos={infos} sample={sample} connection={connection} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={start.callback} onBack={() => {}} />,
+	);
+	let text = await shows(instance, 'for cron');
+	assert.match(text, /every hit to site 3 \(Blog, http:\/\/blog\.example\.net\)/);
+	assert.match(text, /plus --enable-static/);
+	assert.match(text, /about 40 lines to read/);
+	assert.match(text, new RegExp(`MATOMO_TOKEN_AUTH=… matomo-log-import --yes --url=${matomo.url.replace(/\./g, '\\.')} --idsite=3 --enable-static`));
+	assert.ok(!text.includes(token));
+	await press(instance, 's');
+	text = await shows(instance, 'Saved to');
+	const script = path.join(dir, scriptName);
+	assert.equal(fs.statSync(script).mode & 0o777, 0o700);
+	const content = fs.readFileSync(script, 'utf8');
+	assert.match(content, /^#!\/bin\/sh/);
+	assert.match(content, /\$\{MATOMO_TOKEN_AUTH:\?/);
+	assert.ok(!content.includes(token));
+	// c: the command to the clipboard (OSC 52), the line itself, not the token.
+	await press(instance, 'c');
+	await shows(instance, 'Sent to the clipboard');
+	const osc = /\u001B\]52;c;([A-Za-z\d+/=]+)\u0007/.exec(instance.frames.join(''));
+	assert.ok(osc, 'an OSC 52 sequence');
+	assert.match(Buffer.from(osc[1]!, 'base64').toString('utf8'), /^MATOMO_TOKEN_AUTH=… matomo-log-import --yes /);
+	await press(instance, keys.enter);
+	await start.promise;
+});
+
+// ----- The whole wizard -----------------------------------------------------------------------------------------
+
+test('the whole wizard, from nothing to a finished import; Esc goes back a step', async () => {
+	matomo.reset();
+	const dir = tempDir('mli-ui-walk-');
+	writeLog([combinedLine({path: '/one'}), combinedLine({path: '/two'}), combinedLine({path: '/style.css'}), 'junk line'], 'access.log', dir);
+	const exit = nextCall<[number, boolean]>();
+	const instance = show(<App given={given()} files={[]} env={{}} cwd={dir} color={false} refreshMs={50} onExit={exit.callback} />);
+	await shows(instance, 'Step 1 of 5: Matomo');
+	await press(instance, matomo.url, keys.enter);
+	await shows(instance, 'Token');
+	await press(instance, token, keys.enter);
+	await shows(instance, 'Send the hits to:');
+	await press(instance, keys.enter);
+	await shows(instance, 'Step 2 of 5: Log files');
+	// Back to Matomo: the address is kept, and the check runs again from it.
+	await press(instance, keys.escape);
+	await shows(instance, `URL ${matomo.url}`);
+	await press(instance, keys.enter);
+	await shows(instance, 'Send the hits to:');
+	await press(instance, keys.enter);
+	await shows(instance, 'Step 2 of 5: Log files');
+	await press(instance, 'acc', keys.tab, keys.enter);
+	await shows(instance, 'Chosen: 1 entry');
+	await press(instance, keys.enter);
+	await shows(instance, 'Detected: 3 of 4 sample lines match ncsa_extended');
+	await press(instance, keys.enter);
+	await shows(instance, 'Step 4 of 5: What to track');
+	await press(instance, keys.enter);
+	const review = await shows(instance, 'Step 5 of 5: Review');
+	assert.match(review, /about 4 lines to read/);
+	await press(instance, keys.enter);
+	const [code, immediate] = await exit.promise;
+	assert.equal(code, 0);
+	assert.equal(immediate, false);
+	const text = await shows(instance, 'Logs import summary');
+	assert.match(text, /Import done\./);
+	assert.match(text, /2 requests imported successfully/);
+	assert.match(text, /1 invalid log lines/);
+	assert.match(text, /core:archive/);
+	assert.match(text, /✗ .*access\.log:4 line did not match: junk line/);
+	assert.match(text, /MATOMO_TOKEN_AUTH=… matomo-log-import --yes/);
+	assert.deepEqual(matomo.received.map(hit => new URL(hit.params.url!).pathname).sort(), ['/one', '/two']);
+	assert.ok(matomo.received.every(hit => hit.params.idsite === '1'));
+	assert.deepEqual(matomo.violations, []);
+	assert.ok(!allFrames(instance).includes(token));
+});
+
+test('Ctrl+C in the wizard leaves at once', async () => {
+	const exit = nextCall<[number, boolean]>();
+	const instance = show(<App given={given()} files={[]} env={{}} cwd={process.cwd()} color={false} onExit={exit.callback} />);
+	await shows(instance, 'Step 1 of 5');
+	await press(instance, keys.ctrlC);
+	assert.deepEqual(await exit.promise, [130, true]);
+});
