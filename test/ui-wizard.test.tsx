@@ -453,11 +453,11 @@ test('format: a format given as a flag that reads the file passes by itself', as
 
 // ----- Step 4: what to track ------------------------------------------------------------------------------------
 
-function trackStep(entries: Array<[string, GivenValue]> = [], auto = false) {
+function trackStep(entries: Array<[string, GivenValue]> = [], auto = false, format?: string) {
 	const done = nextCall<[GivenChanges]>();
 	const back = nextCall<[]>();
 	const instance = show(
-		<TrackStep given={given(entries)} files={['a.log']} env={{}} matomoUrl="http://127.0.0.1:8080/" auto={auto} width={100} rows={24} onDone={done.callback} onBack={back.callback} />,
+		<TrackStep given={given(entries)} files={['a.log']} env={{}} matomoUrl="http://127.0.0.1:8080/" auto={auto} width={100} rows={24} onDone={done.callback} onBack={back.callback} format={format} />,
 	);
 	return {instance, done: done.promise, back: back.promise};
 }
@@ -491,6 +491,19 @@ test('track: toggles with Space, patterns and recorders typed; the answers are f
 	assert.equal(changes['enable-static'], undefined);
 	assert.deepEqual(changes['exclude-path'], ['/admin/*', '/private/*']);
 	assert.equal(changes.recorders, 'auto');
+});
+
+test('track: listening time is offered for Icecast and SHOUTcast logs only', async () => {
+	const web = trackStep([], false, 'ncsa_extended');
+	assert.doesNotMatch(await shows(web.instance, '--enable-static'), /track-listening-time/);
+	web.instance.unmount();
+	const radio = trackStep([], false, 'icecast2');
+	await focusRow(radio.instance, 'track-listening-time');
+	await press(radio.instance, keys.space);
+	await shows(radio.instance, '[x] --track-listening-time');
+	await press(radio.instance, keys.enter);
+	const [changes] = await radio.done;
+	assert.equal(changes['track-listening-time'], true);
 });
 
 test('track: a date the importer would refuse is refused here, naming the flag', async () => {

@@ -7,6 +7,15 @@ import {MatomoClient, MatomoError} from './matomo-client.js';
 
 export class MatomoSetupError extends Error {
 	override readonly name = 'MatomoSetupError';
+	/** The client's error kind ('auth', 'not-matomo', 'tls', 'network', …) when Matomo's answer was the problem. */
+	readonly kind: string | undefined;
+	readonly status: number | undefined;
+
+	constructor(message: string, cause?: {kind?: string; status?: number}) {
+		super(message);
+		this.kind = cause?.kind;
+		this.status = cause?.status;
+	}
 }
 
 export interface MatomoConnection {
@@ -73,7 +82,7 @@ export async function connectMatomo(config: ImportConfig, options: {log?: (messa
 		return {client, version};
 	} catch (error) {
 		await client.close();
-		if (error instanceof MatomoError) throw new MatomoSetupError((error as Error).message);
+		if (error instanceof MatomoError) throw new MatomoSetupError(error.message, error);
 		throw error;
 	}
 }

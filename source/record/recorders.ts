@@ -6,7 +6,7 @@
  */
 import PQueue from 'p-queue';
 import type {LaneState, MatomoErrorSample, RunState} from '../run/run-state.js';
-import {pushRing} from '../run/run-state.js';
+import {nextSampleSeq, pushRing} from '../run/run-state.js';
 
 /** One hit as it waits in a lane: its request, and where it came from (for acknowledgements and messages). */
 export interface QueuedHit {
@@ -273,6 +273,7 @@ export class Recorders {
 				const maxAttempts = this.options.retryMaxAttempts;
 				const willRetry = retryable && (maxAttempts === 0 || attempt < maxAttempts) && !this.stopped;
 				const sample: MatomoErrorSample = {
+					seq: nextSampleSeq(),
 					at: Date.now(),
 					status: failure.status ?? null,
 					message: failure.message,

@@ -13,7 +13,7 @@ import {openInput} from '../input/open-input.js';
 import {readLines} from '../input/line-reader.js';
 import type {InputSpec, LineBatch, OpenedInput} from '../input/types.js';
 import {LineProcessor, type LineProcessorOptions} from './line-processor.js';
-import {createRunState, pushRing, snapshotRunState, type InputProgress, type RunState, type SkipReason} from './run-state.js';
+import {createRunState, nextSampleSeq, pushRing, snapshotRunState, type InputProgress, type RunState, type SkipReason} from './run-state.js';
 import {trackingParams, toQueryString, type RequestOptions} from '../track/tracking-request.js';
 import {replayVisitorId} from '../track/replay.js';
 import {createHostResolver, createReplayResolver, createStaticResolver, type SiteApi, type SiteResolver} from '../track/sites.js';
@@ -276,6 +276,13 @@ export class ImportRun {
 		}
 
 		this.state.inputs = expanded.inputs.map(spec => newInputProgress(spec));
+		// Sizes up front, for the overall progress and ETA before each file is opened.
+		await Promise.all(this.state.inputs.map(async progress => {
+			if (progress.path === '-') return;
+			try {
+				progress.size = (await fsPromises.stat(progress.path)).size;
+			} catch {}
+		}));
 		try {
 			this.resolver = await this.createResolver();
 			if (expanded.inputs.some(spec => spec.path !== '-')) {
@@ -624,6 +631,7 @@ export class ImportRun {
 	private invalidLine(progress: InputProgress, lineNo: number, line: string, reason: string): void {
 		this.state.counters.skipped.invalid++;
 		pushRing(this.state.invalidSamples, {
+			seq: nextSampleSeq(),
 			at: Date.now(),
 			input: progress.displayName,
 			lineNumber: lineNo + 1,

@@ -96,6 +96,8 @@ export interface LaneState {
 }
 
 export interface LineSample {
+	/** Unique within the run, in arrival order (a key for the UI). */
+	seq: number;
 	at: number;
 	input: string;
 	/** 1-based line number, as people count. */
@@ -105,6 +107,8 @@ export interface LineSample {
 }
 
 export interface MatomoErrorSample {
+	/** Unique within the run, in arrival order. */
+	seq: number;
 	at: number;
 	/** HTTP status, or null for network errors/timeouts. */
 	status: number | null;
@@ -192,6 +196,13 @@ export function createRunState(dryRun: boolean): RunState {
 		failure: null,
 		listening: null,
 	};
+}
+
+let sampleSeq = 0;
+
+/** The next sample number (samples of all runs in this process share it: it only has to be unique). */
+export function nextSampleSeq(): number {
+	return ++sampleSeq;
 }
 
 /** Push into a ring buffer of at most `size` items. */

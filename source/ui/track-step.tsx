@@ -8,6 +8,11 @@ import os from 'node:os';
 import {Box, Text} from 'ink';
 import {buildConfig} from '../options/config.js';
 import {optionTable, type OptionSpec} from '../options/table.js';
+import {detectFormat} from '../parse/detect.js';
+import {formats} from '../../formats/index.js';
+import {defaultFormatOptions} from '../parse/format.js';
+import {listeningTimeFormats} from '../track/listening-time.js';
+import type {LogSample} from './log-sample.js';
 import {ToggleList} from './toggle-list.js';
 import {TextField} from './text-field.js';
 import {useKeys} from './use-keys.js';
@@ -26,10 +31,27 @@ export interface TrackStepProps {
 	readonly rows: number;
 	readonly onDone: (changes: GivenChanges) => void;
 	readonly onBack: () => void;
+	/** The log format (to offer format-specific choices). */
+	readonly format?: string;
 }
 
 export const trackOptions: readonly OptionSpec[] = optionTable.filter(option => option.wizard === 'track');
-const toggles = trackOptions.filter(option => option.type === 'boolean');
+const allToggles = trackOptions.filter(option => option.type === 'boolean');
+
+/**
+ * The format the import will use: the one given, or the one detected on the sample. Some choices only make sense
+ * for some formats (listening time: Icecast and SHOUTcast logs).
+ */
+export function chosenFormatName(given: GivenMap, sample: LogSample | undefined): string | undefined {
+	if (givenText(given, 'log-format-regex') !== undefined) return 'custom';
+	const named = givenText(given, 'log-format-name');
+	if (named !== undefined) return named;
+	return sample ? detectFormat(sample.lines, formats, defaultFormatOptions)?.format.name : undefined;
+}
+
+function togglesFor(format: string | undefined): readonly OptionSpec[] {
+	return allToggles.filter(option => option.flag !== 'track-listening-time' || (format !== undefined && listeningTimeFormats.includes(format)));
+}
 const fields = trackOptions.filter(option => option.type !== 'boolean');
 
 function fieldText(given: GivenMap, option: OptionSpec): string {
@@ -60,8 +82,9 @@ export function recorderAdvice(matomoUrl: string | undefined): string {
 		: 'about the number of CPU cores of the Matomo server; "auto" finds it';
 }
 
-export function TrackStep({given, files, env, matomoUrl, auto, width, rows, onDone, onBack}: TrackStepProps) {
+export function TrackStep({given, files, env, matomoUrl, auto, width, rows, onDone, onBack, format}: TrackStepProps) {
 	const theme = useTheme();
+	const toggles = togglesFor(format);
 	const [checked, setChecked] = useState<Record<string, boolean>>(() => Object.fromEntries(toggles.map(option => [option.flag, givenFlag(given, option.flag)])));
 	const [texts, setTexts] = useState<Record<string, string>>(() => Object.fromEntries(fields.map(option => [option.flag, fieldText(given, option)])));
 	// The answers as of the last key: a paste ending in Enter arrives in one chunk, before React renders.

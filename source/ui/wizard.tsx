@@ -9,7 +9,7 @@ import {optionTable} from '../options/table.js';
 import {MatomoStep, type MatomoConnectionInfo} from './matomo-step.js';
 import {FilesStep} from './files-step.js';
 import {FormatStep} from './format-step.js';
-import {TrackStep} from './track-step.js';
+import {TrackStep, chosenFormatName} from './track-step.js';
 import {ReviewStep} from './review-step.js';
 import {useTheme} from './theme.js';
 import {applyChanges, type GivenChanges, type GivenMap} from './given.js';
@@ -151,6 +151,7 @@ export function Wizard({given: initialGiven, files: initialFiles, env, cwd, widt
 				<TrackStep
 					key={visit}
 					given={given}
+					format={chosenFormatName(given, sample)}
 					files={files}
 					env={env}
 					matomoUrl={connection?.url}
