@@ -13,6 +13,9 @@ export function tempDir(prefix = 'mli-test-'): string {
 	return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+// Checkpoints of test runs that do not name a state file go to a temporary state directory, not the user's.
+process.env.XDG_STATE_HOME ??= tempDir('mli-xdg-');
+
 export function writeLog(lines: readonly string[] | string, name = 'access.log', dir = tempDir()): string {
 	const file = path.join(dir, name);
 	fs.writeFileSync(file, typeof lines === 'string' ? lines : lines.join('\n') + '\n');

@@ -16,7 +16,7 @@ import {stripVTControlCharacters} from 'node:util';
 import type {AddressInfo} from 'node:net';
 import {render} from 'ink-testing-library';
 import {startMatomoDouble, type MatomoDouble} from './matomo-double.js';
-import {combinedLine, tempDir, writeLog} from './helpers.js';
+import {combinedLine, runImport, tempDir, writeLog} from './helpers.js';
 import {MatomoStep, type MatomoConnectionInfo} from '../source/ui/matomo-step.js';
 import {FilesStep} from '../source/ui/files-step.js';
 import {FormatStep} from '../source/ui/format-step.js';
@@ -565,6 +565,32 @@ test('review: everything chosen, the estimate, the cron command without the toke
 	assert.match(Buffer.from(osc[1]!, 'base64').toString('utf8'), /^MATOMO_TOKEN_AUTH=… matomo-log-import --yes /);
 	await press(instance, keys.enter);
 	await start.promise;
+});
+
+test('review: files imported before are shown, and r chooses between resuming and importing again', async () => {
+	matomo.reset();
+	const dir = tempDir('mli-ui-resume-');
+	const file = writeLog(Array.from({length: 12}, (_, i) => combinedLine({path: `/r${i}`})), 'access.log', dir);
+	const state = path.join(dir, 'state.json');
+	await runImport(['--idsite=1', `--state-file=${state}`, file], {url: matomo.url, token});
+	fs.appendFileSync(file, combinedLine({path: '/new'}) + '\n');
+	const {infos} = await describeFiles([file]);
+	const changed = nextCall<[Record<string, boolean | undefined>]>();
+	const map = given([['url', matomo.url], ['token-auth', token], ['idsite', '1'], ['state-file', state]]);
+	const instance = show(
+		<ReviewStep given={map} files={[file]} infos={infos} sample={undefined} connection={undefined} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={() => {}} onBack={() => {}} onChange={changed.callback} />,
+	);
+	const text = await shows(instance, 'continues from there');
+	assert.match(text, /access\.log: imported up to line 12 \(.*\), continues from there/);
+	assert.match(text, /r import again from the start/);
+	await press(instance, 'r');
+	assert.deepEqual(await changed.promise, [{reimport: true}]);
+	instance.rerender(
+		<ReviewStep given={given([...map, ['reimport', true]])} files={[file]} infos={infos} sample={undefined} connection={undefined} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={() => {}} onBack={() => {}} onChange={() => {}} />,
+	);
+	const again = await shows(instance, 'imported again (--reimport)');
+	// A one-time choice: the cron line never carries --reimport.
+	assert.doesNotMatch(again, /matomo-log-import --yes.*--reimport/s);
 });
 
 // ----- The whole wizard -----------------------------------------------------------------------------------------

@@ -43,8 +43,11 @@ export function secretVariable(flag: string): string {
 /** Flags the program reads from the environment by itself (no flag needed in the command). */
 const readFromEnvironment = new Set(['token-auth']);
 
-/** Flags that never belong in the cron line: it always runs headless. */
-const leftOut = new Set(['yes']);
+/**
+ * Flags that never belong in the cron line: it always runs headless (--yes is added), and --reimport is a choice for
+ * one run (in cron it would import everything again each time).
+ */
+const leftOut = new Set(['yes', 'reimport']);
 
 const safeWord = /^[\w@%+=:,./-]+$/;
 

@@ -2,7 +2,7 @@
  * Step 5, review: everything chosen, an estimate of the lines to read, and the equivalent headless command for cron
  * (secrets as environment variables), which `s` saves as a script and `c` copies. Enter starts the import.
  */
-import {useState, type ReactNode} from 'react';
+import {useEffect, useState, type ReactNode} from 'react';
 import fs from 'node:fs';
 import path from 'node:path';
 import {Box, Text, useStdout} from 'ink';
@@ -15,6 +15,8 @@ import {formatBytes, formatCount} from './units.js';
 import {trackOptions} from './track-step.js';
 import {givenFlag, givenList, givenText, type GivenMap} from './given.js';
 import type {MatomoConnectionInfo} from './matomo-step.js';
+import {buildConfig} from '../options/config.js';
+import {previewResume, type ResumeInfo} from '../record/resume-preview.js';
 
 export const scriptName = 'matomo-log-import.cron.sh';
 
@@ -32,6 +34,25 @@ export interface ReviewStepProps {
 	readonly startError: string | undefined;
 	readonly onStart: () => void;
 	readonly onBack: () => void;
+	/** Change answers without leaving the step (`r` toggles --reimport). */
+	readonly onChange?: (changes: Record<string, boolean | undefined>) => void;
+}
+
+/** What earlier runs imported of these files: the run continues after it, unless --reimport. */
+export function resumeText(inputs: readonly ResumeInfo[], reimport: boolean): string | undefined {
+	const earlier = inputs.filter(input => input.status !== 'new');
+	if (earlier.length === 0) return undefined;
+	const when = (input: ResumeInfo) => (input.updatedAt ? input.updatedAt.slice(0, 16).replace('T', ' ') : '');
+	const lines = earlier.slice(0, 4).map(input => {
+		const name = path.basename(input.path);
+		if (input.status === 'changed') return `${name}: changed since an import on ${when(input)}, imported again from the start`;
+		if (reimport) return `${name}: imported before (${formatCount(input.lineNo)} lines, ${when(input)}), imported again (--reimport)`;
+		return input.status === 'done'
+			? `${name}: already imported (${formatCount(input.lineNo)} lines, ${when(input)}), skipped`
+			: `${name}: imported up to line ${formatCount(input.lineNo)} (${when(input)}), continues from there`;
+	});
+	if (earlier.length > 4) lines.push(`… ${earlier.length - 4} more`);
+	return lines.join('\n');
 }
 
 /** The cron command for these answers, with the token from the environment however it was given. */
@@ -87,8 +108,22 @@ function filtersText(given: GivenMap): string | undefined {
 	return parts.length === 0 ? undefined : parts.join('; ');
 }
 
-export function ReviewStep({given, files, infos, sample, connection, cwd, width, rows, starting, startError, onStart, onBack}: ReviewStepProps) {
+export function ReviewStep({given, files, infos, sample, connection, cwd, width, rows, starting, startError, onStart, onBack, onChange}: ReviewStepProps) {
 	const theme = useTheme();
+	const [resume, setResume] = useState<ResumeInfo[]>([]);
+	const reimport = givenFlag(given, 'reimport');
+	useEffect(() => {
+		let live = true;
+		try {
+			previewResume(buildConfig(given, files)).then(found => {
+				if (live) setResume(found.inputs);
+			}, () => {});
+		} catch {}
+
+		return () => {
+			live = false;
+		};
+	}, [given, files]);
 	const {stdout} = useStdout();
 	const [note, setNote] = useState<string | undefined>();
 	const command = commandFor(given, files, cwd, connection?.tokenSource);
@@ -101,6 +136,11 @@ export function ReviewStep({given, files, infos, sample, connection, cwd, width,
 		if (starting) return;
 		if (key.escape) return onBack();
 		if (key.return) return onStart();
+		if (input === 'r' && onChange && resume.some(entry => entry.status === 'partial' || entry.status === 'done')) {
+			onChange({reimport: reimport ? undefined : true});
+			return;
+		}
+
 		if (input === 's') {
 			const file = path.join(cwd, scriptName);
 			try {
@@ -130,6 +170,7 @@ export function ReviewStep({given, files, infos, sample, connection, cwd, width,
 			<Row label="Tracking">{trackingText(given)}</Row>
 			{filtersText(given) ? <Row label="Filters">{filtersText(given)}</Row> : null}
 			<Row label="Recorders">{givenText(given, 'recorders') ?? '1'}</Row>
+			{resumeText(resume, reimport) ? <Row label="Earlier">{resumeText(resume, reimport)}</Row> : null}
 			{dryRun ? <Row label="Dry run">yes: lines are read and counted, nothing is sent to Matomo</Row> : null}
 			<Row label="Estimate">
 				{estimate
@@ -143,7 +184,7 @@ export function ReviewStep({given, files, infos, sample, connection, cwd, width,
 			{note ? <Text color={theme.ok} wrap="wrap">{note}</Text> : null}
 			{startError ? <Text color={theme.error} wrap="wrap">✗ {startError}</Text> : null}
 			<Box marginTop={rows < 30 ? 0 : 1}>
-				{starting ? <Text>Starting…</Text> : <Text dimColor>Enter start the import · s save as {scriptName} · c copy · Esc back</Text>}
+				{starting ? <Text>Starting…</Text> : <Text dimColor>Enter start the import{resume.some(entry => entry.status === 'partial' || entry.status === 'done') ? ` · r ${reimport ? 'resume instead' : 'import again from the start'}` : ''} · s save as {scriptName} · c copy · Esc back</Text>}
 			</Box>
 		</Box>
 	);

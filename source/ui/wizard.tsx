@@ -180,6 +180,9 @@ export function Wizard({given: initialGiven, files: initialFiles, env, cwd, widt
 					starting={starting}
 					startError={startError}
 					onBack={back}
+					onChange={changes => {
+						setGiven(previous => applyChanges(previous, changes));
+					}}
 					onStart={() => {
 						onStart({given, files, infos, sample, connection});
 					}}
