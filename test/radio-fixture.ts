@@ -5,7 +5,7 @@
 import {readFileSync} from 'node:fs';
 import type {FormatDefinition} from '../source/parse/format.js';
 import {defaultFormatOptions} from '../source/parse/format.js';
-import {buildHit, type Hit, type HitOptions} from '../source/parse/hit.js';
+import {buildHit, completeHit, type Hit, type HitOptions} from '../source/parse/hit.js';
 import {createDateReader} from '../source/parse/dates.js';
 import {durationFromFields, isListenerRequest, listenFromHit, type Listen} from '../source/track/listening-time.js';
 import icecast2 from '../formats/icecast2.js';
@@ -44,6 +44,7 @@ export function readRadioFixture(name: 'icecast2' | 'shoutcast'): RadioLine[] {
 		if (typeof hit === 'string') throw new Error(`${name}:${lineNo + 1}: ${hit}`);
 		const dateError = dates.read(fields.date!, fields.timezone, hit);
 		if (dateError !== undefined) throw new Error(`${name}:${lineNo + 1}: ${dateError}`);
+		completeHit(hit, hitOptions);
 		// The engine's checks: 4xx/5xx are HTTP errors; .mp3/.ogg are in the default download extensions.
 		if (hit.status.startsWith('4') || hit.status.startsWith('5')) {
 			out.push({lineNo, hit, listen: 'http error'});

@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs';
 import {describe, it} from 'node:test';
 import type {Fields, FormatDefinition, LineParser} from '../source/parse/format.js';
 import {defaultFormatOptions} from '../source/parse/format.js';
-import {createRegexParser} from '../source/parse/regex-parser.js';
+import {createRegexParser, numberGroups} from '../source/parse/regex-parser.js';
 import {compileStrptime} from '../source/parse/strptime.js';
 import common from '../formats/common.js';
 import commonVhost from '../formats/common-vhost.js';
@@ -308,5 +308,14 @@ describe('createCustomFormat', () => {
 	it('throws a clear error for an invalid pattern', () => {
 		assert.throws(() => createCustomFormat('(?P<ip>\\S+'), /invalid regular expression.*missing \), unterminated subpattern/);
 		assert.throws(() => createCustomFormat('(?P<ip>\\S+)\\q'), /bad escape \\q/);
+	});
+});
+
+describe('numberGroups', () => {
+	it('numbers named groups for speed, backreferences included', () => {
+	const numbered = numberGroups(String.raw`(?<a>x)(?:y)(?<b>[(?<]z)(c)\k<a>q(?<=q)(?<d>\()`);
+	assert.equal(numbered.source, String.raw`(x)(?:y)([(?<]z)(c)(?:\1)q(?<=q)(\()`);
+	const match = new RegExp(numbered.source).exec('xy(zcxq(')!;
+	assert.deepEqual({...numbered.fields(match)}, {a: 'x', b: '(z', d: '('});
 	});
 });

@@ -52,10 +52,25 @@ export function compileChecks(options: CheckOptions): Checks {
 	const excludeHosts = options.excludeHosts ? new Set(options.excludeHosts) : undefined;
 	const {downloadExtensions, knownDownloadExtensions} = options;
 
+	// Logs repeat a few thousand user agents millions of times: remember each one's answer (bounded).
+	const botCache = new Map<string, boolean>();
 	function isBot(userAgent: string): boolean {
-		const ua = userAgent.toLowerCase();
-		for (const needle of userAgents) if (ua.includes(needle)) return true;
-		return false;
+		let bot = botCache.get(userAgent);
+		if (bot === undefined) {
+			const ua = userAgent.toLowerCase();
+			bot = false;
+			for (const needle of userAgents) {
+				if (ua.includes(needle)) {
+					bot = true;
+					break;
+				}
+			}
+
+			if (botCache.size >= 50_000) botCache.clear();
+			botCache.set(userAgent, bot);
+		}
+
+		return bot;
 	}
 
 	return {

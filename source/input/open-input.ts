@@ -175,15 +175,27 @@ async function openStream(input: Input, stream: Readable, startOffset: number, o
 	input.chunks = decompressed(input, head, raw, startOffset, startOffset, options.chunkSize);
 }
 
-/** Reads a file handle chunk by chunk, at `position` (`null`: sequentially), until the end or `close()`. */
+/**
+ * Reads a file handle chunk by chunk, at `position` (`null`: sequentially), until the end or `close()`. One read is
+ * always ahead: the disk (or page cache) works while the consumer parses the chunk it was given.
+ */
 async function* readHandle(fh: FileHandle, position: number | null, chunkSize: number, input: Input): AsyncGenerator<Buffer> {
-	while (!input.closed) {
+	const readAt = (at: number | null) => {
 		// A fresh buffer per read: the consumer may still hold the previous one.
 		const buf = Buffer.allocUnsafe(chunkSize);
-		const { bytesRead } = await fh.read(buf, 0, chunkSize, position);
+		const pending = fh.read(buf, 0, chunkSize, at).then(({bytesRead}) => ({buf, bytesRead}));
+		// A read still in flight when the input is closed fails; nobody waits for it then.
+		pending.catch(() => {});
+		return pending;
+	};
+
+	let next = input.closed ? undefined : readAt(position);
+	while (next !== undefined) {
+		const {buf, bytesRead} = await next;
 		if (bytesRead === 0) return;
 		if (position !== null) position += bytesRead;
 		input.raw += bytesRead;
+		next = input.closed ? undefined : readAt(position);
 		if (bytesRead === chunkSize) yield buf;
 		// Short reads (pipes) would pin a mostly empty buffer: copy them instead.
 		else yield bytesRead < chunkSize / 2 ? Buffer.from(buf.subarray(0, bytesRead)) : buf.subarray(0, bytesRead);

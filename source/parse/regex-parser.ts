@@ -23,10 +23,91 @@ export interface RegexParserSpec {
 	quickCheck?: (line: string) => boolean;
 }
 
+/**
+ * Named groups → numbered ones, and a function that builds the fields from a match. V8 gives `match.groups` a null
+ * prototype and a shape per exec; a literal built by one function has one hidden class, which every later property
+ * read of the pipeline is faster on. It also spares the engine the groups object of every exec.
+ */
+export function numberGroups(source: string): {source: string; fields: (match: RegExpExecArray) => Fields} {
+	const names: Array<[string, number]> = [];
+	const indexByName = new Map<string, number>();
+	// First pass: the number of every capturing group, in order of their opening parenthesis.
+	let count = 0;
+	let inClass = false;
+	for (let i = 0; i < source.length; i++) {
+		const c = source[i];
+		if (c === '\\') {
+			i++;
+			continue;
+		}
+
+		if (inClass) {
+			if (c === ']') inClass = false;
+			continue;
+		}
+
+		if (c === '[') {
+			inClass = true;
+		} else if (c === '(') {
+			if (source[i + 1] !== '?') {
+				count++;
+			} else if (source[i + 2] === '<' && source[i + 3] !== '=' && source[i + 3] !== '!') {
+				count++;
+				const end = source.indexOf('>', i);
+				const name = source.slice(i + 3, end);
+				names.push([name, count]);
+				indexByName.set(name, count);
+			}
+		}
+	}
+
+	// Second pass: drop the names, turn `\k<name>` into `\N`.
+	let out = '';
+	inClass = false;
+	for (let i = 0; i < source.length; i++) {
+		const c = source[i]!;
+		if (c === '\\') {
+			const next = source[i + 1];
+			if (!inClass && next === 'k' && source[i + 2] === '<') {
+				const end = source.indexOf('>', i);
+				// \N followed by a digit would read as a longer number: a non-capturing group ends it.
+				out += `(?:\\${indexByName.get(source.slice(i + 3, end))})`;
+				i = end;
+				continue;
+			}
+
+			out += c + (next ?? '');
+			i++;
+			continue;
+		}
+
+		if (inClass) {
+			if (c === ']') inClass = false;
+			out += c;
+			continue;
+		}
+
+		if (c === '[') inClass = true;
+		if (c === '(' && source[i + 1] === '?' && source[i + 2] === '<' && source[i + 3] !== '=' && source[i + 3] !== '!') {
+			out += '(';
+			i = source.indexOf('>', i);
+			continue;
+		}
+
+		out += c;
+	}
+
+	// eslint-disable-next-line no-new-func
+	const fields = new Function('m', `return {${names.map(([name, index]) => `${JSON.stringify(name)}: m[${index}]`).join(', ')}};`) as (match: RegExpExecArray) => Fields;
+	return {source: out, fields};
+}
+
 export function createRegexParser(spec: RegexParserSpec): LineParser {
 	const translated = translatePythonRegex(spec.pattern);
+	const numbered = numberGroups(translated.source);
 	// `re.match` is anchored at the start only: trailing junk after the match is accepted.
-	const regex = new RegExp(`^(?:${translated.source})`, translated.flags);
+	const regex = new RegExp(`^(?:${numbered.source})`, translated.flags);
+	const toFields = numbered.fields;
 	const hasTime = translated.groupNames.includes('time');
 	// `time` never comes out of a parse (it is joined into `date`), so it is not a group the format yields.
 	const names = hasTime ? translated.groupNames.filter((name) => name !== 'time') : translated.groupNames;
@@ -37,9 +118,8 @@ export function createRegexParser(spec: RegexParserSpec): LineParser {
 		if (quickCheck !== undefined && !quickCheck(line)) return null;
 		const match = regex.exec(line);
 		if (match === null) return null;
-		// Own object with every group key (a group that did not take part stays as `undefined`); `match.groups` has a
-		// null prototype and is fresh per exec, so it can be handed out as is.
-		let fields: Fields = match.groups ?? {};
+		// Every group key, a group that did not take part as `undefined`.
+		let fields: Fields = toFields(match);
 		if (hasTime) {
 			// The reference joins a `time` group into `date` (W3C logs and custom regexes split them).
 			// (Python raises TypeError when one of them is None; here the date is then left as it is.)

@@ -4,7 +4,7 @@
  * millions of lines cost only their parsing.
  */
 import type {LineParser} from '../parse/format.js';
-import {buildHit, type Hit, type HitOptions} from '../parse/hit.js';
+import {buildHit, completeHit, type Hit, type HitOptions} from '../parse/hit.js';
 import {createDateReader, type DateReader} from '../parse/dates.js';
 import type {Checks, CheckCounters} from '../filter/checks.js';
 import type {SkipReason} from './run-state.js';
@@ -57,10 +57,13 @@ export class LineProcessor {
 		if (typeof hit === 'string') return {kind: 'skip', reason: 'invalid', detail: hit};
 		const reason = this.checks.beforeDate(hit, this.counters);
 		if (reason !== undefined) return skip(reason);
-		const date = fields.date;
+		// The groups after --ignore-groups (the reference reads the date from them too).
+		const groups = hit.fields!;
+		const date = groups.date;
 		if (date === undefined) return {kind: 'skip', reason: 'invalid', detail: 'no date in the line'};
-		const dateError = this.dates.read(date, fields.timezone, hit);
+		const dateError = this.dates.read(date, groups.timezone, hit);
 		if (dateError !== undefined) return {kind: 'skip', reason: 'invalid', detail: dateError};
+		completeHit(hit, this.options.hit);
 		if (this.options.replay) {
 			const replayError = applyReplay(hit, this.options.replay);
 			if (replayError !== undefined) return {kind: 'skip', reason: 'invalid', detail: replayError};
