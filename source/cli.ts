@@ -10,7 +10,6 @@ import {buildConfig, type ImportConfig} from './options/config.js';
 import {ImportRun} from './run/import-run.js';
 import {renderSummary, summaryJson} from './report/summary.js';
 import {startHeadlessProgress} from './report/headless.js';
-import {connectMatomo, MatomoSetupError} from './record/connect.js';
 import {isInteractive} from './report/terminal.js';
 
 let writeOut = (text: string) => {
@@ -35,7 +34,10 @@ function logLine(message: string): void {
 
 async function runHeadless(config: ImportConfig): Promise<number> {
 	if (config.files.length === 0) throw new UsageError('no log file given: name one or more files, glob patterns or - for stdin');
-	const connection = await connectMatomo(config, {log: config.debug > 0 ? logLine : undefined});
+	// The HTTP client (undici) loads only when there is a Matomo to talk to: an offline dry run starts faster.
+	const connection = config.url === undefined && config.dryRun
+		? undefined
+		: await (await import('./record/connect.js')).connectMatomo(config, {log: config.debug > 0 ? logLine : undefined});
 	for (const name of config.ignoredOptions) logLine(`--${name} is accepted for compatibility and has no effect here (give --token-auth or --login/--password)`);
 	const run = new ImportRun(config, {
 		matomo: connection?.client,
@@ -117,7 +119,7 @@ async function main(): Promise<number> {
 			return 2;
 		}
 
-		if (error instanceof MatomoSetupError) {
+		if (error instanceof Error && error.name === 'MatomoSetupError') {
 			writeErr(`Fatal error: ${error.message}\n`);
 			return 1;
 		}

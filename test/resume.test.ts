@@ -162,3 +162,21 @@ test('SIGINT: in-flight requests finish, progress is saved, exit 130; the re-run
 	assert.equal(final.code, 0, final.stderr);
 	assertExactlyOnce(expectedPaths(0, total));
 });
+
+test('the default state directory resumes the same import; with CI set, only a --state-file does', async () => {
+	matomo.reset();
+	const dir = tempDir();
+	const log = path.join(dir, 'access.log');
+	fs.writeFileSync(log, lines(0, 5).join('\n') + '\n');
+	const env = {XDG_STATE_HOME: path.join(dir, 'state-home')};
+	const args = [`--url=${matomo.url}`, '--token-auth=test-token', '--idsite=1', log];
+	await runCli(args, {env: {...env, CI: ''}});
+	const again = await runCli(args, {env: {...env, CI: ''}});
+	assert.match(again.stdout, /0 requests imported successfully/);
+	assert.match(again.stdout, /5 lines skipped as already imported/);
+	assert.equal(matomo.received.length, 5);
+	// A CI runner: no default state, the same command imports again.
+	const ci = await runCli(args, {env: {...env, CI: 'true'}});
+	assert.match(ci.stdout, /5 requests imported successfully/);
+	assert.equal(matomo.received.length, 10);
+});

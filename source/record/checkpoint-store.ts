@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { openInput } from '../input/open-input.js';
 import { readLines } from '../input/line-reader.js';
 import type { InputSpec, OpenedInput } from '../input/types.js';
@@ -90,6 +90,7 @@ export async function fingerprintInput(spec: InputSpec): Promise<{ hash: string;
 export class CheckpointStore {
 	private entries: CheckpointEntry[];
 	private saving: Promise<void> = Promise.resolve();
+	private dirReady = false;
 
 	private constructor(
 		readonly path: string,
@@ -187,9 +188,14 @@ export class CheckpointStore {
 	 */
 	saveQuickSync(): void {
 		const dir = dirname(this.path);
-		mkdirSync(dir, {recursive: true, mode: 0o700});
-		const temp = join(dir, `.${randomBytes(6).toString('hex')}.${process.pid}.tmp`);
-		writeFileSync(temp, this.serialise(), {mode: 0o600, flag: 'wx'});
+		if (!this.dirReady) {
+			mkdirSync(dir, {recursive: true, mode: 0o700});
+			this.dirReady = true;
+		}
+
+		// One temporary name per process: these saves run one at a time, on the main thread.
+		const temp = join(dir, `.${basename(this.path)}.${process.pid}.tmp`);
+		writeFileSync(temp, this.serialise(false), {mode: 0o600});
 		try {
 			renameSync(temp, this.path);
 		} catch (error) {
@@ -198,8 +204,9 @@ export class CheckpointStore {
 		}
 	}
 
-	private serialise(): string {
-		return `${JSON.stringify({ version: STATE_VERSION, entries: this.list() }, null, '\t')}\n`;
+	/** Indented for the durable saves people may read; compact for the frequent quick ones. */
+	private serialise(pretty = true): string {
+		return `${JSON.stringify({ version: STATE_VERSION, entries: this.list() }, null, pretty ? '\t' : undefined)}\n`;
 	}
 
 	/**

@@ -168,7 +168,7 @@ export class Checkpoints {
 	}
 }
 
-const quickSaveIntervalMs = 2;
+const quickSaveIntervalMs = 5;
 
 /**
  * This run's acknowledged-ahead lines plus those of the run it resumed from that it has not reached yet: a resumed

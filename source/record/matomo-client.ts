@@ -598,9 +598,7 @@ export class MatomoClient {
 	 * - 3xx → 'http', not retryable: the body would be lost.
 	 */
 	async sendBulk(requests: string[], signal?: AbortSignal): Promise<BulkResult> {
-		const payload: Record<string, unknown> = { requests };
-		if (this.options.tokenAuth) payload.token_auth = this.options.tokenAuth;
-		const response = await this.exchange(this.tracker, 'application/json', JSON.stringify(payload), signal);
+		const response = await this.exchange(this.tracker, 'application/json', bulkBody(requests, this.options.tokenAuth), signal);
 		const { status, text } = response;
 		const where = `${this.tracker.origin}${this.tracker.path.split('?')[0]}`;
 		const details = { status, body: this.sample(text) };
@@ -697,4 +695,14 @@ export class MatomoClient {
 		clearTimeout(timer);
 		if (outcome === 'late') await this.agent.destroy();
 	}
+}
+
+/**
+ * The bulk body. The requests are query strings the importer percent-encoded (plain ASCII, no quote or backslash),
+ * so they are joined as they are: the same bytes as JSON.stringify, without its per-character scan of every hit.
+ */
+export function bulkBody(requests: readonly string[], tokenAuth: string | undefined): string {
+	const plain = requests.every(request => !/["\\\u0000-\u001f\u007f-\uffff]/.test(request));
+	const list = plain ? (requests.length === 0 ? '[]' : `["${requests.join('","')}"]`) : JSON.stringify(requests);
+	return tokenAuth ? `{"requests":${list},"token_auth":${JSON.stringify(tokenAuth)}}` : `{"requests":${list}}`;
 }

@@ -14,7 +14,7 @@ import {readLines} from '../input/line-reader.js';
 import type {InputSpec, LineBatch, OpenedInput} from '../input/types.js';
 import {LineProcessor, type LineProcessorOptions} from './line-processor.js';
 import {createRunState, nextSampleSeq, pushRing, snapshotRunState, type InputProgress, type RunState, type SkipReason} from './run-state.js';
-import {trackingParams, toQueryString, type RequestOptions} from '../track/tracking-request.js';
+import {QueryBuilder, toQueryString, type RequestOptions} from '../track/tracking-request.js';
 import {replayVisitorId} from '../track/replay.js';
 import {createHostResolver, createReplayResolver, createStaticResolver, type SiteApi, type SiteResolver} from '../track/sites.js';
 import {Recorders, type BulkSender, type QueuedHit} from '../record/recorders.js';
@@ -68,6 +68,7 @@ export class ImportRun {
 	private validLines = 0;
 	private skipRemaining: number;
 	private readonly requestOptions: RequestOptions;
+	private readonly queries: QueryBuilder;
 	private readonly processorOptions: LineProcessorOptions;
 	private current: OpenedInput | undefined;
 	private checkpoints: Checkpoints | undefined;
@@ -91,6 +92,7 @@ export class ImportRun {
 			enableBots: config.enableBots,
 			replayTracking: config.replayTracking,
 		};
+		this.queries = new QueryBuilder(this.requestOptions);
 		this.processorOptions = {
 			hit: {
 				forceLowercasePath: config.forceLowercasePath,
@@ -285,8 +287,9 @@ export class ImportRun {
 		}));
 		try {
 			this.resolver = await this.createResolver();
-			if (expanded.inputs.some(spec => spec.path !== '-')) {
-				this.checkpoints = await Checkpoints.open(config.stateFile ?? scopedStatePath(config), !config.dryRun);
+			const statePath = config.stateFile ?? (ciEnvironment(process.env) ? undefined : scopedStatePath(config));
+			if (statePath !== undefined && expanded.inputs.some(spec => spec.path !== '-')) {
+				this.checkpoints = await Checkpoints.open(statePath, !config.dryRun);
 			}
 		} catch (error) {
 			return this.finish(1, errorMessage(error));
@@ -734,7 +737,7 @@ export class ImportRun {
 					for (const item of this.reorder.push({hit: queued, visitor}, request.seconds, request.micros)) this.recorders.add(item.hit, item.visitor);
 				}
 			} else {
-				this.recorders.add({query: toQueryString(trackingParams(hit, site, this.requestOptions)), input: hit.input, lineNo, seq}, visitor);
+				this.recorders.add({query: this.queries.build(hit, site), input: hit.input, lineNo, seq}, visitor);
 			}
 
 			if (this.recorders.size >= 1000) {
@@ -770,6 +773,15 @@ export class ImportRun {
 		counters.hitsRecorded++;
 		progress.hits++;
 	}
+}
+
+/**
+ * CI runners are throwaway machines: a state file in their home directory means nothing next time, and test
+ * harnesses that start a fresh Matomo stand-in per run (on a port used before) must not resume an old import.
+ * There, checkpoints are kept only in a --state-file given.
+ */
+export function ciEnvironment(env: NodeJS.ProcessEnv): boolean {
+	return env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0';
 }
 
 function newInputProgress(spec: InputSpec): InputProgress {

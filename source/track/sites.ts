@@ -19,6 +19,8 @@ export interface SiteResolver {
 	readonly summary: SiteSummary;
 	/** Messages for the run's notices (a site that could not be created). */
 	readonly notices: string[];
+	/** The one site of every hit (--idsite), when it does not depend on the hit. */
+	readonly fixed?: SiteTarget;
 }
 
 export class SiteError extends Error {
@@ -57,6 +59,7 @@ export async function createStaticResolver(api: SiteApi | undefined, idsite: str
 		resolve: async () => target,
 		summary,
 		notices: [],
+		fixed: target,
 	};
 }
 

@@ -4,7 +4,7 @@
  */
 import {formatCdt} from '../parse/strptime.js';
 import type {CustomVariable, Hit} from '../parse/hit.js';
-import {encodeComponent, pythonJsonDumps, pythonQuote, sliceCodePoints, urlScheme} from '../python/semantics.js';
+import {encodeComponent, ownString, pythonJsonDumps, pythonQuote, sliceCodePoints, urlScheme} from '../python/semantics.js';
 import {convertArrayArgs} from './replay.js';
 
 export interface RequestOptions {
@@ -114,4 +114,98 @@ export function toQueryString(params: Params): string {
 	const parts: string[] = [];
 	for (const [key, value] of Object.entries(params)) appendParam(parts, key, value);
 	return '?' + parts.join('&');
+}
+
+/**
+ * The same request as `toQueryString(trackingParams(…))`, built straight into a string for the common case (no
+ * replay): one per hit, so the pieces that repeat across hits (user agents, referrers, the second of `cdt`, the
+ * `cvar` of a status) are encoded once and remembered. Memory is bounded: each cache is cleared when full.
+ */
+export class QueryBuilder {
+	private readonly encoded = new Map<string, string>();
+	private readonly cvars = new Map<string, string>();
+	private lastSeconds = Number.NaN;
+	private lastMicros = 0;
+	private lastCdt = '';
+	private readonly fixed: string;
+
+	constructor(private readonly options: RequestOptions) {
+		this.fixed = `&queuedtracking=0&dp=${options.reverseDns ? '0' : '1'}`;
+	}
+
+	/** A remembered encoding, for texts that repeat (user agents, referrers, site ids). */
+	private encode(text: string): string {
+		let out = this.encoded.get(text);
+		if (out === undefined) {
+			out = encodeComponent(text);
+			if (this.encoded.size >= 20_000) this.encoded.clear();
+			this.encoded.set(ownString(text), out);
+		}
+
+		return out;
+	}
+
+	private cdt(hit: Hit): string {
+		if (hit.seconds !== this.lastSeconds || hit.micros !== this.lastMicros) {
+			this.lastSeconds = hit.seconds;
+			this.lastMicros = hit.micros;
+			this.lastCdt = encodeComponent(formatCdt(hit));
+		}
+
+		return this.lastCdt;
+	}
+
+	build(hit: Hit, site: SiteTarget): string {
+		const {options} = this;
+		// Anything unusual (replayed parameters, custom variables from groups) goes the general way.
+		if (options.replayTracking || hit.visitCvars || (hit.args && (hit.args.uid === undefined || Object.keys(hit.args).length > 1))) {
+			return toQueryString(trackingParams(hit, site, options));
+		}
+
+		let path = hit.path;
+		if (hit.queryString !== '' && !options.stripQueryString) path += options.queryStringDelimiter + hit.queryString;
+		let urlPrefix: string;
+		if (hit.host === undefined) urlPrefix = site.mainUrl;
+		else if (hit.host.includes('://')) urlPrefix = hit.host;
+		else urlPrefix = `${urlScheme(site.mainUrl)}://${hit.host}`;
+		const url = (path.startsWith('/') ? urlPrefix : '') + sliceCodePoints(path, 1024);
+		const encodedUrl = encodeComponent(url);
+		const referrer = sliceCodePoints(hit.referrer, 1024);
+
+		let query = `?rec=1&apiv=1&url=${encodedUrl}&urlref=${this.encode(referrer)}&cip=${this.encode(hit.ip)}&cdt=${this.cdt(hit)}&idsite=${this.encode(site.idsite)}${this.fixed}&ua=${this.encode(hit.userAgent)}`;
+		if (hit.args) query += `&uid=${this.encode(hit.args.uid!)}`;
+		if (hit.isDownload) query += `&download=${encodedUrl}`;
+		if (options.enableBots) query += '&bots=1';
+		if (hit.isError || hit.isRedirect) {
+			const delimiter = options.titleCategoryDelimiter;
+			const actionName = `${hit.status}${delimiter}URL = ${pythonQuote(url)}` + (referrer === '' ? '' : `${delimiter}From = ${pythonQuote(referrer)}`);
+			query += `&action_name=${encodeComponent(actionName)}`;
+		}
+
+		if (hit.generationTimeMilli > 0 && Number.isFinite(hit.generationTimeMilli)) query += `&pf_srv=${Math.trunc(hit.generationTimeMilli)}`;
+		if (hit.eventCategory && hit.eventAction) {
+			query += `&e_c=${this.encode(hit.eventCategory)}&e_a=${this.encode(hit.eventAction)}`;
+			if (hit.eventName) query += `&e_n=${this.encode(hit.eventName)}`;
+		}
+
+		if (hit.length !== 0) query += `&bw_bytes=${hit.length}`;
+		query += `&cvar=${this.pageCvars(hit)}`;
+		if (options.enableBots) query += `&_cvar=${encodeComponent(cvarJson([[hit.isRobot ? 'Bot' : 'Not-Bot', hit.userAgent]]))}`;
+		return query;
+	}
+
+	/** The page custom variables (HTTP method, HTTP code) of a hit, encoded; the same few for most hits. */
+	private pageCvars(hit: Hit): string {
+		const key = hit.pageCvars ? JSON.stringify(hit.pageCvars) + hit.status : hit.status;
+		let out = this.cvars.get(key);
+		if (out === undefined) {
+			const cvars: CustomVariable[] = hit.pageCvars ? [...hit.pageCvars] : [];
+			cvars.push(['HTTP-code', hit.status]);
+			out = encodeComponent(cvarJson(cvars));
+			if (this.cvars.size >= 1000) this.cvars.clear();
+			this.cvars.set(ownString(key), out);
+		}
+
+		return out;
+	}
 }
