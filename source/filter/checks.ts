@@ -5,7 +5,7 @@
  */
 import type {Hit} from '../parse/hit.js';
 import type {SkipReason} from '../run/run-state.js';
-import {fnmatchRegExp, ownString, urlHostname} from '../python/semantics.js';
+import {fnmatchRegExp, urlHostname} from '../python/semantics.js';
 import type {DateBound} from '../options/config.js';
 import {staticExtensions, staticFiles} from './lists.js';
 
@@ -67,7 +67,7 @@ export function compileChecks(options: CheckOptions): Checks {
 			}
 
 			if (botCache.size >= 50_000) botCache.clear();
-			botCache.set(ownString(userAgent), bot);
+			botCache.set(userAgent, bot);
 		}
 
 		return bot;

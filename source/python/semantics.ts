@@ -180,10 +180,3 @@ export function sliceCodePoints(text: string, n: number): string {
 	return text.slice(0, units);
 }
 
-/**
- * A string that owns its characters. A substring can keep the whole text it was cut from alive (a batch of lines);
- * a property key is internalised, which copies it. For keys kept in long-lived caches.
- */
-export function ownString(text: string): string {
-	return Object.keys({[text]: 0})[0]!;
-}

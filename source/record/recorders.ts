@@ -55,6 +55,73 @@ export interface RecorderOptions {
 	 * Matomo that rolls a failed batch back (then the count describes work that was undone).
 	 */
 	trustTrackedCount: boolean;
+	/** --recorders=auto: find the concurrency that maximises Matomo's throughput (see AdaptiveConcurrency). */
+	adaptive?: boolean;
+}
+
+/**
+ * Additive increase, multiplicative decrease, on measured throughput and latency. After each window of answers:
+ * when hits/s rose by more than 5% and latency stayed under twice the best seen, one more request in flight; when
+ * throughput did not rise, back to the previous level (Matomo is saturated: more would only queue up inside it);
+ * on errors or a latency spike, 30% fewer at once. The result moves with Matomo's load instead of being guessed.
+ */
+export class AdaptiveConcurrency {
+	private windowHits = 0;
+	private windowAnswers = 0;
+	private windowLatency = 0;
+	private windowStart = Date.now();
+	private previousRate = 0;
+	private bestLatency = Number.POSITIVE_INFINITY;
+	private lastMove: 'up' | 'down' | 'hold' = 'hold';
+	private holdWindows = 0;
+
+	constructor(private concurrency: number, private readonly max: number, private readonly apply: (n: number) => void) {}
+
+	get value(): number {
+		return this.concurrency;
+	}
+
+	answered(hits: number, latencyMs: number, now = Date.now()): void {
+		this.windowHits += hits;
+		this.windowAnswers++;
+		this.windowLatency += latencyMs;
+		if (this.windowAnswers < Math.max(4, this.concurrency * 2)) return;
+		const seconds = Math.max(0.001, (now - this.windowStart) / 1000);
+		const rate = this.windowHits / seconds;
+		const latency = this.windowLatency / this.windowAnswers;
+		this.bestLatency = Math.min(this.bestLatency, latency);
+		this.windowHits = 0;
+		this.windowAnswers = 0;
+		this.windowLatency = 0;
+		this.windowStart = now;
+		if (latency > this.bestLatency * 4 && this.concurrency > 1) {
+			this.set(Math.max(1, Math.floor(this.concurrency * 0.7)), 'down');
+		} else if (this.holdWindows > 0) {
+			this.holdWindows--;
+		} else if (this.lastMove === 'up' && rate < this.previousRate * 1.05) {
+			// The last step did not pay: step back and stay there a while.
+			this.set(this.concurrency - 1, 'hold');
+			this.holdWindows = 8;
+		} else if (latency < this.bestLatency * 2 && this.concurrency < this.max) {
+			this.set(this.concurrency + 1, 'up');
+		} else {
+			this.lastMove = 'hold';
+		}
+
+		this.previousRate = rate;
+	}
+
+	failed(): void {
+		this.set(Math.max(1, Math.floor(this.concurrency * 0.7)), 'down');
+		this.holdWindows = 4;
+	}
+
+	private set(n: number, move: 'up' | 'down' | 'hold'): void {
+		this.lastMove = move;
+		if (n === this.concurrency) return;
+		this.concurrency = Math.max(1, Math.min(this.max, n));
+		this.apply(this.concurrency);
+	}
 }
 
 export interface RecorderEvents {
@@ -113,6 +180,7 @@ export class Recorders {
 	private waiters: Array<() => void> = [];
 	private idleWaiters: Array<() => void> = [];
 	private stopped = false;
+	private readonly adaptive: AdaptiveConcurrency | undefined;
 	/** Aborts backoff sleeps and in-flight requests when the run is abandoned. */
 	readonly abort = new AbortController();
 
@@ -123,12 +191,16 @@ export class Recorders {
 		private readonly events: RecorderEvents,
 	) {
 		this.queue = new PQueue({concurrency: Math.max(1, Math.min(options.concurrency, options.lanes))});
+		if (options.adaptive) this.adaptive = new AdaptiveConcurrency(this.queue.concurrency, options.lanes, n => this.setConcurrency(n));
 		this.lanes = [];
 		for (let id = 0; id < options.lanes; id++) {
 			const laneState: LaneState = {id, phase: 'idle', queued: 0, inFlight: 0, requests: 0, hitsSent: 0, retries: 0, lastLatencyMs: null};
 			state.lanes.push(laneState);
 			this.lanes.push({state: laneState, pending: [], busy: false, timer: undefined});
 		}
+
+		state.concurrency = this.queue.concurrency;
+		state.adaptiveConcurrency = options.adaptive === true;
 	}
 
 	get concurrency(): number {
@@ -138,6 +210,7 @@ export class Recorders {
 	/** Change how many requests may be in flight (the `+`/`-` keys, adaptive mode). */
 	setConcurrency(n: number): void {
 		this.queue.concurrency = Math.max(1, Math.min(this.lanes.length, n));
+		this.state.concurrency = this.queue.concurrency;
 	}
 
 	/** Hits waiting or in flight. */
@@ -256,12 +329,14 @@ export class Recorders {
 				const answer = await this.sender.sendBulk(rest.map(hit => hit.query), this.abort.signal);
 				lane.state.lastLatencyMs = Date.now() - started;
 				lane.state.hitsSent += rest.length;
+				this.adaptive?.answered(rest.length, lane.state.lastLatencyMs);
 				this.accept(rest, answer);
 				return;
 			} catch (error) {
 				if (this.abort.signal.aborted) return;
 				const failure = error as SendFailure;
 				lane.state.lastLatencyMs = Date.now() - started;
+				this.adaptive?.failed();
 				// Matomo tracked the first `tracked` hits of the batch before it failed: they are done.
 				if (this.options.trustTrackedCount && typeof failure.tracked === 'number' && failure.tracked > 0 && failure.tracked <= rest.length) {
 					this.events.acknowledged(rest.slice(0, failure.tracked), []);

@@ -126,6 +126,7 @@ export function renderSummary(state: RunState, context: SummaryContext): string 
 		'',
 		`    Total time: ${Math.trunc(elapsed)} seconds`,
 		`    Requests imported per second: ${pythonFloatText(speed)} requests per second`,
+		...(state.adaptiveConcurrency ? [`    Recorders: auto, settled on ${state.concurrency} requests in flight`] : []),
 		'',
 		'Processing your log data',
 		'------------------------',
@@ -152,6 +153,7 @@ export function summaryJson(state: RunState, exitCode: number): Record<string, u
 		skipped: {...c.skipped},
 		requests: c.requests,
 		retries: c.retries,
+		recorders: {concurrency: state.concurrency, auto: state.adaptiveConcurrency},
 		sites: {
 			count: state.sites.known.length,
 			ids: state.sites.known,

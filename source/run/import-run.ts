@@ -296,7 +296,8 @@ export class ImportRun {
 		}
 
 		if (!config.dryRun && this.deps.matomo) {
-			const concurrency = config.recorders === 'auto' ? 4 : config.recorders;
+			// auto starts low and climbs while Matomo's throughput does.
+			const concurrency = config.recorders === 'auto' ? 2 : config.recorders;
 			const lanes = config.recorders === 'auto' ? 16 : Math.max(concurrency, Math.min(32, concurrency * 2));
 			const payloadSize = config.bulkTracking ? config.payloadSize : 1;
 			this.recorders = new Recorders(this.deps.matomo, {
@@ -308,6 +309,7 @@ export class ImportRun {
 				retryMaxAttempts: config.retryMaxAttempts,
 				retryDelayMs: config.retryDelayMs,
 				trustTrackedCount: !config.resendFailedBatchesWhole,
+				adaptive: config.recorders === 'auto',
 				spacingMs: config.bulkTracking || config.forceOneHitEverySeconds === undefined ? undefined : config.forceOneHitEverySeconds * 1000,
 			}, this.state, {
 				acknowledged: (hits, invalid) => this.acknowledged(hits, invalid),

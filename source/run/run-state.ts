@@ -136,6 +136,9 @@ export interface RunState {
 	counters: Counters;
 	inputs: InputProgress[];
 	lanes: LaneState[];
+	/** Requests allowed in flight now, and whether --recorders=auto moves it. */
+	concurrency: number;
+	adaptiveConcurrency: boolean;
 	/** Most recent first is NOT guaranteed: ring buffers in arrival order, the oldest dropped. */
 	invalidSamples: LineSample[];
 	matomoErrors: MatomoErrorSample[];
@@ -188,6 +191,8 @@ export function createRunState(dryRun: boolean): RunState {
 		counters: createCounters(),
 		inputs: [],
 		lanes: [],
+		concurrency: 0,
+		adaptiveConcurrency: false,
 		invalidSamples: [],
 		matomoErrors: [],
 		trackerInvalidLines: [],

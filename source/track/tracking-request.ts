@@ -4,7 +4,7 @@
  */
 import {formatCdt} from '../parse/strptime.js';
 import type {CustomVariable, Hit} from '../parse/hit.js';
-import {encodeComponent, ownString, pythonJsonDumps, pythonQuote, sliceCodePoints, urlScheme} from '../python/semantics.js';
+import {encodeComponent, pythonJsonDumps, pythonQuote, sliceCodePoints, urlScheme} from '../python/semantics.js';
 import {convertArrayArgs} from './replay.js';
 
 export interface RequestOptions {
@@ -133,13 +133,13 @@ export class QueryBuilder {
 		this.fixed = `&queuedtracking=0&dp=${options.reverseDns ? '0' : '1'}`;
 	}
 
-	/** A remembered encoding, for texts that repeat (user agents, referrers, site ids). */
+	/** A remembered encoding, for texts that repeat a lot (user agents, referrers, site ids, event names). */
 	private encode(text: string): string {
 		let out = this.encoded.get(text);
 		if (out === undefined) {
 			out = encodeComponent(text);
-			if (this.encoded.size >= 20_000) this.encoded.clear();
-			this.encoded.set(ownString(text), out);
+			if (this.encoded.size >= 50_000) this.encoded.clear();
+			this.encoded.set(text, out);
 		}
 
 		return out;
@@ -172,8 +172,8 @@ export class QueryBuilder {
 		const encodedUrl = encodeComponent(url);
 		const referrer = sliceCodePoints(hit.referrer, 1024);
 
-		let query = `?rec=1&apiv=1&url=${encodedUrl}&urlref=${this.encode(referrer)}&cip=${this.encode(hit.ip)}&cdt=${this.cdt(hit)}&idsite=${this.encode(site.idsite)}${this.fixed}&ua=${this.encode(hit.userAgent)}`;
-		if (hit.args) query += `&uid=${this.encode(hit.args.uid!)}`;
+		let query = `?rec=1&apiv=1&url=${encodedUrl}&urlref=${this.encode(referrer)}&cip=${encodeComponent(hit.ip)}&cdt=${this.cdt(hit)}&idsite=${this.encode(site.idsite)}${this.fixed}&ua=${this.encode(hit.userAgent)}`;
+		if (hit.args) query += `&uid=${encodeComponent(hit.args.uid!)}`;
 		if (hit.isDownload) query += `&download=${encodedUrl}`;
 		if (options.enableBots) query += '&bots=1';
 		if (hit.isError || hit.isRedirect) {
@@ -203,7 +203,7 @@ export class QueryBuilder {
 			cvars.push(['HTTP-code', hit.status]);
 			out = encodeComponent(cvarJson(cvars));
 			if (this.cvars.size >= 1000) this.cvars.clear();
-			this.cvars.set(ownString(key), out);
+			this.cvars.set(key, out);
 		}
 
 		return out;
