@@ -11,25 +11,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {seededRandom} from '../test/seeded-random.js';
 
 /** Bump when the output changes: cached files are keyed by it. */
 export const GENERATOR_VERSION = 2;
 export const OUT_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
 
-/** mulberry32: small, fast, good enough for traffic shapes. */
-function prng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 /** Reseeded by generateLog: the pools below are built once at import, the traffic is the same for every call. */
-let rand = prng(1);
+let rand = seededRandom(1);
 const int = (n: number) => Math.floor(rand() * n);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)];
 /** Skewed towards the first items (a few popular pages, a long tail). */
@@ -218,7 +208,7 @@ export function generateLog(lines: number, file: string): void {
 	fs.mkdirSync(path.dirname(file), { recursive: true });
 	const temp = `${file}.${process.pid}.tmp`;
 	const fd = fs.openSync(temp, 'w');
-	rand = prng(20240301);
+	rand = seededRandom(20240301);
 	lastSecond = -1;
 	const sessions: Session[] = Array.from({ length: 150 }, newSession);
 	let chunk = '';

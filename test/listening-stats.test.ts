@@ -4,6 +4,7 @@ import type {Hit} from '../source/parse/hit.js';
 import {formatDuration, ListeningStats, listeningSummaryJson, renderListeningSummary, type MountSummary} from '../source/report/listening-stats.js';
 import {listenFromHit, type Listen} from '../source/track/listening-time.js';
 import {radioListens, utc} from './radio-fixture.js';
+import {seededRandom} from './seeded-random.js';
 
 /*
  * The fixtures by hand (fixtures/radio/icecast2.log; shoutcast.log has the same listens, /stream/1/ and /stream/2/).
@@ -80,16 +81,6 @@ function bruteForce(listens: readonly Listen[]): {median: number; peak: number} 
 	return {median, peak};
 }
 
-function random(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 describe('ListeningStats on the fixtures (computed by hand above)', () => {
 	it('icecast2', () => {
@@ -150,7 +141,7 @@ describe('ListeningStats on the fixtures (computed by hand above)', () => {
 
 describe('ListeningStats on larger data', () => {
 	it('the histogram median is exact for whole-second durations, the peak exact at 1 s', () => {
-		const next = random(5);
+		const next = seededRandom(5);
 		const listens: Listen[] = [];
 		const day = utc('2026-11-21 00:00:00');
 		for (let index = 0; index < 3000; index++) {

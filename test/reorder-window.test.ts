@@ -1,18 +1,9 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {ReorderWindow} from '../source/track/reorder-window.js';
+import {seededRandom} from './seeded-random.js';
 
 /** A small deterministic PRNG (mulberry32), so that a failure can be replayed. */
-function random(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 interface Item {
 	id: number;
@@ -26,7 +17,7 @@ interface Item {
  * behind the newest one.
  */
 function arrivals(count: number, maxDelay: number, seed: number): Item[] {
-	const next = random(seed);
+	const next = seededRandom(seed);
 	const items: Array<Item & {written: number}> = [];
 	let seconds = 1_795_000_000;
 	for (let id = 0; id < count; id++) {
@@ -125,7 +116,7 @@ describe('ReorderWindow', () => {
 	});
 
 	it('stays fast: a million items through a one-hour window', () => {
-		const next = random(11);
+		const next = seededRandom(11);
 		const window = new ReorderWindow<number>({windowSeconds: 3600});
 		const started = performance.now();
 		let released = 0;

@@ -10,13 +10,13 @@ process.env.FORCE_COLOR = '1';
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {EventEmitter} from 'node:events';
-import {stripVTControlCharacters} from 'node:util';
 import type {ReactElement} from 'react';
 import {startMatomoDouble, type MatomoDouble} from './matomo-double.js';
+import {nextCall, press, screen, shows, until, type Instance} from './ink-helpers.js';
 import {combinedLine, configFrom, tempDir, writeLog} from './helpers.js';
 import {createClient} from '../source/record/connect.js';
 import {ImportRun} from '../source/run/import-run.js';
-import {createRunState, type RunState} from '../source/run/run-state.js';
+import {createInputProgress, createRunState, type RunState} from '../source/run/run-state.js';
 import type {LogItem} from '../source/ui/samples-panel.js';
 
 const {useRef, useState} = await import('react');
@@ -32,7 +32,6 @@ const {overallEta} = await import('../source/ui/progress-panel.js');
 const {skippedRows} = await import('../source/ui/skipped-panel.js');
 const {previewColumns} = await import('../source/ui/format-preview.js');
 
-type Instance = ReturnType<typeof render>;
 
 const token = 'dashboard-token-51ab';
 let matomo: MatomoDouble;
@@ -54,39 +53,6 @@ function show(element: ReactElement): Instance {
 	const instance = render(element);
 	instances.push(instance);
 	return instance;
-}
-
-/** The last frame with something on it (with CI set, Ink ends with a blank frame when the app exits). */
-const screen = (instance: Instance) => stripVTControlCharacters(instance.frames.findLast(frame => frame.trim() !== '') ?? '');
-
-async function until(instance: Instance, check: (text: string) => boolean, what: string, timeoutMs = 10_000): Promise<string> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const text = screen(instance);
-		if (check(text)) return text;
-		if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; the screen:\n${text}`);
-		await new Promise(resolve => setTimeout(resolve, 15));
-	}
-}
-
-const shows = (instance: Instance, text: string | RegExp, timeoutMs?: number) =>
-	until(instance, screenText => (typeof text === 'string' ? screenText.includes(text) : text.test(screenText)), `"${String(text)}"`, timeoutMs);
-
-async function press(instance: Instance, ...inputs: string[]): Promise<void> {
-	for (const input of inputs) {
-		await new Promise(resolve => setTimeout(resolve, 10));
-		instance.stdin.write(input);
-	}
-
-	await new Promise(resolve => setTimeout(resolve, 10));
-}
-
-function nextCall<T extends unknown[]>(): {promise: Promise<T>; callback: (...args: T) => void} {
-	let resolve!: (args: T) => void;
-	const promise = new Promise<T>(r => {
-		resolve = r;
-	});
-	return {promise, callback: (...args: T) => resolve(args)};
 }
 
 /** A log with a bit of everything the skipped panel counts, and junk lines for the samples. */
@@ -181,23 +147,7 @@ test('rates: "now" over the last seconds, a per-second series for the sparkline'
 });
 
 function inputOf(id: number): RunState['inputs'][number] {
-	return {
-		id,
-		displayName: `f${id}.log`,
-		path: `/logs/f${id}.log`,
-		size: null,
-		compression: null,
-		bytesRead: 0,
-		linesRead: 0,
-		hits: 0,
-		format: null,
-		formatReason: null,
-		phase: 'pending',
-		message: null,
-		startOffset: 0,
-		startedAt: null,
-		finishedAt: null,
-	};
+	return createInputProgress({id, displayName: `f${id}.log`, path: `/logs/f${id}.log`});
 }
 
 test('overall ETA: from the bytes read so far, with the sizes the wizard knew for files not opened yet', () => {

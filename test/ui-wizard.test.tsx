@@ -12,10 +12,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import {stripVTControlCharacters} from 'node:util';
 import type {AddressInfo} from 'node:net';
 import {render} from 'ink-testing-library';
 import {startMatomoDouble, type MatomoDouble} from './matomo-double.js';
+import {allFrames, nextCall, press, screen, shows, until, type Instance} from './ink-helpers.js';
 import {combinedLine, runImport, tempDir, writeLog} from './helpers.js';
 import {MatomoStep, type MatomoConnectionInfo} from '../source/ui/matomo-step.js';
 import {FilesStep} from '../source/ui/files-step.js';
@@ -27,7 +27,6 @@ import {describeFiles, type FileInfo} from '../source/ui/file-info.js';
 import {readSample} from '../source/ui/log-sample.js';
 import type {GivenChanges, GivenMap, GivenValue} from '../source/ui/given.js';
 
-type Instance = ReturnType<typeof render>;
 
 const keys = {
 	enter: '\r',
@@ -75,48 +74,6 @@ function show(element: Parameters<typeof render>[0]): Instance {
 	const instance = render(element);
 	instances.push(instance);
 	return instance;
-}
-
-/** The last frame with something on it (with CI set, Ink ends with a blank frame when the app exits). */
-function screen(instance: Instance): string {
-	return stripVTControlCharacters(instance.frames.findLast(frame => frame.trim() !== '') ?? '');
-}
-
-function allFrames(instance: Instance): string {
-	return stripVTControlCharacters(instance.frames.join('\n'));
-}
-
-/** Poll the screen until `check` holds (no fixed sleeps: the Matomo answers take what they take). */
-async function until(instance: Instance, check: (text: string) => boolean, what: string, timeoutMs = 8000): Promise<string> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const text = screen(instance);
-		if (check(text)) return text;
-		if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; the screen:\n${text}`);
-		await new Promise(resolve => setTimeout(resolve, 15));
-	}
-}
-
-const shows = (instance: Instance, text: string | RegExp, timeoutMs?: number) =>
-	until(instance, screenText => (typeof text === 'string' ? screenText.includes(text) : text.test(screenText)), `"${String(text)}"`, timeoutMs);
-
-/** Keys one at a time, each after React had a turn (a key handler re-subscribes after every render). */
-async function press(instance: Instance, ...inputs: string[]): Promise<void> {
-	for (const input of inputs) {
-		await new Promise(resolve => setTimeout(resolve, 10));
-		instance.stdin.write(input);
-	}
-
-	await new Promise(resolve => setTimeout(resolve, 10));
-}
-
-/** A promise for the next call of a callback, and the callback. */
-function nextCall<T extends unknown[]>(): {promise: Promise<T>; callback: (...args: T) => void} {
-	let resolve!: (args: T) => void;
-	const promise = new Promise<T>(r => {
-		resolve = r;
-	});
-	return {promise, callback: (...args: T) => resolve(args)};
 }
 
 function given(entries: Array<[string, GivenValue]> = []): GivenMap {

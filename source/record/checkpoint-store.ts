@@ -61,20 +61,7 @@ export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The first up to 4096 decompressed bytes of an input; `null` for stdin (it cannot be read twice). */
 export async function readFingerprintPrefix(spec: InputSpec): Promise<Buffer | null> {
-	if (spec.path === '-') return null;
-	const input = await openInput(spec);
-	try {
-		const parts: Buffer[] = [];
-		let length = 0;
-		for await (const chunk of input.chunks) {
-			parts.push(chunk);
-			length += chunk.length;
-			if (length >= FINGERPRINT_BYTES) break;
-		}
-		return Buffer.concat(parts).subarray(0, FINGERPRINT_BYTES);
-	} finally {
-		await input.close();
-	}
+	return spec.path === '-' ? null : readRange(spec, 0, FINGERPRINT_BYTES);
 }
 
 export function fingerprintOf(prefix: Buffer, length = prefix.length): string {

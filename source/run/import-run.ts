@@ -13,7 +13,7 @@ import {openInput} from '../input/open-input.js';
 import {readLines} from '../input/line-reader.js';
 import type {InputSpec, LineBatch, OpenedInput} from '../input/types.js';
 import {LineProcessor, type LineProcessorOptions} from './line-processor.js';
-import {createRunState, nextSampleSeq, pushRing, snapshotRunState, type InputProgress, type RunState, type SkipReason} from './run-state.js';
+import {createInputProgress, createRunState, nextSampleSeq, pushRing, snapshotRunState, type InputProgress, type RunState, type SkipReason} from './run-state.js';
 import {QueryBuilder, toQueryString, type RequestOptions} from '../track/tracking-request.js';
 import {replayVisitorId} from '../track/replay.js';
 import {createHostResolver, createReplayResolver, createStaticResolver, type SiteApi, type SiteResolver} from '../track/sites.js';
@@ -250,7 +250,7 @@ export class ImportRun {
 	private async followPass(found: InputSpec): Promise<void> {
 		let progress = this.state.inputs.find(input => input.path === found.path);
 		if (!progress) {
-			progress = newInputProgress({...found, id: this.state.inputs.length});
+			progress = createInputProgress({...found, id: this.state.inputs.length});
 			this.state.inputs.push(progress);
 		}
 
@@ -277,7 +277,7 @@ export class ImportRun {
 			return this.finish(1, 'no log file to import' + (expanded.problems.length > 0 ? `: ${expanded.problems.join('; ')}` : ''));
 		}
 
-		this.state.inputs = expanded.inputs.map(spec => newInputProgress(spec));
+		this.state.inputs = expanded.inputs.map(spec => createInputProgress(spec));
 		// Sizes up front, for the overall progress and ETA before each file is opened.
 		await Promise.all(this.state.inputs.map(async progress => {
 			if (progress.path === '-') return;
@@ -784,26 +784,6 @@ export class ImportRun {
  */
 export function ciEnvironment(env: NodeJS.ProcessEnv): boolean {
 	return env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0';
-}
-
-function newInputProgress(spec: InputSpec): InputProgress {
-	return {
-		id: spec.id,
-		displayName: spec.displayName,
-		path: spec.path,
-		size: null,
-		compression: null,
-		bytesRead: 0,
-		linesRead: 0,
-		hits: 0,
-		format: null,
-		formatReason: null,
-		phase: 'pending',
-		message: null,
-		startOffset: 0,
-		startedAt: null,
-		finishedAt: null,
-	};
 }
 
 interface BatchCursor {

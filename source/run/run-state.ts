@@ -210,6 +210,27 @@ export function nextSampleSeq(): number {
 	return ++sampleSeq;
 }
 
+/** The progress of an input not started yet. */
+export function createInputProgress(spec: {id: number; displayName: string; path: string}): InputProgress {
+	return {
+		id: spec.id,
+		displayName: spec.displayName,
+		path: spec.path,
+		size: null,
+		compression: null,
+		bytesRead: 0,
+		linesRead: 0,
+		hits: 0,
+		format: null,
+		formatReason: null,
+		phase: 'pending',
+		message: null,
+		startOffset: 0,
+		startedAt: null,
+		finishedAt: null,
+	};
+}
+
 /** Push into a ring buffer of at most `size` items. */
 export function pushRing<T>(ring: T[], item: T, size = SAMPLE_RING_SIZE): void {
 	ring.push(item);

@@ -3,22 +3,13 @@
  * (or a benchmark) sees the same sequence of faults on every run.
  */
 import type { FaultKind, FaultScope, FaultSpec } from './types.js';
+import {seededRandom} from '../seeded-random.js';
 
 const kinds: readonly FaultKind[] = ['500', 'reset', 'timeout', 'slow', 'partial', 'invalid-json', 'bulk-disabled'];
 /** Faults that only make sense for a bulk post. */
 const bulkOnly: readonly FaultKind[] = ['partial', 'bulk-disabled'];
 
-/** mulberry32: tiny, fast, good enough to spread faults; not for anything else. */
-export function seededRandom(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+export {seededRandom} from '../seeded-random.js';
 
 function validate(spec: FaultSpec): FaultSpec {
 	if (!kinds.includes(spec.kind)) throw new Error(`unknown fault kind '${String(spec.kind)}' (known: ${kinds.join(', ')})`);
