@@ -60,7 +60,8 @@ async function runHeadless(config: ImportConfig): Promise<number> {
 
 	process.on('SIGINT', onSignal);
 	process.on('SIGTERM', onSignal);
-	const showProgress = config.showProgress ?? false;
+	// As in import_logs.py: progress lines by default when stdout is a terminal (a --yes run by hand).
+	const showProgress = config.showProgress ?? Boolean(process.stdout.isTTY);
 	const progress = showProgress
 		? startHeadlessProgress(run, {intervalMs: config.showProgressDelayMs, write: line => writeErr(line + '\n')})
 		: undefined;

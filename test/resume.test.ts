@@ -180,3 +180,23 @@ test('the default state directory resumes the same import; with CI set, only a -
 	assert.match(ci.stdout, /5 requests imported successfully/);
 	assert.equal(matomo.received.length, 10);
 });
+
+test('a stop while Matomo hangs is bounded: the requests in flight are abandoned after the grace period', async () => {
+	matomo.reset();
+	const dir = tempDir();
+	const log = path.join(dir, 'access.log');
+	fs.writeFileSync(log, lines(0, 300).join('\n') + '\n');
+	const args = [`--url=${matomo.url}`, '--token-auth=test-token', '--idsite=1', `--state-file=${path.join(dir, 'state.json')}`, '--recorder-max-payload-size=20', '--stop-grace=0.5', log];
+	// The first batches go through, then Matomo stops answering.
+	matomo.setFaults([{kind: 'timeout', probability: 1}]);
+	const started = Date.now();
+	const stopped = await runCli(args, {onStarted: child => {
+		setTimeout(() => child.kill('SIGTERM'), 800);
+	}});
+	assert.equal(stopped.code, 143, stopped.stderr);
+	assert.ok(Date.now() - started < 8000, `stopped after ${Date.now() - started} ms`);
+	matomo.clearFaults();
+	const final = await runCli(args);
+	assert.equal(final.code, 0, final.stderr);
+	assertExactlyOnce(expectedPaths(0, 300));
+});

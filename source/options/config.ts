@@ -83,6 +83,8 @@ export interface ImportConfig {
 	follow: boolean;
 	/** How often --follow looks for new lines. */
 	followPollMs: number;
+	/** How long a graceful stop waits for the requests in flight before abandoning them. */
+	stopGraceMs: number;
 	// Output
 	yes: boolean;
 	dryRun: boolean;
@@ -312,9 +314,11 @@ export function buildConfig(given: Given, files: readonly string[], env: NodeJS.
 		reimport: flag(given, 'reimport'),
 		follow: flag(given, 'follow'),
 		followPollMs: (number(given, 'follow-interval', {min: 0.01}) ?? 1) * 1000,
+		stopGraceMs: (number(given, 'stop-grace', {min: 0}) ?? 10) * 1000,
 		yes: flag(given, 'yes'),
 		dryRun: flag(given, 'dry-run'),
 		json: flag(given, 'json'),
+		// As in the reference: on by default when stdout is a terminal.
 		showProgress: given.has('show-progress') ? flag(given, 'show-progress') : undefined,
 		showProgressDelayMs: (number(given, 'show-progress-delay', {min: 0.05}) ?? 1) * 1000,
 		output: text(given, 'output'),

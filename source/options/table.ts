@@ -126,6 +126,7 @@ export const optionTable: readonly OptionSpec[] = [
 	{flag: 'state-file', type: 'string', group: 'Resume and delivery', value: 'FILE', ours: true, help: 'Where to keep checkpoints (default $XDG_STATE_HOME/matomo-log-import/state.json)'},
 	{flag: 'reimport', type: 'boolean', group: 'Resume and delivery', ours: true, help: 'Ignore checkpoints: import files again from the start'},
 	{flag: 'follow', type: 'boolean', group: 'Resume and delivery', ours: true, help: 'After the end of the files, keep importing new lines as they are written (like tail -F); retries forever while Matomo is down'},
+	{flag: 'stop-grace', type: 'number', group: 'Resume and delivery', value: 'SECONDS', default: 10, ours: true, hidden: true, help: 'On Ctrl+C/SIGTERM, how long to wait for the requests in flight before abandoning them'},
 	{flag: 'follow-interval', type: 'number', group: 'Resume and delivery', value: 'SECONDS', default: 1, ours: true, help: 'With --follow, how often to look for new lines'},
 
 	// Output

@@ -72,6 +72,7 @@ export class ImportRun {
 	private readonly processorOptions: LineProcessorOptions;
 	private current: OpenedInput | undefined;
 	private checkpoints: Checkpoints | undefined;
+	private stopTimer: NodeJS.Timeout | undefined;
 	/** Ends the wait between two follow-mode polls. */
 	private wakeFollow: (() => void) | undefined;
 	/** --track-listening-time: statistics per mount, and requests put back in time order (lines come at disconnect). */
@@ -155,7 +156,13 @@ export class ImportRun {
 		if (mode === 'abandon') {
 			this.recorders?.stop(true);
 			void this.current?.close();
+			return;
 		}
+
+		// Graceful, but bounded: requests still unanswered after the grace period are abandoned (their lines are read
+		// again on resume), so a Matomo that hangs cannot hold the stop up to --request-timeout.
+		this.stopTimer ??= setTimeout(() => this.stop('abandon', exitCode), this.config.stopGraceMs);
+		this.stopTimer.unref();
 	}
 
 	setConcurrency(n: number): void {
@@ -378,6 +385,7 @@ export class ImportRun {
 	}
 
 	private finish(exitCode: number, failure?: string): RunOutcome {
+		clearTimeout(this.stopTimer);
 		this.state.finishedAt = Date.now();
 		this.updateListening();
 		for (const message of this.resolver?.notices ?? []) this.notice(message);
