@@ -23,6 +23,8 @@ export interface BulkAnswer {
 	tracked: number | null;
 	invalid: number | null;
 	invalidIndices: number[];
+	/** The answer as Matomo sent it (its debug output with --debug-tracker). */
+	rawBody?: string;
 }
 
 /** What a failed request tells us (the Matomo client's MatomoError has this shape). */
@@ -133,6 +135,8 @@ export interface RecorderEvents {
 	notice(message: string): void;
 	/** For the UI: a human name of an input. */
 	inputName(input: number): string;
+	/** Every answer, for --debug-tracker. */
+	answered?(answer: BulkAnswer): void;
 }
 
 export function backoffMs(attempt: number, baseMs: number): number {
@@ -330,6 +334,7 @@ export class Recorders {
 				lane.state.lastLatencyMs = Date.now() - started;
 				lane.state.hitsSent += rest.length;
 				this.adaptive?.answered(rest.length, lane.state.lastLatencyMs);
+				this.events.answered?.(answer);
 				this.accept(rest, answer);
 				return;
 			} catch (error) {

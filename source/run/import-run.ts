@@ -323,6 +323,7 @@ export class ImportRun {
 				fatal: message => this.fail(message),
 				notice: message => this.notice(message),
 				inputName: input => this.state.inputs[input]?.displayName ?? String(input),
+				answered: config.debugTracker ? answer => this.log(`tracker response:\n${answer.rawBody ?? ''}`) : undefined,
 			});
 		}
 
