@@ -13,6 +13,25 @@ function defaultLabel(option: OptionSpec): string {
 	return ` (default: ${option.default})`;
 }
 
+/** Word-wrap `text` to `width` columns, continuation lines indented by `indent`. */
+function wrap(text: string, width: number, indent: number): string {
+	const lines: string[] = [];
+	let line = '';
+	for (const word of text.split(' ')) {
+		if (line !== '' && line.length + 1 + word.length > width) {
+			lines.push(line);
+			line = word;
+		} else {
+			line = line === '' ? word : `${line} ${word}`;
+		}
+	}
+
+	lines.push(line);
+	return lines.join(`\n${' '.repeat(indent)}`);
+}
+
+const helpWidth = 100;
+
 export function renderHelp(): string {
 	const lines: string[] = [
 		'Usage',
@@ -31,7 +50,7 @@ export function renderHelp(): string {
 		for (const [index, option] of options.entries()) {
 			const label = labels[index]!;
 			const pad = label.length >= width ? `\n  ${' '.repeat(width)}` : ' '.repeat(width - label.length);
-			lines.push(`  ${label}${pad}${option.help}${defaultLabel(option)}`);
+			lines.push(`  ${label}${pad}${wrap(option.help + defaultLabel(option), Math.max(30, helpWidth - width - 2), width + 2)}`);
 		}
 	}
 
