@@ -275,8 +275,6 @@ export class MatomoClient {
 	private readonly authorization?: string;
 	private readonly tracker: Target;
 	private readonly apiEndpoint: Target;
-	/** The base URL as shown to users: without credentials. */
-	private readonly shownUrl: string;
 	private readonly shownApiUrl: string;
 	private closed = false;
 
@@ -298,7 +296,7 @@ export class MatomoClient {
 		if (user !== undefined) {
 			this.authorization = `Basic ${Buffer.from(`${user}:${password ?? ''}`).toString('base64')}`;
 		}
-		this.shownUrl = base.href;
+
 		this.shownApiUrl = apiBase.href;
 
 		// `--url https://x/matomo/` gives /matomo/matomo.php (the reference concatenated strings: //matomo.php).

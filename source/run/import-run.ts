@@ -3,10 +3,10 @@
  * It knows nothing of Ink or of the terminal: the TUI and the headless reporter render `snapshot()`.
  */
 import type {ImportConfig} from '../options/config.js';
-import type {FormatDefinition, LineParser} from '../parse/format.js';
-import {formats, formatByName} from '../../formats/index.js';
-import {createCustomFormat} from '../../formats/custom.js';
-import {detectFormat, headerLinesOf, iisTimeTakenWarning, w3cHeaderLength} from '../parse/detect.js';
+import {w3cHeaderLength} from '../parse/detect.js';
+import {chooseFormat, checkFormatForSites} from '../parse/choose-format.js';
+import {follow} from './follow.js';
+import {RunError} from './run-error.js';
 import {compileChecks, type Checks} from '../filter/checks.js';
 import {expandInputs} from '../input/expand-inputs.js';
 import {openInput} from '../input/open-input.js';
@@ -22,8 +22,7 @@ import {InputWatermark} from '../record/watermark.js';
 import {Checkpoints, scopedStatePath} from '../record/checkpoints.js';
 import type {CheckpointEntry} from '../record/checkpoint-store.js';
 import type {Hit} from '../parse/hit.js';
-import fs from 'node:fs';
-import fsPromises, {type FileHandle} from 'node:fs/promises';
+import fsPromises from 'node:fs/promises';
 import {listenFromHit, listeningRequests, listeningTimeFormats} from '../track/listening-time.js';
 import {ReorderWindow} from '../track/reorder-window.js';
 import {ListeningStats} from '../report/listening-stats.js';
@@ -31,9 +30,7 @@ import {ListeningStats} from '../report/listening-stats.js';
 /** What the run needs from Matomo: API calls and bulk tracking (the Matomo client, or a test's). */
 export type MatomoConnection = SiteApi & BulkSender;
 
-export class RunError extends Error {
-	override readonly name = 'RunError';
-}
+export {RunError} from './run-error.js';
 
 export interface ImportRunDeps {
 	/** Absent: an offline dry run (no --url). */
@@ -188,71 +185,6 @@ export class ImportRun {
 		this.wakeFollow?.();
 	}
 
-	/**
-	 * --follow: like `tail -F`. Every poll, each file is imported again from its checkpoint (so only new lines), once
-	 * Matomo acknowledged everything before. A file replaced by rotation is first drained through the descriptor we
-	 * kept open on it (the lines written just before the rename), then the new file is read from its start.
-	 * While Matomo is down, requests are retried and reading waits: nothing is dropped.
-	 */
-	private async follow(initial: readonly InputSpec[]): Promise<void> {
-		const held = new Map<string, {ino: number; handle: FileHandle}>();
-		const pollMs = this.config.followPollMs;
-		const sizes = new Map<string, number>();
-		const remember = async (spec: InputSpec) => {
-			try {
-				const handle = await fsPromises.open(spec.path, 'r');
-				const info = await handle.stat();
-				held.set(spec.path, {ino: info.ino, handle});
-			} catch {}
-		};
-
-		for (const spec of initial) if (spec.path !== '-') await remember(spec);
-		try {
-			while (!this.stopRequested) {
-				await new Promise<void>(resolve => {
-					const timer = setTimeout(resolve, pollMs);
-					this.wakeFollow = () => {
-						clearTimeout(timer);
-						resolve();
-					};
-				});
-				this.wakeFollow = undefined;
-				if (this.stopRequested) break;
-				// Everything read so far must be acknowledged before a file is read again from its checkpoint.
-				await this.recorders?.drain();
-				await this.checkpoints?.flush();
-				const {inputs} = await expandInputs(this.config.files);
-				for (const found of inputs) {
-					if (this.stopRequested) break;
-					if (found.path === '-') continue;
-					let info: fs.Stats;
-					try {
-						info = await fsPromises.stat(found.path);
-					} catch {
-						continue;
-					}
-
-					const kept = held.get(found.path);
-					if (kept && kept.ino !== info.ino) {
-						// Rotated: finish the old file through its descriptor, then follow the new one.
-						await this.followPass({id: -1, path: `/proc/self/fd/${kept.handle.fd}`, displayName: `${found.displayName} (before rotation)`});
-						await this.recorders?.drain();
-						await kept.handle.close();
-						held.delete(found.path);
-						sizes.delete(found.path);
-					}
-
-					if (!held.has(found.path)) await remember(found);
-					if (sizes.get(found.path) === info.size && kept?.ino === info.ino) continue;
-					sizes.set(found.path, info.size);
-					await this.followPass(found);
-				}
-			}
-		} finally {
-			for (const {handle} of held.values()) await handle.close().catch(() => {});
-		}
-	}
-
 	/** One follow-mode read of an input, from its checkpoint. */
 	private async followPass(found: InputSpec): Promise<void> {
 		let progress = this.state.inputs.find(input => input.path === found.path);
@@ -359,7 +291,25 @@ export class ImportRun {
 		}
 
 		if (config.follow && dump === undefined && !this.stopRequested && this.fatal === undefined) {
-			await this.follow(expanded.inputs);
+			const run = this;
+			await follow(config.files, expanded.inputs, config.followPollMs, {
+				get stopped() {
+					return run.stopRequested !== undefined;
+				},
+				pause: async ms => new Promise<void>(resolve => {
+					const timer = setTimeout(resolve, ms);
+					this.wakeFollow = () => {
+						clearTimeout(timer);
+						resolve();
+					};
+				}),
+				settle: async () => {
+					await this.recorders?.drain();
+					await this.checkpoints?.flush();
+				},
+				importAgain: async spec => this.followPass(spec),
+			});
+			this.wakeFollow = undefined;
 		}
 
 		if (this.recorders) {
@@ -438,51 +388,6 @@ export class ImportRun {
 		}
 	}
 
-	/** Choose the parser of an input from its first lines. */
-	private chooseFormat(sample: readonly string[], progress: InputProgress): LineParser {
-		const {config} = this;
-		let definition: FormatDefinition | undefined;
-		let reason: string;
-		if (config.formatRegex !== undefined) {
-			definition = createCustomFormat(config.formatRegex, config.dateFormat);
-			reason = 'given with --log-format-regex';
-		} else if (config.formatName !== undefined) {
-			definition = formatByName(config.formatName);
-			if (!definition) throw new RunError(`invalid log format: ${config.formatName}`);
-			reason = 'given with --log-format-name';
-		} else {
-			const detected = detectFormat(sample, formats, config.formatOptions);
-			if (!detected) {
-				throw new Error(`cannot automatically determine the log format using the first ${sample.length} lines of the log file. Maybe try specifying the format with the --log-format-name command line argument.`);
-			}
-
-			progress.format = detected.format.name;
-			progress.formatReason = `detected: ${detected.reason}`;
-			const warning = iisTimeTakenWarning(detected.parser, config.formatOptions);
-			if (warning) this.notice(warning);
-			return detected.parser;
-		}
-
-		const parser = definition.create(config.formatOptions, headerLinesOf(sample));
-		if (!parser) throw new Error('File is not in the correct format, is there a \'#Fields:\' line? If not, use the --w3c-fields option.');
-		progress.format = parser.name;
-		progress.formatReason = reason;
-		if (parser.kind === 'w3c') {
-			const warning = iisTimeTakenWarning(parser, config.formatOptions);
-			if (warning) this.notice(warning);
-		}
-
-		return parser;
-	}
-
-	private checkParserForSites(parser: LineParser): void {
-		const {config} = this;
-		if (config.idsite !== undefined || config.replayTracking || config.logHostname !== undefined) return;
-		if (parser.kind !== 'json' && !parser.hasHost) {
-			throw new RunError('the selected log format doesn\'t include the hostname: you must specify the Matomo site ID with the --idsite argument');
-		}
-	}
-
 	/** Where to start an input: after its checkpoint, unless --reimport or the file changed. */
 	private async resumePoint(spec: InputSpec): Promise<CheckpointEntry | undefined> {
 		if (!this.checkpoints || spec.path === '-' || this.config.reimport) return undefined;
@@ -536,8 +441,11 @@ export class ImportRun {
 				return undefined;
 			}
 
-			const parser = this.chooseFormat(sample, progress);
-			this.checkParserForSites(parser);
+			const {parser, reason, warning} = chooseFormat(sample, config);
+			progress.format = parser.name;
+			progress.formatReason = reason;
+			if (warning) this.notice(warning);
+			checkFormatForSites(parser, config);
 			if (config.dumpLogRegex) {
 				const dump = [
 					`Using format '${parser.name}'.`,

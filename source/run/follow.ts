@@ -1,0 +1,70 @@
+/**
+ * --follow: like `tail -F`. Every poll, each file is imported again from its checkpoint (so only its new lines), once
+ * Matomo has acknowledged everything before. A file replaced by rotation is first drained through the descriptor kept
+ * open on it (the lines written just before the rename), then the new file is read from its start. While Matomo is
+ * down, requests are retried and reading waits: nothing is dropped.
+ */
+import fs from 'node:fs';
+import fsPromises, {type FileHandle} from 'node:fs/promises';
+import {expandInputs} from '../input/expand-inputs.js';
+import type {InputSpec} from '../input/types.js';
+
+/** What the follow loop needs from the run. */
+export interface FollowHost {
+	readonly stopped: boolean;
+	/** Wait `ms`, or less when the run is stopped. */
+	pause(ms: number): Promise<void>;
+	/** Everything read acknowledged, the checkpoints saved. */
+	settle(): Promise<void>;
+	/** Import the input again from its checkpoint. */
+	importAgain(spec: InputSpec): Promise<void>;
+}
+
+export async function follow(files: readonly string[], initial: readonly InputSpec[], pollMs: number, host: FollowHost): Promise<void> {
+	const held = new Map<string, {ino: number; handle: FileHandle}>();
+	const sizes = new Map<string, number>();
+	const remember = async (spec: InputSpec) => {
+		try {
+			const handle = await fsPromises.open(spec.path, 'r');
+			const info = await handle.stat();
+			held.set(spec.path, {ino: info.ino, handle});
+		} catch {}
+	};
+
+	for (const spec of initial) if (spec.path !== '-') await remember(spec);
+	try {
+		while (!host.stopped) {
+			await host.pause(pollMs);
+			if (host.stopped) break;
+			await host.settle();
+			const {inputs} = await expandInputs(files);
+			for (const found of inputs) {
+				if (host.stopped) break;
+				if (found.path === '-') continue;
+				let info: fs.Stats;
+				try {
+					info = await fsPromises.stat(found.path);
+				} catch {
+					continue;
+				}
+
+				const kept = held.get(found.path);
+				if (kept && kept.ino !== info.ino) {
+					// Rotated: finish the old file through its descriptor (Linux's /proc/self/fd), then follow the new one.
+					await host.importAgain({id: -1, path: `/proc/self/fd/${kept.handle.fd}`, displayName: `${found.displayName} (before rotation)`});
+					await host.settle();
+					await kept.handle.close();
+					held.delete(found.path);
+					sizes.delete(found.path);
+				}
+
+				if (!held.has(found.path)) await remember(found);
+				if (sizes.get(found.path) === info.size && kept?.ino === info.ino) continue;
+				sizes.set(found.path, info.size);
+				await host.importAgain(found);
+			}
+		}
+	} finally {
+		for (const {handle} of held.values()) await handle.close().catch(() => {});
+	}
+}

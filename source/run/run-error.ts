@@ -1,0 +1,4 @@
+/** An error that ends the whole run (not just one input): a bad format name, a format without hosts in host mode. */
+export class RunError extends Error {
+	override readonly name = 'RunError';
+}
