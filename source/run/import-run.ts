@@ -70,6 +70,8 @@ export class ImportRun {
 	private current: OpenedInput | undefined;
 	private checkpoints: Checkpoints | undefined;
 	private stopTimer: NodeJS.Timeout | undefined;
+	/** Inputs read only up to damage (truncated .gz/.bz2, a read error). */
+	private damagedInputs = 0;
 	/** Ends the wait between two follow-mode polls. */
 	private wakeFollow: (() => void) | undefined;
 	/** --track-listening-time: statistics per mount, and requests put back in time order (lines come at disconnect). */
@@ -332,7 +334,7 @@ export class ImportRun {
 
 		if (this.fatal !== undefined) return this.finish(1, this.fatal);
 		if (this.stopRequested) return this.finish(this.stopSignalCode || 130);
-		return this.finish(anyInputFailed ? 1 : 0);
+		return this.finish(anyInputFailed || this.damagedInputs > 0 ? 1 : 0);
 	}
 
 	private finish(exitCode: number, failure?: string): RunOutcome {
@@ -523,7 +525,10 @@ export class ImportRun {
 
 			progress.bytesRead = opened.rawBytesRead();
 			for (const problem of opened.problems ?? []) {
-				this.notice(`${spec.displayName}: ${problem.message} (at byte ${problem.offset}); the lines before it were imported`);
+				// Imported up to the damage, but not all of it: the run ends with exit status 1.
+				this.damagedInputs++;
+				progress.message = problem.message;
+				this.notice(`${spec.displayName}: ${problem.message}${problem.message.includes(String(problem.offset)) ? '' : ` (at byte ${problem.offset})`}; the lines before it were imported`);
 			}
 
 			if (progress.phase === 'reading') progress.phase = this.stopRequested ? 'pending' : 'done';
