@@ -62,3 +62,12 @@ test('without the option, the same log is imported as the reference does (at dis
 	assert.equal(matomo.received[0]!.params.cdt, '2026-11-21 10:45:00');
 	assert.equal(matomo.received[0]!.params.e_c, undefined);
 });
+
+test('--visit-length: with a longer Matomo visit window the heartbeats go on as far as it allows', async () => {
+	matomo.reset();
+	// 2 hours, disconnect at 12:00 → start 10:00; a Matomo with visit_standard_length = 3600.
+	const log = writeLog([icecast('198.51.100.9', '21/Nov/2026:12:00:00', '/live.mp3', 200, 7200)]);
+	await runImport(['--idsite=1', '--track-listening-time', '--visit-length=3600', log], {url: matomo.url});
+	const pings = matomo.received.filter(hit => hit.params.ping === '1').map(hit => hit.params.cdt);
+	assert.deepEqual(pings, ['2026-11-21 10:15:00', '2026-11-21 10:30:00', '2026-11-21 10:45:00', '2026-11-21 11:00:00']);
+});

@@ -68,6 +68,8 @@ export interface ImportConfig {
 	trackHttpMethod: boolean;
 	reverseDns: boolean;
 	trackListeningTime: boolean;
+	/** Matomo's visit_standard_length, for the listening heartbeats. */
+	visitLengthSeconds: number;
 	// Performance
 	recorders: number | 'auto';
 	payloadSize: number;
@@ -302,6 +304,7 @@ export function buildConfig(given: Given, files: readonly string[], env: NodeJS.
 		trackHttpMethod: (text(given, 'track-http-method') ?? '') !== '',
 		reverseDns: flag(given, 'enable-reverse-dns'),
 		trackListeningTime: flag(given, 'track-listening-time'),
+		visitLengthSeconds: number(given, 'visit-length', {integer: true, min: 60}) ?? 1800,
 		recorders,
 		payloadSize: number(given, 'recorder-max-payload-size', {integer: true, min: 1}) ?? 200,
 		bulkTracking: !flag(given, 'disable-bulk-tracking'),

@@ -112,6 +112,7 @@ export const optionTable: readonly OptionSpec[] = [
 	{flag: 'track-http-method', type: 'string', group: 'Tracked data', value: 'VALUE', help: 'Track the HTTP method as a page custom variable (any value turns it on, as in import_logs.py)'},
 	{flag: 'enable-reverse-dns', type: 'boolean', group: 'Tracked data', wizard: 'track', help: 'Let Matomo resolve visitor IPs to host names (slow)'},
 	{flag: 'track-listening-time', type: 'boolean', group: 'Tracked data', wizard: 'track', ours: true, help: 'Icecast 2 and SHOUTcast: record each listen at its start as a page view of the mount point, with a "Listening" event worth the seconds listened and heartbeats; the summary adds listeners, listening hours (ATH), average/median duration and peak listeners per mount'},
+	{flag: 'visit-length', type: 'number', group: 'Tracked data', value: 'SECONDS', default: 1800, ours: true, help: 'With --track-listening-time: your Matomo\'s visit_standard_length, how far heartbeats can extend a visit (raise both together)'},
 
 	// Performance
 	{flag: 'recorders', type: 'string', group: 'Performance', value: 'N|auto', default: '1', wizard: 'track', help: 'Concurrent requests to Matomo; about the number of Matomo\'s CPU cores. "auto" finds it'},

@@ -654,7 +654,7 @@ export class ImportRun {
 			watermark.lineDone(end, lineNo, line);
 			if (listen && this.reorder) {
 				// The listen at its start, its event and heartbeats; in time order with the other listeners' requests.
-				const requests = listeningRequests(listen, site, this.requestOptions);
+				const requests = listeningRequests(listen, site, {...this.requestOptions, visitWindowSeconds: config.visitLengthSeconds});
 				const part = {remaining: requests.length};
 				for (const request of requests) {
 					const queued: QueuedHit = {query: toQueryString(request.params), input: hit.input, lineNo, seq, part};
