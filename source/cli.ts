@@ -34,6 +34,7 @@ function logLine(message: string): void {
 
 async function runHeadless(config: ImportConfig): Promise<number> {
 	if (config.files.length === 0) throw new UsageError('no log file given: name one or more files, glob patterns or - for stdin');
+	if (config.url === undefined && !config.dryRun) throw new UsageError('--url is required: the address of your Matomo, e.g. --url=https://matomo.example.com');
 	// The HTTP client (undici) loads only when there is a Matomo to talk to: an offline dry run starts faster.
 	const connection = config.url === undefined && config.dryRun
 		? undefined

@@ -201,3 +201,11 @@ test('with --resend-failed-batches-whole, a rolled-back partial failure is resen
 	assert.equal(result.exitCode, 0);
 	assert.deepEqual(received().map(p => p.url.split('/t/')[1]), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
 });
+
+test('--debug-request-limit stops each file at its N-th valid line (at most N-1 hits a file)', async () => {
+	matomo.reset();
+	const a = writeLog([combinedLine({path: '/a1'}), 'junk', combinedLine({path: '/a2'}), combinedLine({path: '/a3'})]);
+	const b = writeLog([combinedLine({path: '/b1'}), combinedLine({path: '/b2'})]);
+	await runImport(['--idsite=1', '--debug-request-limit=3', a, b], {url: matomo.url});
+	assert.deepEqual(received().map(p => new URL(p.url).pathname), ['/a1', '/a2', '/b1', '/b2']);
+});

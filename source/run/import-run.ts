@@ -422,6 +422,8 @@ export class ImportRun {
 
 	private async importInput(spec: InputSpec, progress: InputProgress, options: {quiet?: boolean} = {}): Promise<{dump?: string} | undefined> {
 		const {config} = this;
+		// --debug-request-limit counts the valid lines of each file (the reference's counter is per file).
+		this.validLines = 0;
 		progress.phase = 'detecting';
 		progress.startedAt = Date.now();
 		const resume = await this.resumePoint(spec);
@@ -677,8 +679,6 @@ export class ImportRun {
 	private requestLimitReached(progress: InputProgress): boolean {
 		this.log('Exceeded limit specified in --debug-request-limit, exiting.');
 		progress.phase = 'done';
-		// The reference counts valid lines per file.
-		this.validLines = 0;
 		return false;
 	}
 
