@@ -3,6 +3,7 @@
  * matomo-log-import: in a terminal without --yes, the wizard and the live dashboard; otherwise (cron, pipes, CI)
  * headless: no prompts, progress on stderr, the summary on stdout, exit codes that say what happened.
  */
+import './gc-tuning.js';
 import fs from 'node:fs';
 import process from 'node:process';
 import {parseArgv, UsageError} from './options/argv.js';

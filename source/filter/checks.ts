@@ -66,7 +66,7 @@ export function compileChecks(options: CheckOptions): Checks {
 				}
 			}
 
-			if (botCache.size >= 50_000) botCache.clear();
+			if (botCache.size >= 10_000) botCache.clear();
 			botCache.set(userAgent, bot);
 		}
 

@@ -246,7 +246,8 @@ export class ImportRun {
 				concurrency,
 				payloadSize,
 				flushIntervalMs: 200,
-				maxQueued: Math.max(payloadSize * lanes * 2, 1000),
+				// A batch per lane waiting: enough to keep every lane busy; more only holds memory.
+				maxQueued: Math.max(payloadSize * lanes, 1000),
 				retryMaxAttempts: config.retryMaxAttempts,
 				retryDelayMs: config.retryDelayMs,
 				trustTrackedCount: !config.resendFailedBatchesWhole,

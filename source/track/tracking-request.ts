@@ -138,7 +138,8 @@ export class QueryBuilder {
 		let out = this.encoded.get(text);
 		if (out === undefined) {
 			out = encodeComponent(text);
-			if (this.encoded.size >= 50_000) this.encoded.clear();
+			// Small: its keys keep their whole log line alive; the texts that repeat most stay in it anyway.
+			if (this.encoded.size >= 5000) this.encoded.clear();
 			this.encoded.set(text, out);
 		}
 
