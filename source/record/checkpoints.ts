@@ -53,7 +53,7 @@ interface Tracked {
 
 export class Checkpoints {
 	private readonly tracked = new Map<number, Tracked>();
-	private scheduled: NodeJS.Timeout | NodeJS.Immediate | undefined;
+	private scheduled: NodeJS.Timeout | undefined;
 	private lastSave = 0;
 	private lastError: string | undefined;
 
@@ -94,14 +94,16 @@ export class Checkpoints {
 	}
 
 	/**
-	 * Something moved (an acknowledgement, a line done): save right after the current event-loop turn, with a quick
-	 * synchronous write (no fsync), at most every few milliseconds. The checkpoint so trails Matomo's answers by
+	 * Something moved (an acknowledgement, a line done): save with a quick synchronous write (no fsync), at once when
+	 * the last save is 15 ms old, else when it will be. The checkpoint so trails Matomo's answers by
 	 * moments, not by batches: a killed run resends little more than what was in flight.
 	 */
 	changed(): void {
 		if (!this.writable || this.scheduled) return;
 		const wait = this.lastSave + quickSaveIntervalMs - Date.now();
-		this.scheduled = wait > 0 ? setTimeout(() => this.quickSave(), wait) : setImmediate(() => this.quickSave());
+		// Due: save now, in the acknowledgement itself (a busy event loop would delay a scheduled save).
+		if (wait <= 0) this.quickSave();
+		else this.scheduled = setTimeout(() => this.quickSave(), wait);
 	}
 
 	/** The last save of a run (or of a stop): durable (fsync). */
@@ -125,9 +127,7 @@ export class Checkpoints {
 	}
 
 	private cancelScheduled(): void {
-		if (this.scheduled === undefined) return;
-		clearTimeout(this.scheduled as NodeJS.Timeout);
-		clearImmediate(this.scheduled as NodeJS.Immediate);
+		clearTimeout(this.scheduled);
 		this.scheduled = undefined;
 	}
 
