@@ -38,6 +38,8 @@ export interface LineParser {
 	readonly dateFormat: string;
 	/** The JavaScript regex source in use (for `--dump-log-regex`); `null` for JSON formats. */
 	readonly regexSource: string | null;
+	/** The same regex in the Python syntax it was written in (what `--log-format-regex` takes); absent for JSON formats. */
+	readonly pattern?: string;
 	/** The named groups the format can yield; `null` for JSON formats (keys vary per line). */
 	readonly groupNames: readonly string[] | null;
 	/**

@@ -139,6 +139,7 @@ export function createRegexParser(spec: RegexParserSpec): LineParser {
 		kind: spec.kind,
 		dateFormat: spec.dateFormat ?? DEFAULT_DATE_FORMAT,
 		regexSource: translated.source,
+		pattern: spec.pattern,
 		groupNames: names,
 		score: translated.groupCount,
 		hasHost: names.includes('host'),

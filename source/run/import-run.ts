@@ -454,7 +454,7 @@ export class ImportRun {
 			if (config.dumpLogRegex) {
 				const dump = [
 					`Using format '${parser.name}'.`,
-					parser.regexSource === null ? `Format ${parser.name} does not use a regex to parse log lines.` : `Regex being used: ${parser.regexSource}`,
+					parser.regexSource === null ? `Format ${parser.name} does not use a regex to parse log lines.` : `Regex being used: ${parser.pattern ?? parser.regexSource}`,
 					'--dump-log-regex option used, aborting log import.',
 				].join('\n');
 				return {dump};
