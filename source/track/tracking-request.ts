@@ -29,21 +29,28 @@ function cvarJson(cvars: CustomVariable[]): string {
 	return pythonJsonDumps(numbered);
 }
 
-/** The parameters, in the reference's order (which Matomo ignores, but it keeps debug output comparable). */
-export function trackingParams(hit: Hit, site: SiteTarget, options: RequestOptions): Params {
+/**
+ * The tracked URL: the site's scheme and the hit's host (or the site's main URL when the log has no host) before the
+ * path and query string, the path cut to 1024 characters; a path that is already an absolute URL is used alone.
+ */
+function trackedUrl(hit: Hit, site: SiteTarget, options: RequestOptions): string {
 	let path = hit.path;
 	if (hit.queryString !== '' && !options.stripQueryString) path += options.queryStringDelimiter + hit.queryString;
-
 	let urlPrefix: string;
-	if (hit.host === undefined) {
-		urlPrefix = site.mainUrl;
-	} else if (hit.host.includes('://')) {
-		urlPrefix = hit.host;
-	} else {
-		urlPrefix = `${urlScheme(site.mainUrl)}://${hit.host}`;
-	}
+	if (hit.host === undefined) urlPrefix = site.mainUrl;
+	else if (hit.host.includes('://')) urlPrefix = hit.host;
+	else urlPrefix = `${urlScheme(site.mainUrl)}://${hit.host}`;
+	return (path.startsWith('/') ? urlPrefix : '') + sliceCodePoints(path, 1024);
+}
 
-	const url = (path.startsWith('/') ? urlPrefix : '') + sliceCodePoints(path, 1024);
+/** The page title of an error or redirect: `404/URL = <url>/From = <referrer>`, quoted like Python's quote(safe=''). */
+function errorActionName(status: string, url: string, urlref: string, delimiter: string): string {
+	return `${status}${delimiter}URL = ${pythonQuote(url)}` + (urlref === '' ? '' : `${delimiter}From = ${pythonQuote(urlref)}`);
+}
+
+/** The parameters, in the reference's order (which Matomo ignores, but it keeps debug output comparable). */
+export function trackingParams(hit: Hit, site: SiteTarget, options: RequestOptions): Params {
+	const url = trackedUrl(hit, site, options);
 
 	const visitCvars: CustomVariable[] = hit.visitCvars ? [...hit.visitCvars] : [];
 	if (options.enableBots) visitCvars.push([hit.isRobot ? 'Bot' : 'Not-Bot', hit.userAgent]);
@@ -71,12 +78,8 @@ export function trackingParams(hit: Hit, site: SiteTarget, options: RequestOptio
 
 	if (hit.isDownload) args.download = args.url;
 	if (options.enableBots) args.bots = '1';
-	if (hit.isError || hit.isRedirect) {
-		const delimiter = options.titleCategoryDelimiter;
-		const urlref = String(args.urlref ?? '');
-		args.action_name = `${hit.status}${delimiter}URL = ${pythonQuote(String(args.url))}`
-			+ (urlref === '' ? '' : `${delimiter}From = ${pythonQuote(urlref)}`);
-	}
+	// From the parameters as they stand: replayed ones may have replaced url and urlref.
+	if (hit.isError || hit.isRedirect) args.action_name = errorActionName(hit.status, String(args.url), String(args.urlref ?? ''), options.titleCategoryDelimiter);
 
 	if (hit.generationTimeMilli > 0 && Number.isFinite(hit.generationTimeMilli)) args.pf_srv = Math.trunc(hit.generationTimeMilli);
 	if (hit.eventCategory && hit.eventAction) {
@@ -163,13 +166,7 @@ export class QueryBuilder {
 			return toQueryString(trackingParams(hit, site, options));
 		}
 
-		let path = hit.path;
-		if (hit.queryString !== '' && !options.stripQueryString) path += options.queryStringDelimiter + hit.queryString;
-		let urlPrefix: string;
-		if (hit.host === undefined) urlPrefix = site.mainUrl;
-		else if (hit.host.includes('://')) urlPrefix = hit.host;
-		else urlPrefix = `${urlScheme(site.mainUrl)}://${hit.host}`;
-		const url = (path.startsWith('/') ? urlPrefix : '') + sliceCodePoints(path, 1024);
+		const url = trackedUrl(hit, site, options);
 		const encodedUrl = encodeComponent(url);
 		const referrer = sliceCodePoints(hit.referrer, 1024);
 
@@ -177,11 +174,7 @@ export class QueryBuilder {
 		if (hit.args) query += `&uid=${encodeComponent(hit.args.uid!)}`;
 		if (hit.isDownload) query += `&download=${encodedUrl}`;
 		if (options.enableBots) query += '&bots=1';
-		if (hit.isError || hit.isRedirect) {
-			const delimiter = options.titleCategoryDelimiter;
-			const actionName = `${hit.status}${delimiter}URL = ${pythonQuote(url)}` + (referrer === '' ? '' : `${delimiter}From = ${pythonQuote(referrer)}`);
-			query += `&action_name=${encodeComponent(actionName)}`;
-		}
+		if (hit.isError || hit.isRedirect) query += `&action_name=${encodeComponent(errorActionName(hit.status, url, referrer, options.titleCategoryDelimiter))}`;
 
 		if (hit.generationTimeMilli > 0 && Number.isFinite(hit.generationTimeMilli)) query += `&pf_srv=${Math.trunc(hit.generationTimeMilli)}`;
 		if (hit.eventCategory && hit.eventAction) {
