@@ -55,4 +55,7 @@ test('defaults and quirks of the reference', () => {
 	assert.equal(configFrom(['--follow', '--retry-max-attempts=2']).retryMaxAttempts, 2);
 	assert.equal(configFrom([], {MATOMO_TOKEN_AUTH: 'from-env'}).tokenAuth, 'from-env');
 	assert.equal(configFrom([], {NO_COLOR: '1'}).color, false);
+	// no-color.org: an empty NO_COLOR does not count.
+	assert.equal(configFrom([], {NO_COLOR: ''}).color, true);
+	assert.equal(configFrom(['--no-color']).color, false);
 });

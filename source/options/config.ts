@@ -7,6 +7,7 @@ import type {FormatOptions} from '../parse/format.js';
 import {defaultDownloadExtensions, defaultExcludedUserAgents} from '../filter/lists.js';
 import {UsageError} from './argv.js';
 import {optionByFlag} from './table.js';
+import {noColor} from './environment.js';
 
 export interface DateBound {
 	seconds: number;
@@ -325,7 +326,7 @@ export function buildConfig(given: Given, files: readonly string[], env: NodeJS.
 		showProgress: given.has('show-progress') ? flag(given, 'show-progress') : undefined,
 		showProgressDelayMs: (number(given, 'show-progress-delay', {min: 0.05}) ?? 1) * 1000,
 		output: text(given, 'output'),
-		color: flag(given, 'color') && env.NO_COLOR === undefined,
+		color: flag(given, 'color') && !noColor(env),
 		replayTracking: flag(given, 'replay-tracking'),
 		replayTrackerFiles: trackerFile === undefined ? ['piwik.php', 'matomo.php'] : [trackerFile],
 		visitCvarGroups: parsePairs(list(given, 'regex-group-to-visit-cvar'), 'regex-group-to-visit-cvar'),

@@ -3,6 +3,7 @@
  * decide: a terminal on both stdin and stdout, not CI, not --yes.
  */
 import process from 'node:process';
+import {isCi} from '../options/environment.js';
 
 export interface InteractivityInput {
 	yes: boolean;
@@ -10,11 +11,6 @@ export interface InteractivityInput {
 
 export function isInteractive(config: InteractivityInput, env: NodeJS.ProcessEnv = process.env): boolean {
 	if (config.yes) return false;
-	if (env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0') return false;
+	if (isCi(env)) return false;
 	return Boolean(process.stdin.isTTY && process.stdout.isTTY);
-}
-
-/** NO_COLOR (any value) or --no-color turns colours off. */
-export function colorEnabled(config: {color: boolean}, env: NodeJS.ProcessEnv = process.env): boolean {
-	return config.color && (env.NO_COLOR === undefined || env.NO_COLOR === '');
 }

@@ -7,6 +7,7 @@ import {w3cHeaderLength} from '../parse/detect.js';
 import {chooseFormat, checkFormatForSites} from '../parse/choose-format.js';
 import {follow} from './follow.js';
 import {RunError} from './run-error.js';
+import {isCi} from '../options/environment.js';
 import {compileChecks, type Checks} from '../filter/checks.js';
 import {expandInputs} from '../input/expand-inputs.js';
 import {openInput} from '../input/open-input.js';
@@ -228,7 +229,10 @@ export class ImportRun {
 		}));
 		try {
 			this.resolver = await this.createResolver();
-			const statePath = config.stateFile ?? (ciEnvironment(process.env) ? undefined : scopedStatePath(config));
+			// CI runners are throwaway machines: a state file in their home directory means nothing next time, and test
+			// harnesses that start a fresh Matomo stand-in per run (on a port used before) must not resume an old
+			// import. There, checkpoints are kept only in a --state-file given.
+			const statePath = config.stateFile ?? (isCi(process.env) ? undefined : scopedStatePath(config));
 			if (statePath !== undefined && expanded.inputs.some(spec => spec.path !== '-')) {
 				this.checkpoints = await Checkpoints.open(statePath, !config.dryRun);
 			}
@@ -643,8 +647,9 @@ export class ImportRun {
 				continue;
 			}
 
-			const resolver = this.resolver!;
-			const site = resolver.cached(hit) ?? (resolver.cached(hit) === null ? null : await resolver.resolve(hit));
+			// Known sites answer synchronously: no await (and no microtask) per hit.
+			const known = this.resolver!.cached(hit);
+			const site = known !== undefined ? known : await this.resolver!.resolve(hit);
 			if (site === null) {
 				skipped.noSite++;
 				counters.hitsQueued--;
@@ -687,7 +692,8 @@ export class ImportRun {
 		const counters = this.state.counters;
 		if (this.deps.matomo && this.resolver) {
 			// A dry run against a Matomo still tells which hosts have no site (look-ups only, nothing is created).
-			const site = this.resolver.cached(hit) ?? (this.resolver.cached(hit) === null ? null : await this.resolver.resolve(hit));
+			const known = this.resolver.cached(hit);
+			const site = known !== undefined ? known : await this.resolver.resolve(hit);
 			if (site === null) {
 				counters.skipped.noSite++;
 				counters.hitsQueued--;
@@ -698,15 +704,6 @@ export class ImportRun {
 		counters.hitsRecorded++;
 		progress.hits++;
 	}
-}
-
-/**
- * CI runners are throwaway machines: a state file in their home directory means nothing next time, and test
- * harnesses that start a fresh Matomo stand-in per run (on a port used before) must not resume an old import.
- * There, checkpoints are kept only in a --state-file given.
- */
-export function ciEnvironment(env: NodeJS.ProcessEnv): boolean {
-	return env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0';
 }
 
 interface BatchCursor {

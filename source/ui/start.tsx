@@ -6,7 +6,6 @@ import {EventEmitter} from 'node:events';
 import process from 'node:process';
 import {render} from 'ink';
 import type {ImportConfig} from '../options/config.js';
-import {colorEnabled} from '../report/terminal.js';
 import {App} from './app.js';
 import type {GivenMap} from './given.js';
 
@@ -20,7 +19,7 @@ export async function runInteractive(config: ImportConfig, given: GivenMap): Pro
 			files={config.files}
 			env={process.env}
 			cwd={process.cwd()}
-			color={colorEnabled(config)}
+			color={config.color}
 			signals={signals}
 			onExit={(code, now) => {
 				exitCode = code;
