@@ -59,3 +59,9 @@ test('defaults and quirks of the reference', () => {
 	assert.equal(configFrom([], {NO_COLOR: ''}).color, true);
 	assert.equal(configFrom(['--no-color']).color, false);
 });
+
+test('help and summary wrap words the same way: greedy, long words kept whole, continuation indented', async () => {
+	const {wrapWords} = await import('../source/report/wrap.js');
+	assert.equal(wrapWords('a:1, b:2, c:3', 9), 'a:1, b:2,\nc:3');
+	assert.equal(wrapWords('short averyveryverylongword end', 8, 2), 'short\n  averyveryverylongword\n  end');
+});

@@ -1,5 +1,6 @@
 /** `--help`, generated from the option table, in the style of sindresorhus' meow CLIs. */
 import {optionTable, groupOrder, type OptionSpec} from './table.js';
+import {wrapWords} from '../report/wrap.js';
 
 function flagLabel(option: OptionSpec): string {
 	const short = option.short ? `-${option.short}, ` : '';
@@ -11,23 +12,6 @@ function flagLabel(option: OptionSpec): string {
 function defaultLabel(option: OptionSpec): string {
 	if (option.default === undefined || option.type === 'boolean') return '';
 	return ` (default: ${option.default})`;
-}
-
-/** Word-wrap `text` to `width` columns, continuation lines indented by `indent`. */
-function wrap(text: string, width: number, indent: number): string {
-	const lines: string[] = [];
-	let line = '';
-	for (const word of text.split(' ')) {
-		if (line !== '' && line.length + 1 + word.length > width) {
-			lines.push(line);
-			line = word;
-		} else {
-			line = line === '' ? word : `${line} ${word}`;
-		}
-	}
-
-	lines.push(line);
-	return lines.join(`\n${' '.repeat(indent)}`);
 }
 
 const helpWidth = 100;
@@ -50,7 +34,7 @@ export function renderHelp(): string {
 		for (const [index, option] of options.entries()) {
 			const label = labels[index]!;
 			const pad = label.length >= width ? `\n  ${' '.repeat(width)}` : ' '.repeat(width - label.length);
-			lines.push(`  ${label}${pad}${wrap(option.help + defaultLabel(option), Math.max(30, helpWidth - width - 2), width + 2)}`);
+			lines.push(`  ${label}${pad}${wrapWords(option.help + defaultLabel(option), Math.max(30, helpWidth - width - 2), width + 2)}`);
 		}
 	}
 

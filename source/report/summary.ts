@@ -4,6 +4,7 @@
  */
 import type {RunState, SkipReason} from '../run/run-state.js';
 import {pythonFloatText} from '../python/semantics.js';
+import {wrapWords} from './wrap.js';
 import {listeningSummaryJson, renderListeningSummary} from './listening-stats.js';
 
 const tips = `        TIPs:
@@ -42,24 +43,6 @@ function elapsedSeconds(state: RunState): number {
 	return ((state.finishedAt ?? Date.now()) - state.startedAt) / 1000;
 }
 
-/** Word-wrap like Python's textwrap.fill(text, 80). */
-function fill(text: string, width = 80): string {
-	const words = text.split(' ');
-	const lines: string[] = [];
-	let line = '';
-	for (const word of words) {
-		if (line === '') line = word;
-		else if (line.length + 1 + word.length <= width) line += ' ' + word;
-		else {
-			lines.push(line);
-			line = word;
-		}
-	}
-
-	if (line !== '') lines.push(line);
-	return lines.join('\n');
-}
-
 export interface SummaryContext {
 	/** --api-url or --url, for the archive command. */
 	apiUrl: string | undefined;
@@ -76,7 +59,7 @@ export function renderSummary(state: RunState, context: SummaryContext): string 
 			'',
 			'The following lines were not tracked by Matomo, either due to a malformed tracker request or error in the tracker:',
 			'',
-			fill(state.trackerInvalidLines.join(', ')),
+			wrapWords(state.trackerInvalidLines.join(', '), 80),
 			'',
 		);
 	}
