@@ -12,6 +12,7 @@
  *   acknowledged before it sends again. API calls are retried here, with exponential backoff and full jitter.
  */
 import { Agent } from 'undici';
+import { encodeRequests, type EncodedRequests } from './hit-batch.js';
 
 export type MatomoErrorKind =
 	| 'http'
@@ -343,7 +344,7 @@ export class MatomoClient {
 	}
 
 	/** One HTTP exchange, bounded by the request timeout as a whole (connect, headers and body). */
-	private async exchange(target: Target, contentType: string, body: string, signal?: AbortSignal): Promise<RawResponse> {
+	private async exchange(target: Target, contentType: string, body: string | Buffer, signal?: AbortSignal): Promise<RawResponse> {
 		if (signal?.aborted) throw signal.reason;
 		const timeoutMs = this.options.requestTimeoutMs;
 		const controller = new AbortController();
@@ -595,8 +596,9 @@ export class MatomoClient {
 	 *   did, and a PHP notice spoiled the output), so the caller decides between a resend and a duplicate.
 	 * - 3xx → 'http', not retryable: the body would be lost.
 	 */
-	async sendBulk(requests: string[], signal?: AbortSignal): Promise<BulkResult> {
-		const response = await this.exchange(this.tracker, 'application/json', bulkBody(requests, this.options.tokenAuth), signal);
+	async sendBulk(list: readonly string[] | EncodedRequests, signal?: AbortSignal): Promise<BulkResult> {
+		const encoded = isEncoded(list) ? list : encodeRequests(list);
+		const response = await this.exchange(this.tracker, 'application/json', bulkBody(encoded, this.options.tokenAuth), signal);
 		const { status, text } = response;
 		const where = `${this.tracker.origin}${this.tracker.path.split('?')[0]}`;
 		const details = { status, body: this.sample(text) };
@@ -607,7 +609,7 @@ export class MatomoClient {
 				throw new MatomoError(
 					'invalid-json',
 					`Matomo answered the bulk tracking request with HTTP ${status} but not with JSON, so whether it tracked ` +
-						`the ${plural(requests.length, 'request')} is unknown: ${snippet(this.redact(text))}`,
+						`the ${plural(encoded.count, 'request')} is unknown: ${snippet(this.redact(text))}`,
 					{ ...details, retryable: true },
 				);
 			}
@@ -639,7 +641,7 @@ export class MatomoClient {
 		if (status === 413) {
 			throw new MatomoError(
 				'http',
-				`${where} refused a bulk request of ${plural(requests.length, 'hit')} as too large (HTTP 413); send fewer hits per request`,
+				`${where} refused a bulk request of ${plural(encoded.count, 'hit')} as too large (HTTP 413); send fewer hits per request`,
 				{ ...details, retryable: false },
 			);
 		}
@@ -647,7 +649,7 @@ export class MatomoClient {
 		const retryable = status >= 500 || status === 429;
 		throw new MatomoError(
 			'http',
-			`Matomo answered HTTP ${status} to a bulk tracking request of ${plural(requests.length, 'hit')}` +
+			`Matomo answered HTTP ${status} to a bulk tracking request of ${plural(encoded.count, 'hit')}` +
 				(tracked === undefined ? '' : ` (it tracked ${tracked} before failing)`) +
 				(json === undefined ? `: ${snippet(this.redact(text))}` : ''),
 			{ ...details, tracked, retryable, retryAfterMs: retryAfter(response.headers['retry-after']) },
@@ -696,11 +698,17 @@ export class MatomoClient {
 }
 
 /**
- * The bulk body. The requests are query strings the importer built with encodeURIComponent (plain ASCII: letters,
- * digits, `%XX` and `-_.!~*'()=&?`, never a quote or a backslash), so they are joined as they are: the same bytes as
- * JSON.stringify, without its scan of every character of every hit.
+ * The bulk body: `{"requests":[…],"token_auth":"…"}` around the encoded requests. They are query strings the
+ * importer built with encodeURIComponent (plain ASCII: letters, digits, `%XX` and `-_.!~*'()=&?`, never a quote or a
+ * backslash), held as JSON array entries since they were queued (see HitBatch): one copy, no JSON.stringify scan.
  */
-export function bulkBody(requests: readonly string[], tokenAuth: string | undefined): string {
-	const list = requests.length === 0 ? '[]' : `["${requests.join('","')}"]`;
-	return tokenAuth ? `{"requests":${list},"token_auth":${JSON.stringify(tokenAuth)}}` : `{"requests":${list}}`;
+export function bulkBody(requests: EncodedRequests, tokenAuth: string | undefined): Buffer {
+	const tail = tokenAuth ? `],"token_auth":${JSON.stringify(tokenAuth)}}` : ']}';
+	return Buffer.concat([bulkHead, requests.json, Buffer.from(tail, 'utf8')]);
+}
+
+const bulkHead = Buffer.from('{"requests":[', 'latin1');
+
+function isEncoded(list: readonly string[] | EncodedRequests): list is EncodedRequests {
+	return !Array.isArray(list);
 }

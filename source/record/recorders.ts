@@ -7,17 +7,9 @@
 import PQueue from 'p-queue';
 import type {LaneState, MatomoErrorSample, RunState} from '../run/run-state.js';
 import {nextSampleSeq, pushRing} from '../run/run-state.js';
+import {HitBatch, type EncodedRequests} from './hit-batch.js';
 
-/** One hit as it waits in a lane: its request, and where it came from (for acknowledgements and messages). */
-export interface QueuedHit {
-	query: string;
-	input: number;
-	lineNo: number;
-	/** Sequence number in the input's watermark. */
-	seq: number;
-	/** When one line makes several requests (listening time): the line is done when all are acknowledged. */
-	part?: {remaining: number};
-}
+export {HitBatch} from './hit-batch.js';
 
 export interface BulkAnswer {
 	tracked: number | null;
@@ -37,7 +29,7 @@ export interface SendFailure {
 }
 
 export interface BulkSender {
-	sendBulk(requests: string[], signal?: AbortSignal): Promise<BulkAnswer>;
+	sendBulk(requests: EncodedRequests, signal?: AbortSignal): Promise<BulkAnswer>;
 }
 
 export interface RecorderOptions {
@@ -127,8 +119,8 @@ export class AdaptiveConcurrency {
 }
 
 export interface RecorderEvents {
-	/** Matomo acknowledged these hits (tracked or reported invalid). */
-	acknowledged(hits: readonly QueuedHit[], invalid: readonly QueuedHit[]): void;
+	/** Matomo acknowledged hits `from` to `to` (exclusive) of the batch; `invalid` lists those it reported invalid. */
+	acknowledged(batch: HitBatch, from: number, to: number, invalid: readonly number[]): void;
 	/** Retries are exhausted or the error cannot be retried: the import must stop. */
 	fatal(message: string): void;
 	/** Something worth showing once. */
@@ -172,7 +164,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 interface Lane {
 	state: LaneState;
-	pending: QueuedHit[];
+	/** Waiting hits in batches of at most the payload size; the first may be in flight. */
+	batches: HitBatch[];
+	/** Hits in `batches` that are not in flight. */
+	waiting: number;
 	busy: boolean;
 	timer: NodeJS.Timeout | undefined;
 }
@@ -181,6 +176,8 @@ export class Recorders {
 	private readonly lanes: Lane[];
 	private readonly queue: PQueue;
 	private queued = 0;
+	/** Batches sent and acknowledged, to be filled again (their buffers have grown to the size requests have). */
+	private readonly spare: HitBatch[] = [];
 	private waiters: Array<() => void> = [];
 	private idleWaiters: Array<() => void> = [];
 	private stopped = false;
@@ -200,7 +197,7 @@ export class Recorders {
 		for (let id = 0; id < options.lanes; id++) {
 			const laneState: LaneState = {id, phase: 'idle', queued: 0, inFlight: 0, requests: 0, hitsSent: 0, retries: 0, lastLatencyMs: null};
 			state.lanes.push(laneState);
-			this.lanes.push({state: laneState, pending: [], busy: false, timer: undefined});
+			this.lanes.push({state: laneState, batches: [], waiting: 0, busy: false, timer: undefined});
 		}
 
 		state.concurrency = this.queue.concurrency;
@@ -228,12 +225,23 @@ export class Recorders {
 		await new Promise<void>(resolve => this.waiters.push(resolve));
 	}
 
-	add(hit: QueuedHit, visitor: string): void {
+	/**
+	 * Queue one request for the visitor's lane. `seq` is the hit's number in its input's watermark; `part` groups the
+	 * requests of one line (0: the line made only this one).
+	 */
+	add(query: string, visitor: string, input: number, lineNo: number, seq: number, part = 0): void {
 		const lane = this.lanes[laneOf(visitor, this.lanes.length)]!;
-		lane.pending.push(hit);
-		lane.state.queued = lane.pending.length;
+		let batch = lane.batches.at(-1);
+		if (batch === undefined || batch.full || batch.inFlight) {
+			batch = this.spare.pop() ?? new HitBatch(this.options.payloadSize);
+			lane.batches.push(batch);
+		}
+
+		batch.add(query, input, lineNo, seq, part);
+		lane.waiting++;
+		lane.state.queued = lane.waiting;
 		this.queued++;
-		if (lane.pending.length >= this.options.payloadSize) {
+		if (lane.batches[0]!.full) {
 			this.dispatch(lane);
 		} else {
 			lane.timer ??= setTimeout(() => {
@@ -265,8 +273,10 @@ export class Recorders {
 			if (lane.timer) clearTimeout(lane.timer);
 			lane.timer = undefined;
 			if (abandon || !lane.busy) {
-				this.queued -= lane.pending.length;
-				lane.pending = [];
+				// The batch in flight (if any) stays: its answer still moves the checkpoint, and it counts itself out.
+				this.queued -= lane.waiting;
+				lane.waiting = 0;
+				lane.batches = lane.batches.filter(batch => batch.inFlight);
 				lane.state.queued = 0;
 			}
 		}
@@ -295,11 +305,13 @@ export class Recorders {
 			lane.timer = undefined;
 		}
 
-		if (lane.busy || lane.pending.length === 0 || this.stopped) return;
-		const batch = lane.pending.splice(0, this.options.payloadSize);
+		const batch = lane.batches[0];
+		if (lane.busy || batch === undefined || batch.count === 0 || this.stopped) return;
+		batch.inFlight = true;
 		lane.busy = true;
-		lane.state.queued = lane.pending.length;
-		lane.state.inFlight = batch.length;
+		lane.waiting -= batch.count;
+		lane.state.queued = lane.waiting;
+		lane.state.inFlight = batch.count;
 		lane.state.phase = 'waiting';
 		void this.queue.add(async () => this.send(lane, batch)).catch((error: unknown) => {
 			this.events.fatal(`recorder failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -307,9 +319,13 @@ export class Recorders {
 			lane.busy = false;
 			lane.state.inFlight = 0;
 			lane.state.phase = 'idle';
-			this.queued -= batch.length;
-			if (!this.stopped && lane.pending.length > 0) {
-				if (lane.pending.length >= this.options.payloadSize) this.dispatch(lane);
+			this.queued -= batch.count;
+			if (lane.batches[0] === batch) lane.batches.shift();
+			batch.reset();
+			if (this.spare.length < this.lanes.length) this.spare.push(batch);
+			const next = lane.batches[0];
+			if (!this.stopped && next !== undefined) {
+				if (next.full) this.dispatch(lane);
 				else lane.timer ??= setTimeout(() => {
 					lane.timer = undefined;
 					this.dispatch(lane);
@@ -320,8 +336,7 @@ export class Recorders {
 		});
 	}
 
-	private async send(lane: Lane, batch: QueuedHit[]): Promise<void> {
-		let rest = batch;
+	private async send(lane: Lane, batch: HitBatch): Promise<void> {
 		for (let attempt = 1; ; attempt++) {
 			if (this.abort.signal.aborted) return;
 			if (this.options.spacingMs) await sleep(this.options.spacingMs, this.abort.signal);
@@ -329,13 +344,14 @@ export class Recorders {
 			lane.state.requests++;
 			this.state.counters.requests++;
 			const started = Date.now();
+			const sent = batch.remaining;
 			try {
-				const answer = await this.sender.sendBulk(rest.map(hit => hit.query), this.abort.signal);
+				const answer = await this.sender.sendBulk(batch.requests(), this.abort.signal);
 				lane.state.lastLatencyMs = Date.now() - started;
-				lane.state.hitsSent += rest.length;
-				this.adaptive?.answered(rest.length, lane.state.lastLatencyMs);
+				lane.state.hitsSent += sent;
+				this.adaptive?.answered(sent, lane.state.lastLatencyMs);
 				this.events.answered?.(answer);
-				this.accept(rest, answer);
+				this.accept(batch, answer);
 				return;
 			} catch (error) {
 				if (this.abort.signal.aborted) return;
@@ -343,10 +359,10 @@ export class Recorders {
 				lane.state.lastLatencyMs = Date.now() - started;
 				this.adaptive?.failed();
 				// Matomo tracked the first `tracked` hits of the batch before it failed: they are done.
-				if (this.options.trustTrackedCount && typeof failure.tracked === 'number' && failure.tracked > 0 && failure.tracked <= rest.length) {
-					this.events.acknowledged(rest.slice(0, failure.tracked), []);
-					rest = rest.slice(failure.tracked);
-					if (rest.length === 0) return;
+				if (this.options.trustTrackedCount && typeof failure.tracked === 'number' && failure.tracked > 0 && failure.tracked <= sent) {
+					this.events.acknowledged(batch, batch.from, batch.from + failure.tracked, []);
+					batch.from += failure.tracked;
+					if (batch.remaining === 0) return;
 				}
 
 				const retryable = failure.retryable !== false;
@@ -363,10 +379,10 @@ export class Recorders {
 				pushRing(this.state.matomoErrors, sample);
 				if (!willRetry) {
 					if (!this.stopped) {
-						const first = rest[0]!;
+						const where = `at ${this.events.inputName(batch.inputs[batch.from]!)} line ${batch.lineNos[batch.from]! + 1}`;
 						this.events.fatal(retryable
-							? `Matomo is unreachable after ${attempt} attempts: ${failure.message} (at ${this.events.inputName(first.input)} line ${first.lineNo + 1})`
-							: `${failure.message} (at ${this.events.inputName(first.input)} line ${first.lineNo + 1})`);
+							? `Matomo is unreachable after ${attempt} attempts: ${failure.message} (${where})`
+							: `${failure.message} (${where})`);
 					}
 
 					return;
@@ -380,14 +396,17 @@ export class Recorders {
 		}
 	}
 
-	private accept(batch: QueuedHit[], answer: BulkAnswer): void {
-		const invalidIndices = new Set(answer.invalidIndices);
-		const invalid = batch.filter((_, index) => invalidIndices.has(index));
-		this.events.acknowledged(batch, invalid);
+	private accept(batch: HitBatch, answer: BulkAnswer): void {
+		const {from, count} = batch;
+		const sent = count - from;
+		// Matomo's invalid_indices count from the first request of this body.
+		const invalid = [...new Set(answer.invalidIndices)].filter(index => index >= 0 && index < sent).map(index => from + index);
+		batch.from = count;
+		this.events.acknowledged(batch, from, count, invalid);
 		const tracked = answer.tracked;
 		const reportedInvalid = answer.invalid ?? invalid.length;
-		if (tracked !== null && tracked + reportedInvalid < batch.length) {
-			this.events.notice(`Matomo acknowledged ${tracked + reportedInvalid} of ${batch.length} hits sent in one request (tracked ${tracked}, invalid ${reportedInvalid})`);
+		if (tracked !== null && tracked + reportedInvalid < sent) {
+			this.events.notice(`Matomo acknowledged ${tracked + reportedInvalid} of ${sent} hits sent in one request (tracked ${tracked}, invalid ${reportedInvalid})`);
 		}
 
 		if (invalid.length === 0 && reportedInvalid > 0) {

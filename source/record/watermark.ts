@@ -13,13 +13,18 @@ export interface WatermarkPosition {
 }
 
 export class InputWatermark {
-	// A queue of the pending hit lines, in line order: where each starts, its line number, acknowledged or not.
-	private readonly starts: number[] = [];
-	private readonly lines: number[] = [];
-	private readonly acked: boolean[] = [];
-	private readonly previousTexts: string[] = [];
+	// The pending hit lines, in line order, in typed arrays (a line's text as UTF-8 bytes): they wait for Matomo long
+	// enough that, as JS objects and strings, the garbage collector would copy and promote every one of them.
+	// `head` is the first not acknowledged; entries before `head` are dropped by compaction now and then.
+	private starts = new Float64Array(1024);
+	private lines = new Float64Array(1024);
+	private acked = new Uint8Array(1024);
+	/** Where each entry's previous-line text starts in `texts`; the next entry's start is where it ends. */
+	private textStarts = new Float64Array(1025);
+	private texts = Buffer.allocUnsafe(256 * 1024);
+	private count = 0;
 	private head = 0;
-	/** Sequence number of `starts[0]` (entries before it were dropped by compaction). */
+	/** Sequence number of entry 0. */
 	private base = 0;
 	private doneOffset: number;
 	private doneLines: number;
@@ -43,34 +48,34 @@ export class InputWatermark {
 	 * `previousText`) with number `lineNo`. Returns its sequence number for `ack`. Call `lineDone` for the line too.
 	 */
 	addHit(startOffset: number, lineNo: number, previousText: string): number {
-		this.starts.push(startOffset);
-		this.lines.push(lineNo);
-		this.acked.push(false);
-		this.previousTexts.push(previousText);
-		return this.base + this.starts.length - 1;
+		if (this.count === this.acked.length) this.makeRoom();
+		const i = this.count;
+		const at = this.textStarts[i]!;
+		// UTF-8 takes at most 3 bytes per UTF-16 unit; the checksum is over these bytes (lone surrogates: EF BF BD).
+		if (at + previousText.length * 3 > this.texts.length) {
+			this.growTexts(at + previousText.length * 3);
+		}
+
+		this.textStarts[i + 1] = at + this.texts.write(previousText, at, 'utf8');
+		this.starts[i] = startOffset;
+		this.lines[i] = lineNo;
+		this.acked[i] = 0;
+		this.count = i + 1;
+		return this.base + i;
 	}
 
 	ack(seq: number): void {
 		const index = seq - this.base;
-		if (index < 0 || index >= this.acked.length) return;
-		this.acked[index] = true;
-		while (this.head < this.acked.length && this.acked[this.head]) this.head++;
-		// Compact now and then so the arrays do not grow with the file.
-		if (this.head > 4096 && this.head * 2 > this.acked.length) {
-			this.starts.splice(0, this.head);
-			this.lines.splice(0, this.head);
-			this.acked.splice(0, this.head);
-			this.previousTexts.splice(0, this.head);
-			this.base += this.head;
-			this.head = 0;
-		}
+		if (index < 0 || index >= this.count) return;
+		this.acked[index] = 1;
+		while (this.head < this.count && this.acked[this.head] === 1) this.head++;
 	}
 
 	/** Line numbers of hits acknowledged after the watermark, as inclusive ranges (bounded by the backlog). */
 	ackedAhead(): Array<[number, number]> {
 		const ranges: Array<[number, number]> = [];
-		for (let i = this.head; i < this.acked.length; i++) {
-			if (!this.acked[i]) continue;
+		for (let i = this.head; i < this.count; i++) {
+			if (this.acked[i] !== 1) continue;
 			const line = this.lines[i]!;
 			const last = ranges.at(-1);
 			if (last && last[1] === line - 1) last[1] = line;
@@ -81,14 +86,49 @@ export class InputWatermark {
 	}
 
 	get pending(): number {
-		return this.acked.length - this.head;
+		return this.count - this.head;
 	}
 
 	position(): WatermarkPosition {
-		if (this.head < this.acked.length) {
-			return {offset: this.starts[this.head]!, lineNo: this.lines[this.head]!, lastLine: this.previousTexts[this.head]!};
+		const i = this.head;
+		if (i < this.count) {
+			return {offset: this.starts[i]!, lineNo: this.lines[i]!, lastLine: this.texts.toString('utf8', this.textStarts[i]!, this.textStarts[i + 1]!)};
 		}
 
 		return {offset: this.doneOffset, lineNo: this.doneLines, lastLine: this.doneText};
 	}
+
+	/** Drop the acknowledged entries before `head` when they are at least half; else grow the arrays. */
+	private makeRoom(): void {
+		const {head, count} = this;
+		if (head * 2 >= count) {
+			this.starts.copyWithin(0, head, count);
+			this.lines.copyWithin(0, head, count);
+			this.acked.copyWithin(0, head, count);
+			const textFrom = this.textStarts[head]!;
+			this.texts.copyWithin(0, textFrom, this.textStarts[count]!);
+			for (let i = head; i <= count; i++) this.textStarts[i - head] = this.textStarts[i]! - textFrom;
+			this.base += head;
+			this.count -= head;
+			this.head = 0;
+			return;
+		}
+
+		const size = this.acked.length * 2;
+		this.starts = grown(this.starts, new Float64Array(size));
+		this.lines = grown(this.lines, new Float64Array(size));
+		this.acked = grown(this.acked, new Uint8Array(size));
+		this.textStarts = grown(this.textStarts, new Float64Array(size + 1));
+	}
+
+	private growTexts(need: number): void {
+		const texts = Buffer.allocUnsafe(Math.max(need, this.texts.length * 2));
+		this.texts.copy(texts, 0, 0, this.textStarts[this.count]!);
+		this.texts = texts;
+	}
+}
+
+function grown<T extends Float64Array | Uint8Array>(from: T, to: T): T {
+	to.set(from);
+	return to;
 }

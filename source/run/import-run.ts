@@ -18,7 +18,7 @@ import {createInputProgress, createRunState, nextSampleSeq, pushRing, snapshotRu
 import {QueryBuilder, toQueryString, type RequestOptions} from '../track/tracking-request.js';
 import {replayVisitorId} from '../track/replay.js';
 import {createHostResolver, createReplayResolver, createStaticResolver, type SiteApi, type SiteResolver} from '../track/sites.js';
-import {Recorders, type BulkSender, type QueuedHit} from '../record/recorders.js';
+import {Recorders, type BulkSender, type HitBatch} from '../record/recorders.js';
 import {InputWatermark} from '../record/watermark.js';
 import {Checkpoints, scopedStatePath} from '../record/checkpoints.js';
 import type {CheckpointEntry} from '../record/checkpoint-store.js';
@@ -77,7 +77,10 @@ export class ImportRun {
 	private wakeFollow: (() => void) | undefined;
 	/** --track-listening-time: statistics per mount, and requests put back in time order (lines come at disconnect). */
 	private readonly listeningStats: ListeningStats | undefined;
-	private readonly reorder: ReorderWindow<{hit: QueuedHit; visitor: string}> | undefined;
+	private readonly reorder: ReorderWindow<ReorderedRequest> | undefined;
+	/** Requests still unacknowledged of each line that made several (listening time), by part id. */
+	private readonly parts = new Map<number, number>();
+	private lastPartId = 0;
 
 	constructor(config: ImportConfig, deps: ImportRunDeps = {}) {
 		this.config = config;
@@ -258,7 +261,7 @@ export class ImportRun {
 				adaptive: config.recorders === 'auto',
 				spacingMs: config.bulkTracking || config.forceOneHitEverySeconds === undefined ? undefined : config.forceOneHitEverySeconds * 1000,
 			}, this.state, {
-				acknowledged: (hits, invalid) => this.acknowledged(hits, invalid),
+				acknowledged: (batch, from, to, invalid) => this.acknowledged(batch, from, to, invalid),
 				fatal: message => this.fail(message),
 				notice: message => this.notice(message),
 				inputName: input => this.state.inputs[input]?.displayName ?? String(input),
@@ -370,28 +373,36 @@ export class ImportRun {
 		});
 	}
 
-	private acknowledged(hits: readonly QueuedHit[], invalid: readonly QueuedHit[]): void {
+	private acknowledged(batch: HitBatch, from: number, to: number, invalid: readonly number[]): void {
 		const counters = this.state.counters;
 		const invalidSet = invalid.length > 0 ? new Set(invalid) : undefined;
-		for (const hit of hits) {
-			// A line with several requests (listening time) is done with its last one.
-			if (hit.part && --hit.part.remaining > 0 && !invalidSet?.has(hit)) continue;
-			this.watermarks.get(hit.input)?.ack(hit.seq);
-			if (invalidSet?.has(hit)) {
+		for (let i = from; i < to; i++) {
+			const input = batch.inputs[i]!;
+			const part = batch.parts[i]!;
+			if (part !== 0) {
+				// A line with several requests (listening time) is done with its last one.
+				const remaining = (this.parts.get(part) ?? 1) - 1;
+				if (remaining > 0) this.parts.set(part, remaining);
+				else this.parts.delete(part);
+				if (remaining > 0 && !invalidSet?.has(i)) continue;
+			}
+
+			this.watermarks.get(input)?.ack(batch.seqs[i]!);
+			if (invalidSet?.has(i)) {
 				counters.skipped.trackerInvalid++;
-				const name = this.state.inputs[hit.input]?.displayName ?? '?';
-				this.state.trackerInvalidLines.push(`${name}:${hit.lineNo + 1}`);
+				const name = this.state.inputs[input]?.displayName ?? '?';
+				this.state.trackerInvalidLines.push(`${name}:${batch.lineNos[i]! + 1}`);
 				if (this.state.trackerInvalidLines.length > 10_000) this.state.trackerInvalidLines.shift();
 			} else {
 				counters.hitsRecorded++;
-				const progress = this.state.inputs[hit.input];
+				const progress = this.state.inputs[input];
 				if (progress) progress.hits++;
 			}
 		}
 
 		this.checkpoints?.changed();
 		if (invalid.length > 0) {
-			this.log(`The Matomo tracker identified ${invalid.length} invalid requests on lines: ${invalid.map(hit => hit.lineNo).join(', ')}`);
+			this.log(`The Matomo tracker identified ${invalid.length} invalid requests on lines: ${invalid.map(i => batch.lineNos[i]).join(', ')}`);
 		}
 	}
 
@@ -540,7 +551,7 @@ export class ImportRun {
 
 			if (progress.phase === 'reading') progress.phase = this.stopRequested ? 'pending' : 'done';
 			if (this.reorder && this.recorders) {
-				for (const item of this.reorder.drain()) this.recorders.add(item.hit, item.visitor);
+				for (const item of this.reorder.drain()) this.addReordered(item);
 			}
 
 			if (completed && !this.stopRequested) this.checkpoints?.finished(spec.id);
@@ -663,13 +674,14 @@ export class ImportRun {
 			if (listen && this.reorder) {
 				// The listen at its start, its event and heartbeats; in time order with the other listeners' requests.
 				const requests = listeningRequests(listen, site, {...this.requestOptions, visitWindowSeconds: config.visitLengthSeconds});
-				const part = {remaining: requests.length};
+				const part = ++this.lastPartId;
+				this.parts.set(part, requests.length);
 				for (const request of requests) {
-					const queued: QueuedHit = {query: toQueryString(request.params), input: hit.input, lineNo, seq, part};
-					for (const item of this.reorder.push({hit: queued, visitor}, request.seconds, request.micros)) this.recorders.add(item.hit, item.visitor);
+					const queued: ReorderedRequest = {query: toQueryString(request.params), visitor, input: hit.input, lineNo, seq, part};
+					for (const item of this.reorder.push(queued, request.seconds, request.micros)) this.addReordered(item);
 				}
 			} else {
-				this.recorders.add({query: this.queries.build(hit, site), input: hit.input, lineNo, seq}, visitor);
+				this.recorders.add(this.queries.build(hit, site), visitor, hit.input, lineNo, seq);
 			}
 
 			if (this.recorders.size >= 1000) {
@@ -680,6 +692,10 @@ export class ImportRun {
 
 		progress.bytesRead = opened.rawBytesRead();
 		return true;
+	}
+
+	private addReordered(item: ReorderedRequest): void {
+		this.recorders!.add(item.query, item.visitor, item.input, item.lineNo, item.seq, item.part);
 	}
 
 	private requestLimitReached(progress: InputProgress): boolean {
@@ -704,6 +720,16 @@ export class ImportRun {
 		counters.hitsRecorded++;
 		progress.hits++;
 	}
+}
+
+/** A request of a listen, waiting in the reorder window for the requests of other listeners that came before it. */
+interface ReorderedRequest {
+	query: string;
+	visitor: string;
+	input: number;
+	lineNo: number;
+	seq: number;
+	part: number;
 }
 
 interface BatchCursor {
