@@ -23,6 +23,12 @@ export interface OpenInputOptions {
 	stdin?: Readable;
 	/** Called for each problem as it happens (they are also collected in `problems`). */
 	onProblem?: (problem: InputProblem) => void;
+	/**
+	 * The consumer is done with a chunk when it asks for the next one (readLines is: it copies what it keeps), so a
+	 * plain file is read into a few reused buffers. Without this each read gets a fresh buffer, which the garbage
+	 * collector frees late (a chunk outlives a young-generation collection and is promoted with its 256 KiB).
+	 */
+	chunksAreTransient?: boolean;
 }
 
 const PLAIN_CHUNK = 256 * 1024;
@@ -125,7 +131,7 @@ async function openFile(input: Input, startOffset: number, options: OpenInputOpt
 			input.compression = detectCompression(probe.subarray(0, bytesRead));
 			if (input.compression === 'none') {
 				// A plain file is opened right at the resume offset: nothing before it is read.
-				raw = readHandle(fh, startOffset, chunkSize, input);
+				raw = readHandle(fh, startOffset, chunkSize, input, options.chunksAreTransient === true);
 				input.raw = startOffset;
 				input.chunks = decompressed(input, head, raw, 0, startOffset, options.chunkSize);
 			} else {
@@ -179,10 +185,13 @@ async function openStream(input: Input, stream: Readable, startOffset: number, o
  * Reads a file handle chunk by chunk, at `position` (`null`: sequentially), until the end or `close()`. One read is
  * always ahead: the disk (or page cache) works while the consumer parses the chunk it was given.
  */
-async function* readHandle(fh: FileHandle, position: number | null, chunkSize: number, input: Input): AsyncGenerator<Buffer> {
+async function* readHandle(fh: FileHandle, position: number | null, chunkSize: number, input: Input, reuse = false): AsyncGenerator<Buffer> {
+	// One buffer is being read into while the consumer has the other: two would do, three leave room.
+	const ring = reuse ? [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)] : undefined;
+	let reads = 0;
 	const readAt = (at: number | null) => {
-		// A fresh buffer per read: the consumer may still hold the previous one.
-		const buf = Buffer.allocUnsafe(chunkSize);
+		// A fresh buffer per read unless the consumer said it keeps none.
+		const buf = ring ? ring[reads++ % ring.length]! : Buffer.allocUnsafe(chunkSize);
 		const pending = fh.read(buf, 0, chunkSize, at).then(({bytesRead}) => ({buf, bytesRead}));
 		// A read still in flight when the input is closed fails; nobody waits for it then.
 		pending.catch(() => {});

@@ -8,17 +8,24 @@
  * bulk body is then one copy of them, not a join of thousands of strings.
  */
 
-/** What the Matomo client sends: the JSON array entries of a bulk request, already encoded. */
+/** What the Matomo client sends: the requests of a bulk body, already encoded. */
 export interface EncodedRequests {
 	readonly count: number;
-	/** `"q1","q2",…`: each request a JSON string, separated by commas, without the brackets. */
-	readonly json: Buffer;
+	/**
+	 * The body: `head`, the requests as JSON array entries (`"q1","q2"`), `tail`. The bytes are valid until the
+	 * batch is filled again (HitBatch writes head and tail around its entries in place: no copy).
+	 */
+	body(head: Buffer, tail: Buffer): Buffer;
 }
 
 /** The requests as JSON array entries. A request is a query string (plain ASCII: see QueryBuilder), so no escaping. */
 export function encodeRequests(requests: readonly string[]): EncodedRequests {
-	return {count: requests.length, json: Buffer.from(requests.length === 0 ? '' : `"${requests.join('","')}"`, 'latin1')};
+	const json = Buffer.from(requests.length === 0 ? '' : `"${requests.join('","')}"`, 'latin1');
+	return {count: requests.length, body: (head, tail) => Buffer.concat([head, json, tail])};
 }
+
+/** Room before the first entry for the longest head a body has (`{"requests":[`). */
+const HEAD_ROOM = 16;
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -29,7 +36,7 @@ export class HitBatch {
 	from = 0;
 	inFlight = false;
 	private bytes: Buffer;
-	private used = 0;
+	private used = HEAD_ROOM;
 	/** Byte offset where each hit's entry starts (its opening quote); `starts[count]` is the end. */
 	private readonly starts: Uint32Array;
 	readonly inputs: Int32Array;
@@ -39,8 +46,9 @@ export class HitBatch {
 	readonly parts: Int32Array;
 
 	constructor(readonly capacity: number) {
-		this.bytes = Buffer.allocUnsafe(Math.min(1 << 20, capacity * 512));
-		this.starts = new Uint32Array(capacity + 1);
+		// A tracking request is 300 to 700 bytes; room for the typical batch without growing, and no more.
+		this.bytes = Buffer.allocUnsafe(HEAD_ROOM + Math.min(1 << 20, capacity * 640));
+		this.starts = new Uint32Array(capacity + 1).fill(HEAD_ROOM);
 		this.inputs = new Int32Array(capacity);
 		this.lineNos = new Float64Array(capacity);
 		this.seqs = new Float64Array(capacity);
@@ -78,10 +86,24 @@ export class HitBatch {
 
 	/** The hits from `from` on, as the client sends them (a view of this batch's bytes: valid until `reset`). */
 	requests(): EncodedRequests {
+		return {count: this.remaining, body: (head, tail) => this.body(head, tail)};
+	}
+
+	/**
+	 * The body, in place: the head goes just before the first entry sent (over entries already acknowledged, or the
+	 * room left for it), the tail over the last comma. Nothing is added to a batch once it is sent.
+	 */
+	private body(head: Buffer, tail: Buffer): Buffer {
 		const start = this.starts[this.from]!;
-		// Without the last comma.
-		const end = Math.max(start, this.used - 1);
-		return {count: this.remaining, json: this.bytes.subarray(start, end)};
+		const end = this.remaining === 0 ? start : this.used - 1;
+		if (head.length > start) {
+			return Buffer.concat([head, this.bytes.subarray(start, end), tail]);
+		}
+
+		if (end + tail.length > this.bytes.length) this.grow(end + tail.length);
+		head.copy(this.bytes, start - head.length);
+		tail.copy(this.bytes, end);
+		return this.bytes.subarray(start - head.length, end + tail.length);
 	}
 
 	/** The request of hit `i` (for messages and tests). */
@@ -92,12 +114,12 @@ export class HitBatch {
 	reset(): void {
 		this.count = 0;
 		this.from = 0;
-		this.used = 0;
+		this.used = HEAD_ROOM;
 		this.inFlight = false;
 	}
 
 	private grow(need: number): void {
-		const grown = Buffer.allocUnsafe(Math.max(need, this.bytes.length * 2));
+		const grown = Buffer.allocUnsafe(Math.max(need, Math.ceil(this.bytes.length * 1.25)));
 		this.bytes.copy(grown, 0, 0, this.used);
 		this.bytes = grown;
 	}

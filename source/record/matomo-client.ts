@@ -700,11 +700,10 @@ export class MatomoClient {
 /**
  * The bulk body: `{"requests":[…],"token_auth":"…"}` around the encoded requests. They are query strings the
  * importer built with encodeURIComponent (plain ASCII: letters, digits, `%XX` and `-_.!~*'()=&?`, never a quote or a
- * backslash), held as JSON array entries since they were queued (see HitBatch): one copy, no JSON.stringify scan.
+ * backslash), held as JSON array entries since they were queued (see HitBatch): no copy, no JSON.stringify scan.
  */
 export function bulkBody(requests: EncodedRequests, tokenAuth: string | undefined): Buffer {
-	const tail = tokenAuth ? `],"token_auth":${JSON.stringify(tokenAuth)}}` : ']}';
-	return Buffer.concat([bulkHead, requests.json, Buffer.from(tail, 'utf8')]);
+	return requests.body(bulkHead, Buffer.from(tokenAuth ? `],"token_auth":${JSON.stringify(tokenAuth)}}` : ']}', 'utf8'));
 }
 
 const bulkHead = Buffer.from('{"requests":[', 'latin1');

@@ -443,7 +443,7 @@ export class ImportRun {
 		progress.phase = 'detecting';
 		progress.startedAt = Date.now();
 		const resume = await this.resumePoint(spec);
-		let opened = await openInput(spec);
+		let opened = await openInput(spec, {chunksAreTransient: true});
 		this.current = opened;
 		progress.size = opened.size;
 		progress.compression = opened.compression;
@@ -489,7 +489,7 @@ export class ImportRun {
 				// Continue after the checkpoint: the sample was only for the format.
 				await lines.return(undefined);
 				await opened.close();
-				opened = await openInput(spec, {startOffset: resume.offset});
+				opened = await openInput(spec, {startOffset: resume.offset, chunksAreTransient: true});
 				this.current = opened;
 				lines = readLines(opened, {encoding: config.encoding, firstLineNo: resume.lineNo, baseOffset: resume.offset});
 				buffered = [];
