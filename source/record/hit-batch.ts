@@ -24,6 +24,17 @@ export function encodeRequests(requests: readonly string[]): EncodedRequests {
 	return {count: requests.length, body: (head, tail) => Buffer.concat([head, json, tail])};
 }
 
+/** FNV-1a of a visitor: a stable lane per visitor, the same on every run (Python's hash() is randomised per process). */
+export function visitorHash(visitor: string): number {
+	let hash = 0x811c9dc5;
+	for (let i = 0; i < visitor.length; i++) {
+		hash ^= visitor.charCodeAt(i);
+		hash = Math.imul(hash, 0x01000193);
+	}
+
+	return hash >>> 0;
+}
+
 /** Room before the first entry for the longest head a body has (`{"requests":[`). */
 const HEAD_ROOM = 16;
 
@@ -81,6 +92,21 @@ export class HitBatch {
 		this.lineNos[i] = lineNo;
 		this.seqs[i] = seq;
 		this.parts[i] = part;
+		this.count = i + 1;
+	}
+
+	/** A request already encoded as a JSON entry with its comma (`"?…",`): `entries[from, to)`. */
+	addEntry(entries: Buffer, from: number, to: number, input: number, lineNo: number, seq: number): void {
+		const i = this.count;
+		const need = this.used + to - from;
+		if (need > this.bytes.length) this.grow(need);
+		this.starts[i] = this.used;
+		this.used += entries.copy(this.bytes, this.used, from, to);
+		this.starts[i + 1] = this.used;
+		this.inputs[i] = input;
+		this.lineNos[i] = lineNo;
+		this.seqs[i] = seq;
+		this.parts[i] = 0;
 		this.count = i + 1;
 	}
 

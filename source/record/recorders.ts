@@ -7,7 +7,7 @@
 import PQueue from 'p-queue';
 import type {LaneState, MatomoErrorSample, RunState} from '../run/run-state.js';
 import {nextSampleSeq, pushRing} from '../run/run-state.js';
-import {HitBatch, type EncodedRequests} from './hit-batch.js';
+import {HitBatch, visitorHash, type EncodedRequests} from './hit-batch.js';
 
 export {HitBatch} from './hit-batch.js';
 
@@ -137,15 +137,9 @@ export function backoffMs(attempt: number, baseMs: number): number {
 	return baseMs === 0 ? 0 : Math.round(ceiling / 2 + Math.random() * ceiling / 2);
 }
 
-/** FNV-1a: a stable lane per visitor, the same on every run (Python's hash() is randomised per process). */
+/** The lane of a visitor's hits: the same on every run. */
 export function laneOf(visitor: string, lanes: number): number {
-	let hash = 0x811c9dc5;
-	for (let i = 0; i < visitor.length; i++) {
-		hash ^= visitor.charCodeAt(i);
-		hash = Math.imul(hash, 0x01000193);
-	}
-
-	return (hash >>> 0) % lanes;
+	return visitorHash(visitor) % lanes;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -231,13 +225,28 @@ export class Recorders {
 	 */
 	add(query: string, visitor: string, input: number, lineNo: number, seq: number, part = 0): void {
 		const lane = this.lanes[laneOf(visitor, this.lanes.length)]!;
+		this.batchFor(lane).add(query, input, lineNo, seq, part);
+		this.added(lane);
+	}
+
+	/** The same for a request already encoded as a bulk JSON entry (`entries[from, to)`), by its visitor's hash. */
+	addEntry(entries: Buffer, from: number, to: number, visitorHash: number, input: number, lineNo: number, seq: number): void {
+		const lane = this.lanes[visitorHash % this.lanes.length]!;
+		this.batchFor(lane).addEntry(entries, from, to, input, lineNo, seq);
+		this.added(lane);
+	}
+
+	private batchFor(lane: Lane): HitBatch {
 		let batch = lane.batches.at(-1);
 		if (batch === undefined || batch.full || batch.inFlight) {
 			batch = this.spare.pop() ?? new HitBatch(this.options.payloadSize);
 			lane.batches.push(batch);
 		}
 
-		batch.add(query, input, lineNo, seq, part);
+		return batch;
+	}
+
+	private added(lane: Lane): void {
 		lane.waiting++;
 		lane.state.queued = lane.waiting;
 		this.queued++;

@@ -12,10 +12,14 @@ import {compileChecks, type Checks} from '../filter/checks.js';
 import {expandInputs} from '../input/expand-inputs.js';
 import {openInput} from '../input/open-input.js';
 import {readLines} from '../input/line-reader.js';
-import type {InputSpec, LineBatch, OpenedInput} from '../input/types.js';
-import {LineProcessor, type LineProcessorOptions} from './line-processor.js';
+import type {InputProblem, InputSpec, LineBatch, OpenedInput} from '../input/types.js';
+import type {LineParser} from '../parse/format.js';
+import {LineProcessor} from './line-processor.js';
+import {BatchParser, HIT, HIT_SLOW, skipReasonOf, type ParsedBatch} from './parsed-batch.js';
+import {parsedInWorker, type WorkerSource} from './parsed-source.js';
+import {processorOptionsOf, requestOptionsOf} from './stage-options.js';
 import {createInputProgress, createRunState, nextSampleSeq, pushRing, snapshotRunState, type InputProgress, type RunState, type SkipReason} from './run-state.js';
-import {QueryBuilder, toQueryString, type RequestOptions} from '../track/tracking-request.js';
+import {QueryBuilder, toQueryString, type RequestOptions, type SiteTarget} from '../track/tracking-request.js';
 import {replayVisitorId} from '../track/replay.js';
 import {createHostResolver, createReplayResolver, createStaticResolver, type SiteApi, type SiteResolver} from '../track/sites.js';
 import {Recorders, type BulkSender, type HitBatch} from '../record/recorders.js';
@@ -38,6 +42,11 @@ export interface ImportRunDeps {
 	matomo?: MatomoConnection;
 	/** Where the engine writes its log lines (debug, notices as they happen). Default: nowhere. */
 	log?: (message: string) => void;
+	/**
+	 * Parse big inputs in a worker thread (`auto`, the default: files of a few MB and more), always when possible
+	 * (tests of the worker on small files), or never.
+	 */
+	parseWorker?: 'auto' | 'always' | 'never';
 }
 
 export interface RunOutcome {
@@ -67,7 +76,6 @@ export class ImportRun {
 	private skipRemaining: number;
 	private readonly requestOptions: RequestOptions;
 	private readonly queries: QueryBuilder;
-	private readonly processorOptions: LineProcessorOptions;
 	private current: OpenedInput | undefined;
 	private checkpoints: Checkpoints | undefined;
 	private stopTimer: NodeJS.Timeout | undefined;
@@ -88,29 +96,8 @@ export class ImportRun {
 		this.state = createRunState(config.dryRun);
 		this.skipRemaining = config.skip;
 		this.checks = compileChecks({...config, replayTracking: config.replayTracking});
-		this.requestOptions = {
-			stripQueryString: config.stripQueryString,
-			queryStringDelimiter: config.queryStringDelimiter,
-			titleCategoryDelimiter: config.titleCategoryDelimiter,
-			reverseDns: config.reverseDns,
-			enableBots: config.enableBots,
-			replayTracking: config.replayTracking,
-		};
+		this.requestOptions = requestOptionsOf(config);
 		this.queries = new QueryBuilder(this.requestOptions);
-		this.processorOptions = {
-			hit: {
-				forceLowercasePath: config.forceLowercasePath,
-				queryStringDelimiter: config.queryStringDelimiter,
-				trackHttpMethod: config.trackHttpMethod,
-				logHostname: config.logHostname,
-				pageCvarGroups: config.pageCvarGroups,
-				visitCvarGroups: config.visitCvarGroups,
-				ignoreGroups: config.ignoreGroups,
-			},
-			addToDate: config.addToDate,
-			replay: config.replayTracking ? {trackerFiles: config.replayTrackerFiles, addToDate: config.addToDate} : undefined,
-			listening: false,
-		};
 		if (config.trackListeningTime) {
 			this.listeningStats = new ListeningStats();
 			// A day: Icecast writes a line when a listener leaves, so a long listen's start comes hours "late".
@@ -475,7 +462,7 @@ export class ImportRun {
 				return {dump};
 			}
 
-			const cursor: BatchCursor = {end: 0, text: '', ackedAhead: undefined};
+			const cursor: BatchCursor = {end: 0, nextLineNo: 0, lastLine: '', ackedAhead: undefined};
 			if (resume) {
 				if (!options.quiet) this.state.counters.skipped.alreadyImported += resume.lineNo;
 				progress.startOffset = resume.offset;
@@ -495,6 +482,7 @@ export class ImportRun {
 				buffered = [];
 				done = false;
 				cursor.end = resume.offset;
+				cursor.nextLineNo = resume.lineNo;
 				cursor.ackedAhead = resume.ackedAhead ? new AckedLines(resume.ackedAhead) : undefined;
 			}
 
@@ -502,7 +490,7 @@ export class ImportRun {
 			progress.phase = 'reading';
 			const listening = config.trackListeningTime && listeningTimeFormats.includes(parser.name);
 			if (config.trackListeningTime && !listening) this.notice(`${spec.displayName}: --track-listening-time applies to ${listeningTimeFormats.join(' and ')} logs, not ${parser.name}: imported as plain hits`);
-			const processor = new LineProcessor(parser, this.checks, this.state.counters, {...this.processorOptions, listening}, spec.id);
+			const stage = this.lineStage(parser, spec.id, listening);
 			// A forced W3C format reads its header itself: those lines are not log lines (the reference does not count them).
 			let headerToSkip = !resume && config.formatName !== undefined && parser.kind === 'w3c' ? w3cHeaderLength(sample, config.formatOptions) : 0;
 			const handle = async (batch: LineBatch): Promise<boolean> => {
@@ -513,14 +501,17 @@ export class ImportRun {
 						progress.linesRead += skipHere;
 						this.state.counters.linesRead += skipHere;
 						cursor.end = batch.ends[skipHere - 1]!;
-						cursor.text = batch.lines[skipHere - 1]!;
-						watermark.lineDone(cursor.end, batch.firstLineNo + skipHere - 1, cursor.text);
+						cursor.lastLine = batch.lines[skipHere - 1]!;
+						cursor.nextLineNo = batch.firstLineNo + skipHere;
+						stage.parser.setPreviousLine(cursor.lastLine);
+						watermark.lineDone(cursor.end, batch.firstLineNo + skipHere - 1, cursor.lastLine);
 						if (skipHere === batch.lines.length) return true;
 						batch = sliceBatch(batch, skipHere);
 					}
 				}
 
-				return this.processBatch(batch, processor, progress, watermark, opened, cursor);
+				if (batch.lines.length > 0) cursor.lastLine = batch.lines[batch.lines.length - 1]!;
+				return this.processParsed(stage.parser.parse(batch, opened.rawBytesRead()), progress, watermark, cursor);
 			};
 
 			let completed = true;
@@ -532,17 +523,45 @@ export class ImportRun {
 			}
 
 			buffered = [];
+			let problems: readonly InputProblem[] = [];
+			let usedWorker = false;
 			if (!done && completed) {
-				for await (const batch of lines) {
-					if (!(await handle(batch))) {
-						completed = false;
-						break;
+				const worker = stage.completesHits && headerToSkip === 0 ? this.parseWorkerFor(spec, opened, cursor, sample, stage.site) : undefined;
+				if (worker) {
+					usedWorker = true;
+					progress.parsedInWorker = true;
+					// The rest of the input is parsed in a worker thread from where this thread stopped.
+					await lines.return(undefined);
+					await opened.close();
+					try {
+						for await (const parsed of worker.batches) {
+							if (!(await this.processParsed(parsed, progress, watermark, cursor))) {
+								completed = false;
+								break;
+							}
+						}
+					} finally {
+						await worker.close();
+					}
+
+					problems = worker.ending?.problems ?? [];
+					if (worker.ending) progress.bytesRead = worker.ending.bytesRead;
+				} else {
+					for await (const batch of lines) {
+						if (!(await handle(batch))) {
+							completed = false;
+							break;
+						}
 					}
 				}
 			}
 
-			progress.bytesRead = opened.rawBytesRead();
-			for (const problem of opened.problems ?? []) {
+			if (!usedWorker) {
+				progress.bytesRead = opened.rawBytesRead();
+				problems = opened.problems ?? [];
+			}
+
+			for (const problem of problems) {
 				// Imported up to the damage, but not all of it: the run ends with exit status 1.
 				this.damagedInputs++;
 				progress.message = problem.message;
@@ -586,112 +605,185 @@ export class ImportRun {
 		if (this.config.debug >= 2) this.log(`Invalid line detected (${reason}): ${line}`);
 	}
 
+	/**
+	 * The per-line stage of an input: parse → hit → checks, and the tracking request when every hit goes to one site
+	 * (then a worker can do all of it). Listening time, replay and sites by host need the run for each hit.
+	 */
+	private lineStage(parser: LineParser, input: number, listening: boolean): {parser: BatchParser; completesHits: boolean; site: SiteTarget | undefined} {
+		const {config} = this;
+		const counters = {downloads: 0};
+		const processor = new LineProcessor(parser, this.checks, counters, processorOptionsOf(config, listening), input);
+		const site = this.resolver?.fixed;
+		const completesHits = !listening && (this.recorders ? site !== undefined && !config.replayTracking : site !== undefined || !this.deps.matomo);
+		const batchParser = new BatchParser(processor, counters, {
+			queries: this.recorders ? this.queries : undefined,
+			site,
+			completeHits: completesHits,
+			detailFiltered: config.debug >= 2,
+			transferable: false,
+		});
+		return {parser: batchParser, completesHits, site};
+	}
+
+	/** A parse worker for the rest of a big input (a file, not stdin or follow mode), or undefined. */
+	private parseWorkerFor(spec: InputSpec, opened: OpenedInput, cursor: BatchCursor, sample: string[], site: SiteTarget | undefined): WorkerSource | undefined {
+		const mode = this.deps.parseWorker ?? 'auto';
+		if (mode === 'never' || spec.path === '-' || opened.size === null || this.config.follow) return undefined;
+		if (mode === 'auto') {
+			// Worth a thread when requests go out while lines are parsed (a dry run has nothing to overlap), and when the
+			// input is big enough to pay for starting it (some 30 ms).
+			const left = opened.compression === 'none' ? opened.size - cursor.end : opened.size * 8;
+			if (!this.recorders || left < 4 * 1024 * 1024) return undefined;
+		}
+
+		return parsedInWorker({
+			config: this.config,
+			spec,
+			sample,
+			startOffset: cursor.end,
+			firstLineNo: cursor.nextLineNo,
+			previousLine: cursor.lastLine,
+			site,
+			buildRequests: this.recorders !== undefined,
+			detailFiltered: this.config.debug >= 2,
+			batchLines: 2048,
+			readAhead: 4,
+		});
+	}
+
 	/** Returns false when the input must stop (stop requested, --debug-request-limit). */
-	private async processBatch(batch: LineBatch, processor: LineProcessor, progress: InputProgress, watermark: InputWatermark, opened: OpenedInput, cursor: BatchCursor): Promise<boolean> {
+	private async processParsed(parsed: ParsedBatch, progress: InputProgress, watermark: InputWatermark, cursor: BatchCursor): Promise<boolean> {
 		const {config, state} = this;
 		const counters = state.counters;
 		const skipped = counters.skipped;
-		const oversized = batch.oversized ? new Set(batch.oversized) : undefined;
-		const {lines, ends} = batch;
-		for (let i = 0; i < lines.length; i++) {
+		const {count, ends, outcomes, downloads, texts, textStarts, textEnds, requests, requestStarts, visitorHashes, details, slow, firstLineNo} = parsed;
+		const input = progress.id;
+		let detail = 0;
+		let slowAt = 0;
+		for (let i = 0; i < count; i++) {
 			if (this.paused) await this.paused.promise;
 			if (this.stopRequested) return false;
-			const line = lines[i]!;
-			const lineNo = batch.firstLineNo + i;
+			const lineNo = firstLineNo + i;
 			const end = ends[i]!;
 			const start = cursor.end;
-			const previousText = cursor.text;
 			cursor.end = end;
-			cursor.text = line;
+			cursor.nextLineNo = lineNo + 1;
+			const code = outcomes[i]!;
+			const lineDetail = details[detail]?.index === i ? details[detail++] : undefined;
+			const hitSlow = code === HIT_SLOW && slow[slowAt]?.index === i ? slow[slowAt++] : undefined;
+			// The line's text: texts[textFrom, textTo); the previous line's: texts[previousFrom, previousTo).
+			const textFrom = textStarts[i + 1]!;
+			const textTo = textEnds[i + 1]!;
+			const previousFrom = textStarts[i]!;
+			const previousTo = textEnds[i]!;
 			counters.linesRead++;
 			progress.linesRead++;
 			if (this.skipRemaining > 0) {
 				this.skipRemaining--;
 				skipped.skipOption++;
-				watermark.lineDone(end, lineNo, line);
+				watermark.lineDoneBytes(end, lineNo, texts, textFrom, textTo);
 				continue;
 			}
 
 			if (cursor.ackedAhead?.has(lineNo)) {
 				// Acknowledged by Matomo in the run that stopped, although an earlier line was not: skip it.
 				skipped.alreadyImported++;
-				watermark.lineDone(end, lineNo, line);
+				watermark.lineDoneBytes(end, lineNo, texts, textFrom, textTo);
 				continue;
 			}
 
-			if (oversized?.has(i)) {
-				this.invalidLine(progress, lineNo, line, 'line too long');
-				watermark.lineDone(end, lineNo, line);
-				continue;
-			}
-
-			const outcome = processor.process(line, lineNo, end);
-			if (outcome.kind === 'skip') {
-				if (outcome.reason === 'invalid') {
-					if (outcome.detail !== 'line did not match') this.validLines++;
-					this.invalidLine(progress, lineNo, line, outcome.detail ?? 'invalid');
+			if (downloads[i] === 1) counters.downloads++;
+			if (code !== HIT && code !== HIT_SLOW) {
+				const reason = skipReasonOf(code);
+				if (reason === 'invalid') {
+					const why = lineDetail?.detail ?? 'invalid';
+					if (why !== 'line did not match' && why !== 'line too long') this.validLines++;
+					this.invalidLine(progress, lineNo, lineDetail?.text ?? texts.toString('utf8', textFrom, textTo), why);
 				} else {
 					this.validLines++;
-					skipped[outcome.reason]++;
-					if (config.debug >= 2) this.log(`Filtered line out (${outcome.detail ?? outcome.reason}): ${line}`);
+					skipped[reason]++;
+					if (config.debug >= 2) this.log(`Filtered line out (${lineDetail?.detail ?? reason}): ${lineDetail?.text ?? texts.toString('utf8', textFrom, textTo)}`);
 				}
 
-				watermark.lineDone(end, lineNo, line);
+				watermark.lineDoneBytes(end, lineNo, texts, textFrom, textTo);
 				if (config.debugRequestLimit !== undefined && this.validLines >= config.debugRequestLimit) return this.requestLimitReached(progress);
 				continue;
 			}
 
 			this.validLines++;
 			if (config.debugRequestLimit !== undefined && this.validLines >= config.debugRequestLimit) {
-				watermark.lineDone(start, lineNo - 1, previousText);
+				watermark.lineDoneBytes(start, lineNo - 1, texts, previousFrom, previousTo);
 				return this.requestLimitReached(progress);
 			}
 
-			const hit = outcome.hit;
 			counters.hitsQueued++;
-			const listen = outcome.listenSeconds === undefined ? null : listenFromHit(hit, outcome.listenSeconds);
-			if (listen) this.listeningStats?.add(listen);
-			if (!this.recorders) {
-				// Dry run (or no Matomo): the hit counts as recorded, as in the reference.
-				await this.recordOffline(hit, progress);
-				watermark.lineDone(end, lineNo, line);
-				continue;
-			}
-
-			// Known sites answer synchronously: no await (and no microtask) per hit.
-			const known = this.resolver!.cached(hit);
-			const site = known !== undefined ? known : await this.resolver!.resolve(hit);
-			if (site === null) {
-				skipped.noSite++;
-				counters.hitsQueued--;
-				watermark.lineDone(end, lineNo, line);
-				continue;
-			}
-
-			const visitor = config.replayTracking ? replayVisitorId(hit) : hit.ip;
-			const seq = watermark.addHit(start, lineNo, previousText);
-			watermark.lineDone(end, lineNo, line);
-			if (listen && this.reorder) {
-				// The listen at its start, its event and heartbeats; in time order with the other listeners' requests.
-				const requests = listeningRequests(listen, site, {...this.requestOptions, visitWindowSeconds: config.visitLengthSeconds});
-				const part = ++this.lastPartId;
-				this.parts.set(part, requests.length);
-				for (const request of requests) {
-					const queued: ReorderedRequest = {query: toQueryString(request.params), visitor, input: hit.input, lineNo, seq, part};
-					for (const item of this.reorder.push(queued, request.seconds, request.micros)) this.addReordered(item);
+			if (code === HIT) {
+				if (!this.recorders) {
+					// Dry run: the hit counts as recorded, as in the reference.
+					counters.hitsRecorded++;
+					progress.hits++;
+					watermark.lineDoneBytes(end, lineNo, texts, textFrom, textTo);
+					continue;
 				}
+
+				const seq = watermark.addHitBytes(start, lineNo, texts, previousFrom, previousTo);
+				watermark.lineDoneBytes(end, lineNo, texts, textFrom, textTo);
+				this.recorders.addEntry(requests, requestStarts[i]!, requestStarts[i + 1]!, visitorHashes[i]!, input, lineNo, seq);
 			} else {
-				this.recorders.add(this.queries.build(hit, site), visitor, hit.input, lineNo, seq);
+				const stopped = await this.slowHit(hitSlow!, progress, watermark, start, end, lineNo, texts, previousFrom, previousTo, textFrom, textTo);
+				if (stopped) return false;
 			}
 
-			if (this.recorders.size >= 1000) {
-				progress.bytesRead = opened.rawBytesRead();
+			if (this.recorders && this.recorders.size >= 1000) {
+				progress.bytesRead = Math.max(progress.bytesRead, parsed.bytesRead);
 				await this.recorders.capacity();
 			}
 		}
 
-		progress.bytesRead = opened.rawBytesRead();
+		progress.bytesRead = Math.max(progress.bytesRead, parsed.bytesRead);
 		return true;
+	}
+
+	/** A hit the line stage left to the run: its site looked up, listening time, replay. Returns true to stop. */
+	private async slowHit(item: ParsedBatch['slow'][number], progress: InputProgress, watermark: InputWatermark, start: number, end: number, lineNo: number, texts: Buffer, previousFrom: number, previousTo: number, textFrom: number, textTo: number): Promise<boolean> {
+		const {config} = this;
+		const {hit, listenSeconds} = item;
+		const listen = listenSeconds === undefined ? null : listenFromHit(hit, listenSeconds);
+		if (listen) this.listeningStats?.add(listen);
+		if (!this.recorders) {
+			// Dry run (or no Matomo): the hit counts as recorded, as in the reference.
+			await this.recordOffline(hit, progress);
+			watermark.lineDoneBytes(end, lineNo, texts, textFrom, textTo);
+			return false;
+		}
+
+		// Known sites answer synchronously: no await (and no microtask) per hit.
+		const known = this.resolver!.cached(hit);
+		const site = known !== undefined ? known : await this.resolver!.resolve(hit);
+		if (site === null) {
+			this.state.counters.skipped.noSite++;
+			this.state.counters.hitsQueued--;
+			watermark.lineDoneBytes(end, lineNo, texts, textFrom, textTo);
+			return false;
+		}
+
+		const visitor = config.replayTracking ? replayVisitorId(hit) : hit.ip;
+		const seq = watermark.addHitBytes(start, lineNo, texts, previousFrom, previousTo);
+		watermark.lineDoneBytes(end, lineNo, texts, textFrom, textTo);
+		if (listen && this.reorder) {
+			// The listen at its start, its event and heartbeats; in time order with the other listeners' requests.
+			const requests = listeningRequests(listen, site, {...this.requestOptions, visitWindowSeconds: config.visitLengthSeconds});
+			const part = ++this.lastPartId;
+			this.parts.set(part, requests.length);
+			for (const request of requests) {
+				const queued: ReorderedRequest = {query: toQueryString(request.params), visitor, input: hit.input, lineNo, seq, part};
+				for (const queuedItem of this.reorder.push(queued, request.seconds, request.micros)) this.addReordered(queuedItem);
+			}
+		} else {
+			this.recorders.add(this.queries.build(hit, site), visitor, hit.input, lineNo, seq);
+		}
+
+		return false;
 	}
 
 	private addReordered(item: ReorderedRequest): void {
@@ -733,9 +825,11 @@ interface ReorderedRequest {
 }
 
 interface BatchCursor {
-	/** End offset and text of the last line handled. */
+	/** End offset and number of the last line handled, plus one. */
 	end: number;
-	text: string;
+	nextLineNo: number;
+	/** Text of the last line read (for a parse worker that goes on after it). */
+	lastLine: string;
 	/** Lines after the resume point that the stopped run already had acknowledged. */
 	ackedAhead: AckedLines | undefined;
 }

@@ -76,6 +76,8 @@ export interface InputProgress {
 	/** Decompressed byte offset the import started from (resume), 0 otherwise. */
 	startOffset: number;
 	startedAt: number | null;
+	/** Whether the input (after its first lines) is parsed in a worker thread. */
+	parsedInWorker: boolean;
 	finishedAt: number | null;
 }
 
@@ -227,6 +229,7 @@ export function createInputProgress(spec: {id: number; displayName: string; path
 		message: null,
 		startOffset: 0,
 		startedAt: null,
+		parsedInWorker: false,
 		finishedAt: null,
 	};
 }

@@ -1,0 +1,240 @@
+/**
+ * Lines decided: what the per-line stage (parse → hit → checks → tracking request) hands to the run, for a batch of
+ * lines, as flat arrays. It is built in a worker thread for the big inputs (see parse-worker.ts) and in the run's
+ * own thread otherwise, so it is plain data that crosses threads by transfer: typed arrays and two byte buffers,
+ * no object per line.
+ *
+ * - Every line: its end offset, its outcome (a hit, or the reason it was skipped), its text as UTF-8 bytes (the
+ *   watermark keeps the text of the line before a checkpoint for its checksum; the checksum is over these bytes).
+ * - Every hit whose tracking request could be built here (one site for all hits): the request as a bulk-body JSON
+ *   entry, and the hash of its visitor (which recorder lane it goes to).
+ * - Hits that need the run (site look-ups, listening time, replay): the hit itself, in-process only.
+ */
+import type {LineBatch} from '../input/types.js';
+import type {Hit} from '../parse/hit.js';
+import {skipReasonLabels, type SkipReason} from './run-state.js';
+import type {LineProcessor} from './line-processor.js';
+import type {CheckCounters} from '../filter/checks.js';
+import {visitorHash} from '../record/hit-batch.js';
+import type {QueryBuilder, SiteTarget} from '../track/tracking-request.js';
+
+/** The line is a hit with its request built (or, in a dry run, nothing more to do). */
+export const HIT = 0;
+/** The line is a hit the run finishes (`slow`). */
+export const HIT_SLOW = 1;
+const SKIP_BASE = 2;
+/** Outcome code of each skip reason: SKIP_BASE + its index here. */
+export const skipReasons = Object.keys(skipReasonLabels) as SkipReason[];
+
+export function skipCode(reason: SkipReason): number {
+	return SKIP_BASE + skipReasons.indexOf(reason);
+}
+
+export function skipReasonOf(code: number): SkipReason {
+	return skipReasons[code - SKIP_BASE]!;
+}
+
+export interface LineDetail {
+	/** Index of the line in the batch. */
+	index: number;
+	detail: string;
+	/** The line as read (invalid lines are shown; with --debug 2 filtered ones are logged). */
+	text: string;
+}
+
+export interface ParsedBatch {
+	firstLineNo: number;
+	count: number;
+	/** Decompressed offset where each line ends. */
+	ends: Float64Array;
+	/** HIT, HIT_SLOW or a skip code. */
+	outcomes: Uint8Array;
+	/** 1 where the checks counted the line as a download (counters.downloads). */
+	downloads: Uint8Array;
+	/**
+	 * The lines as UTF-8: `texts[textStarts[i + 1], textEnds[i + 1])` is line i, `texts[textStarts[0], textEnds[0])`
+	 * the line before the batch (a hit's watermark entry needs the text of the line before it).
+	 */
+	texts: Buffer;
+	textStarts: Uint32Array;
+	textEnds: Uint32Array;
+	/** Line i's request as a bulk JSON entry (`"?…",`) is `requests[requestStarts[i], requestStarts[i + 1])`. */
+	requests: Buffer;
+	requestStarts: Uint32Array;
+	/** FNV-1a of the visitor of each HIT line (its recorder lane). */
+	visitorHashes: Uint32Array;
+	/** Lines skipped with something to say: every invalid line; with --debug 2, every filtered one. */
+	details: LineDetail[];
+	/** HIT_SLOW lines (in-process only). */
+	slow: Array<{index: number; hit: Hit; listenSeconds?: number}>;
+	/** Raw bytes of the input consumed when the batch was made (compressed bytes for .gz/.bz2). */
+	bytesRead: number;
+}
+
+export interface BatchParserOptions {
+	/** Builds the requests; undefined in a dry run (a hit is counted, not sent). */
+	queries: QueryBuilder | undefined;
+	/** The site of every hit (--idsite), or none needed (a dry run without Matomo); undefined: the run resolves sites. */
+	site: SiteTarget | undefined;
+	/** Whether a hit can be completed here at all (not with listening time or replay): else every hit is slow. */
+	completeHits: boolean;
+	/** --debug 2: give the detail and text of every filtered line too. */
+	detailFiltered: boolean;
+	/** Buffers the batch may be transferred with (a worker): never from Node's shared pool. */
+	transferable: boolean;
+}
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+
+/** Decides the lines of one input, batch by batch, in order. */
+export class BatchParser {
+	private previous = '';
+
+	constructor(
+		private readonly processor: LineProcessor,
+		/** The counters the processor's checks count downloads in: a line's download is noticed by the change. */
+		private readonly counters: CheckCounters,
+		private readonly options: BatchParserOptions,
+	) {}
+
+	/** The text of the line before the first one given (a resume, or the worker taking over after the sample). */
+	setPreviousLine(text: string): void {
+		this.previous = text;
+	}
+
+	parse(batch: LineBatch, bytesRead: number): ParsedBatch {
+		const {lines, ends: lineEnds, firstLineNo} = batch;
+		const count = lines.length;
+		const {queries, site, completeHits, detailFiltered} = this.options;
+		const ready = completeHits && (site !== undefined || queries === undefined);
+		const ends = new Float64Array(count);
+		const outcomes = new Uint8Array(count);
+		const downloads = new Uint8Array(count);
+		const textStarts = new Uint32Array(count + 1);
+		const textEnds = new Uint32Array(count + 1);
+		const requestStarts = new Uint32Array(count + 1);
+		const visitorHashes = new Uint32Array(count);
+		const details: LineDetail[] = [];
+		const slow: ParsedBatch['slow'] = [];
+		const oversized = batch.oversized ? new Set(batch.oversized) : undefined;
+
+		const texts = this.textsOf(lines, textStarts, textEnds);
+		let requests = this.alloc(queries && completeHits ? count * 160 + 1024 : 0);
+		let requestAt = 0;
+		const counters = this.counters;
+
+		for (let i = 0; i < count; i++) {
+			const line = lines[i]!;
+			const end = lineEnds[i]!;
+			ends[i] = end;
+			requestStarts[i] = requestAt;
+
+			if (oversized?.has(i)) {
+				outcomes[i] = skipCode('invalid');
+				details.push({index: i, detail: 'line too long', text: line});
+				continue;
+			}
+
+			const downloadsBefore = counters.downloads;
+			const outcome = this.processor.process(line, firstLineNo + i, end);
+			if (counters.downloads !== downloadsBefore) downloads[i] = 1;
+			if (outcome.kind === 'skip') {
+				outcomes[i] = skipCode(outcome.reason);
+				if (outcome.reason === 'invalid' || detailFiltered) details.push({index: i, detail: outcome.detail ?? outcome.reason, text: line});
+				continue;
+			}
+
+			const {hit} = outcome;
+			if (!ready || outcome.listenSeconds !== undefined) {
+				outcomes[i] = HIT_SLOW;
+				slow.push({index: i, hit, listenSeconds: outcome.listenSeconds});
+				continue;
+			}
+
+			outcomes[i] = HIT;
+			visitorHashes[i] = visitorHash(hit.ip);
+			if (queries) {
+				const query = queries.build(hit, site!);
+				// A request is ASCII (percent-encoded): one byte per character, plus the quotes and the comma.
+				if (requestAt + query.length + 3 > requests.length) requests = this.grow(requests, requestAt, requestAt + query.length + 3 + count * 160);
+				requests[requestAt++] = QUOTE;
+				requestAt += requests.write(query, requestAt, 'latin1');
+				requests[requestAt++] = QUOTE;
+				requests[requestAt++] = COMMA;
+			}
+		}
+
+		requestStarts[count] = requestAt;
+		if (count > 0) this.previous = lines[count - 1]!;
+		return {
+			firstLineNo,
+			count,
+			ends,
+			outcomes,
+			downloads,
+			texts,
+			textStarts,
+			textEnds,
+			requests,
+			requestStarts,
+			visitorHashes,
+			details,
+			slow,
+			bytesRead,
+		};
+	}
+
+	/**
+	 * The previous line and the batch's lines as UTF-8, separated by newlines, and where each is. Written in one go
+	 * (a joined string is one native copy) when it is all ASCII, which equal byte and character counts tell; else
+	 * line by line.
+	 */
+	private textsOf(lines: readonly string[], textStarts: Uint32Array, textEnds: Uint32Array): Buffer {
+		const joined = this.previous + '\n' + lines.join('\n');
+		const texts = this.alloc(Buffer.byteLength(joined, 'utf8'));
+		if (texts.write(joined, 0, 'utf8') === joined.length) {
+			let at = this.previous.length;
+			textEnds[0] = at;
+			for (let i = 0; i < lines.length; i++) {
+				textStarts[i + 1] = ++at;
+				at += lines[i]!.length;
+				textEnds[i + 1] = at;
+			}
+
+			return texts;
+		}
+
+		let at = texts.write(this.previous, 0, 'utf8');
+		textEnds[0] = at;
+		for (let i = 0; i < lines.length; i++) {
+			texts[at++] = 0x0a;
+			textStarts[i + 1] = at;
+			at += texts.write(lines[i]!, at, 'utf8');
+			textEnds[i + 1] = at;
+		}
+
+		return texts;
+	}
+
+	private alloc(size: number): Buffer {
+		return this.options.transferable ? Buffer.allocUnsafeSlow(size) : Buffer.allocUnsafe(size);
+	}
+
+	private grow(buffer: Buffer, used: number, need: number): Buffer {
+		const grown = this.alloc(Math.max(need, buffer.length * 2));
+		buffer.copy(grown, 0, 0, used);
+		return grown;
+	}
+}
+
+/** The ArrayBuffers a parsed batch is transferred with (postMessage's transfer list). */
+export function transferList(batch: ParsedBatch): ArrayBuffer[] {
+	return [batch.ends, batch.outcomes, batch.downloads, batch.texts, batch.textStarts, batch.textEnds, batch.requests, batch.requestStarts, batch.visitorHashes]
+		.map(view => view.buffer as ArrayBuffer);
+}
+
+/** Line i of a parsed batch (the text is decoded from its UTF-8 bytes: undecodable bytes read as U+FFFD). */
+export function lineText(batch: ParsedBatch, i: number): string {
+	return batch.texts.toString('utf8', batch.textStarts[i + 1], batch.textEnds[i + 1]);
+}
