@@ -526,7 +526,7 @@ export class ImportRun {
 			let problems: readonly InputProblem[] = [];
 			let usedWorker = false;
 			if (!done && completed) {
-				const worker = stage.completesHits && headerToSkip === 0 ? this.parseWorkerFor(spec, opened, cursor, sample, stage.site) : undefined;
+				const worker = stage.completesHits && headerToSkip === 0 ? this.parseWorkerFor(spec, opened, cursor, sample, stage) : undefined;
 				if (worker) {
 					usedWorker = true;
 					progress.parsedInWorker = true;
@@ -626,7 +626,7 @@ export class ImportRun {
 	}
 
 	/** A parse worker for the rest of a big input (a file, not stdin or follow mode), or undefined. */
-	private parseWorkerFor(spec: InputSpec, opened: OpenedInput, cursor: BatchCursor, sample: string[], site: SiteTarget | undefined): WorkerSource | undefined {
+	private parseWorkerFor(spec: InputSpec, opened: OpenedInput, cursor: BatchCursor, sample: string[], stage: {parser: BatchParser; site: SiteTarget | undefined}): WorkerSource | undefined {
 		const mode = this.deps.parseWorker ?? 'auto';
 		if (mode === 'never' || spec.path === '-' || opened.size === null || this.config.follow) return undefined;
 		if (mode === 'auto') {
@@ -643,12 +643,13 @@ export class ImportRun {
 			startOffset: cursor.end,
 			firstLineNo: cursor.nextLineNo,
 			previousLine: cursor.lastLine,
-			site,
+			site: stage.site,
 			buildRequests: this.recorders !== undefined,
 			detailFiltered: this.config.debug >= 2,
-			batchLines: 2048,
-			readAhead: 4,
-		});
+			batchLines: 512,
+			readAhead: 16,
+			onOffer: 4,
+		}, stage.parser);
 	}
 
 	/** Returns false when the input must stop (stop requested, --debug-request-limit). */

@@ -1,38 +1,39 @@
 /**
- * The per-line stage of one input in a worker thread: read → parse → checks → tracking request, batch by batch, sent
- * to the run as ParsedBatch (transferred, not copied). The run's thread keeps what needs order and I/O: the
- * watermark, the recorders and Matomo, checkpoints, the views. So parsing runs on one core while the requests go
- * out from the other, and the dashboard stays responsive whatever the parsing speed.
+ * The per-line stage of one input in a worker thread: read → split into batches → parse → checks → tracking
+ * requests, sent to the run as it goes (see parse-worker-protocol.ts for how the run shares the parsing). The run's
+ * thread keeps what needs order and I/O: the watermark, the recorders and Matomo, checkpoints, the views.
  *
  * The worker rebuilds the format, checks and request builder from the configuration and the sample the run chose
- * the format with (the same inputs give the same parser). It reads ahead at most a few batches: the run grants
- * one more each time it has taken one (its own backpressure then holds the worker too).
+ * the format with (the same inputs give the same parser).
  */
 import {parentPort, workerData} from 'node:worker_threads';
 import {compileChecks} from '../filter/checks.js';
 import {openInput} from '../input/open-input.js';
 import {readLines} from '../input/line-reader.js';
+import type {LineBatch} from '../input/types.js';
 import {chooseFormat} from '../parse/choose-format.js';
 import {QueryBuilder} from '../track/tracking-request.js';
 import {LineProcessor} from './line-processor.js';
-import {BatchParser, transferList} from './parsed-batch.js';
+import {BatchParser, batchTexts, type BatchTexts} from './parsed-batch.js';
 import {processorOptionsOf, requestOptionsOf} from './stage-options.js';
-import type {ParseWorkerData, ParseWorkerMessage} from './parse-worker-protocol.js';
+import {CLAIMED_BY_WORKER, claim, type ParseWorkerData, type ParseWorkerMessage, type TakenMessage} from './parse-worker-protocol.js';
 
 const data = workerData as ParseWorkerData;
 const port = parentPort!;
-let credits = data.readAhead;
+const claims = new Int32Array(data.claims);
+let taken = 0;
 let wake: (() => void) | undefined;
-port.on('message', (message: unknown) => {
-	if (message === 'more') {
-		credits++;
-		wake?.();
-	}
+port.on('message', (message: TakenMessage) => {
+	taken = Math.max(taken, message.count);
+	wake?.();
 });
 
 function send(message: ParseWorkerMessage, transfer: ArrayBuffer[] = []): void {
 	port.postMessage(message, transfer);
 }
+
+/** The texts went to the run with the lines; the parsed batch carries none. */
+const noTexts: BatchTexts = {texts: Buffer.allocUnsafeSlow(0), textStarts: new Uint32Array(0), textEnds: new Uint32Array(0), ascii: true};
 
 async function main(): Promise<void> {
 	const {config, spec} = data;
@@ -46,19 +47,48 @@ async function main(): Promise<void> {
 		detailFiltered: data.detailFiltered,
 		transferable: true,
 	});
-	batchParser.setPreviousLine(data.previousLine);
 	const opened = await openInput(spec, {startOffset: data.startOffset, chunksAreTransient: true});
 	try {
 		const lines = readLines(opened, {encoding: config.encoding, firstLineNo: data.firstLineNo, baseOffset: data.startOffset, batchLines: data.batchLines});
-		for await (const batch of lines) {
-			while (credits === 0) await new Promise<void>(resolve => (wake = resolve));
-			credits--;
-			const parsed = batchParser.parse(batch, opened.rawBytesRead());
+		const offered: Array<{seq: number; batch: LineBatch; bytesRead: number}> = [];
+		let previous = data.previousLine;
+		let next = 0;
+		let ended = false;
+		for (;;) {
+			// Read ahead: each batch read is posted at once, so the run can take it when it would wait.
+			while (!ended && offered.length < data.onOffer && next < taken + data.readAhead) {
+				const item = await lines.next();
+				if (item.done) {
+					ended = true;
+					break;
+				}
+
+				const batch = item.value;
+				const texts = batchTexts(previous, batch.lines, true);
+				if (batch.lines.length > 0) previous = batch.lines[batch.lines.length - 1]!;
+				const ends = Float64Array.from(batch.ends);
+				const bytesRead = opened.rawBytesRead();
+				send({type: 'lines', seq: next, firstLineNo: batch.firstLineNo, ends, oversized: batch.oversized, ...texts, bytesRead},
+					[texts.texts.buffer as ArrayBuffer, texts.textStarts.buffer as ArrayBuffer, texts.textEnds.buffer as ArrayBuffer, ends.buffer as ArrayBuffer]);
+				offered.push({seq: next++, batch, bytesRead});
+			}
+
+			const item = offered.shift();
+			if (item === undefined) {
+				if (ended) break;
+				await new Promise<void>(resolve => (wake = resolve));
+				wake = undefined;
+				continue;
+			}
+
+			// Taken by the run meanwhile: skip it.
+			if (!claim(claims, item.seq, CLAIMED_BY_WORKER)) continue;
+			const {texts: _texts, textStarts: _starts, textEnds: _ends, ...parsed} = batchParser.parse(item.batch, item.bytesRead, noTexts);
 			if (parsed.slow.length > 0) throw new Error('internal: a parse worker cannot finish hits that need the run');
-			send({type: 'batch', parsed}, transferList(parsed));
+			send({type: 'parsed', seq: item.seq, parsed}, [parsed.ends, parsed.outcomes, parsed.downloads, parsed.requests, parsed.requestStarts, parsed.visitorHashes].map(view => view.buffer as ArrayBuffer));
 		}
 
-		send({type: 'end', problems: [...(opened.problems ?? [])], bytesRead: opened.rawBytesRead()});
+		send({type: 'end', problems: [...(opened.problems ?? [])], bytesRead: opened.rawBytesRead(), batches: next});
 	} finally {
 		await opened.close();
 	}

@@ -103,7 +103,11 @@ export class BatchParser {
 		this.previous = text;
 	}
 
-	parse(batch: LineBatch, bytesRead: number): ParsedBatch {
+	/**
+	 * Decide the lines of a batch. `texts`: the batch's texts when they were made already (by the worker that read
+	 * the lines); else they are made here, after the previous batch's last line.
+	 */
+	parse(batch: LineBatch, bytesRead: number, texts?: BatchTexts): ParsedBatch {
 		const {lines, ends: lineEnds, firstLineNo} = batch;
 		const count = lines.length;
 		const {queries, site, completeHits, detailFiltered} = this.options;
@@ -111,15 +115,17 @@ export class BatchParser {
 		const ends = new Float64Array(count);
 		const outcomes = new Uint8Array(count);
 		const downloads = new Uint8Array(count);
-		const textStarts = new Uint32Array(count + 1);
-		const textEnds = new Uint32Array(count + 1);
 		const requestStarts = new Uint32Array(count + 1);
 		const visitorHashes = new Uint32Array(count);
 		const details: LineDetail[] = [];
 		const slow: ParsedBatch['slow'] = [];
 		const oversized = batch.oversized ? new Set(batch.oversized) : undefined;
 
-		const texts = this.textsOf(lines, textStarts, textEnds);
+		if (texts === undefined) {
+			texts = batchTexts(this.previous, lines, this.options.transferable);
+			if (count > 0) this.previous = lines[count - 1]!;
+		}
+
 		let requests = this.alloc(queries && completeHits ? count * 160 + 1024 : 0);
 		let requestAt = 0;
 		const counters = this.counters;
@@ -166,16 +172,15 @@ export class BatchParser {
 		}
 
 		requestStarts[count] = requestAt;
-		if (count > 0) this.previous = lines[count - 1]!;
 		return {
 			firstLineNo,
 			count,
 			ends,
 			outcomes,
 			downloads,
-			texts,
-			textStarts,
-			textEnds,
+			texts: texts.texts,
+			textStarts: texts.textStarts,
+			textEnds: texts.textEnds,
 			requests,
 			requestStarts,
 			visitorHashes,
@@ -183,38 +188,6 @@ export class BatchParser {
 			slow,
 			bytesRead,
 		};
-	}
-
-	/**
-	 * The previous line and the batch's lines as UTF-8, separated by newlines, and where each is. Written in one go
-	 * (a joined string is one native copy) when it is all ASCII, which equal byte and character counts tell; else
-	 * line by line.
-	 */
-	private textsOf(lines: readonly string[], textStarts: Uint32Array, textEnds: Uint32Array): Buffer {
-		const joined = this.previous + '\n' + lines.join('\n');
-		const texts = this.alloc(Buffer.byteLength(joined, 'utf8'));
-		if (texts.write(joined, 0, 'utf8') === joined.length) {
-			let at = this.previous.length;
-			textEnds[0] = at;
-			for (let i = 0; i < lines.length; i++) {
-				textStarts[i + 1] = ++at;
-				at += lines[i]!.length;
-				textEnds[i + 1] = at;
-			}
-
-			return texts;
-		}
-
-		let at = texts.write(this.previous, 0, 'utf8');
-		textEnds[0] = at;
-		for (let i = 0; i < lines.length; i++) {
-			texts[at++] = 0x0a;
-			textStarts[i + 1] = at;
-			at += texts.write(lines[i]!, at, 'utf8');
-			textEnds[i + 1] = at;
-		}
-
-		return texts;
 	}
 
 	private alloc(size: number): Buffer {
@@ -226,6 +199,51 @@ export class BatchParser {
 		buffer.copy(grown, 0, 0, used);
 		return grown;
 	}
+}
+
+/** A batch's lines as UTF-8 (see ParsedBatch.texts). */
+export interface BatchTexts {
+	texts: Buffer;
+	textStarts: Uint32Array;
+	textEnds: Uint32Array;
+	/** Every line is ASCII: the bytes are the lines exactly (latin1 gives them back), whatever the encoding. */
+	ascii: boolean;
+}
+
+/**
+ * The line before a batch and the batch's lines as UTF-8, separated by newlines, and where each is. Written in one
+ * go (a joined string is one native copy) when it is all ASCII, which equal byte and character counts tell; else
+ * line by line.
+ */
+export function batchTexts(previous: string, lines: readonly string[], transferable: boolean): BatchTexts {
+	const count = lines.length;
+	const textStarts = new Uint32Array(count + 1);
+	const textEnds = new Uint32Array(count + 1);
+	const joined = previous + '\n' + lines.join('\n');
+	const size = Buffer.byteLength(joined, 'utf8');
+	const texts = transferable ? Buffer.allocUnsafeSlow(size) : Buffer.allocUnsafe(size);
+	const ascii = size === joined.length;
+	if (ascii) {
+		texts.write(joined, 0, 'latin1');
+		let at = previous.length;
+		textEnds[0] = at;
+		for (let i = 0; i < count; i++) {
+			textStarts[i + 1] = ++at;
+			at += lines[i]!.length;
+			textEnds[i + 1] = at;
+		}
+	} else {
+		let at = texts.write(previous, 0, 'utf8');
+		textEnds[0] = at;
+		for (let i = 0; i < count; i++) {
+			texts[at++] = 0x0a;
+			textStarts[i + 1] = at;
+			at += texts.write(lines[i]!, at, 'utf8');
+			textEnds[i + 1] = at;
+		}
+	}
+
+	return {texts, textStarts, textEnds, ascii};
 }
 
 /** The ArrayBuffers a parsed batch is transferred with (postMessage's transfer list). */

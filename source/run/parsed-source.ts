@@ -1,15 +1,12 @@
 /**
  * Where a run's parsed batches come from: its own thread (stdin, the sample, inputs that need the run for each hit)
- * or a parse worker. Both yield ParsedBatch in line order; the run handles them the same way.
+ * or a parse worker, whose parsing the run shares when it would otherwise wait (see parse-worker-protocol.ts). Both
+ * yield ParsedBatch in line order; the run handles them the same way.
  */
 import {Worker} from 'node:worker_threads';
-import type {LineBatch, InputProblem} from '../input/types.js';
+import type {InputProblem} from '../input/types.js';
 import type {BatchParser, ParsedBatch} from './parsed-batch.js';
-import type {ParseWorkerData, ParseWorkerMessage} from './parse-worker-protocol.js';
-
-export async function* parsedInProcess(lines: AsyncIterable<LineBatch> | Iterable<LineBatch>, parser: BatchParser, bytesRead: () => number): AsyncGenerator<ParsedBatch> {
-	for await (const batch of lines) yield parser.parse(batch, bytesRead());
-}
+import {CLAIMED_BY_RUN, claim, claimSlots, type LinesMessage, type ParsedLines, type ParseWorkerData, type ParseWorkerMessage, type TakenMessage} from './parse-worker-protocol.js';
 
 export interface WorkerSource {
 	batches: AsyncGenerator<ParsedBatch>;
@@ -30,14 +27,31 @@ function startWorker(data: ParseWorkerData): Worker {
 	return new Worker(new URL('./parse-worker.js', own), {workerData: data});
 }
 
-export function parsedInWorker(data: ParseWorkerData): WorkerSource {
-	const worker = startWorker(data);
-	const queue: ParseWorkerMessage[] = [];
-	let wake: (() => void) | undefined;
+/** How far ahead of the batch it needs next the run looks for one to parse itself. */
+const stealWindow = 3;
+
+/**
+ * The batches of a parse worker, in order. `ownParser` parses the batches the run takes (it gets their texts, so
+ * its own notion of the previous line does not matter).
+ */
+export function parsedInWorker(options: Omit<ParseWorkerData, 'claims'>, ownParser: BatchParser): WorkerSource {
+	const claims = new SharedArrayBuffer(claimSlots * 4);
+	const slots = new Int32Array(claims);
+	const worker = startWorker({...options, claims});
+	const lines = new Map<number, LinesMessage>();
+	const parsed = new Map<number, ParsedLines | ParsedBatch>();
+	let total: number | undefined;
+	let ending: WorkerSource['ending'];
 	let failure: Error | undefined;
 	let exited = false;
+	let wake: (() => void) | undefined;
 	worker.on('message', (message: ParseWorkerMessage) => {
-		queue.push(message);
+		if (message.type === 'lines') lines.set(message.seq, message);
+		else if (message.type === 'parsed') parsed.set(message.seq, message.parsed);
+		else if (message.type === 'end') {
+			total = message.batches;
+			ending = {problems: message.problems, bytesRead: message.bytesRead};
+		} else failure ??= new Error(message.message);
 		wake?.();
 	});
 	worker.on('error', error => {
@@ -48,35 +62,61 @@ export function parsedInWorker(data: ParseWorkerData): WorkerSource {
 		exited = true;
 		wake?.();
 	});
-	let ending: WorkerSource['ending'];
 	const close = async () => {
 		if (!exited) await worker.terminate();
 	};
 
+	/** Parse a batch the worker has not claimed yet, here. */
+	const steal = (seq: number): boolean => {
+		const message = lines.get(seq);
+		if (!message?.ascii || parsed.has(seq)) return false;
+		if (!claim(slots, seq, CLAIMED_BY_RUN)) return false;
+		const texts = Buffer.from(message.texts.buffer, message.texts.byteOffset, message.texts.byteLength);
+		const count = message.ends.length;
+		const batchLines: string[] = new Array<string>(count);
+		// ASCII: latin1 gives the lines back exactly.
+		for (let i = 0; i < count; i++) batchLines[i] = texts.toString('latin1', message.textStarts[i + 1], message.textEnds[i + 1]);
+		parsed.set(seq, ownParser.parse(
+			{lines: batchLines, ends: message.ends as unknown as number[], firstLineNo: message.firstLineNo, oversized: message.oversized},
+			message.bytesRead,
+			{texts, textStarts: message.textStarts, textEnds: message.textEnds, ascii: true},
+		));
+		return true;
+	};
+
 	async function* batches(): AsyncGenerator<ParsedBatch> {
-			try {
-				for (;;) {
-					const message = queue.shift();
-					if (message === undefined) {
-						if (failure) throw failure;
-						if (exited) throw new Error('the parse worker ended unexpectedly');
-						await new Promise<void>(resolve => (wake = resolve));
-						wake = undefined;
-						continue;
-					}
-
-					if (message.type === 'error') throw new Error(message.message);
-					if (message.type === 'end') {
-						ending = {problems: message.problems, bytesRead: message.bytesRead};
-						return;
-					}
-
-					worker.postMessage('more');
-					yield revive(message.parsed);
+		try {
+			for (let seq = 0; ; ) {
+				if (failure) throw failure;
+				const done = parsed.get(seq);
+				if (done !== undefined) {
+					const message = lines.get(seq)!;
+					parsed.delete(seq);
+					lines.delete(seq);
+					seq++;
+					worker.postMessage({type: 'taken', count: seq} satisfies TakenMessage);
+					yield 'texts' in done ? done : {
+						...done,
+						texts: Buffer.from(message.texts.buffer, message.texts.byteOffset, message.texts.byteLength),
+						textStarts: message.textStarts,
+						textEnds: message.textEnds,
+						requests: Buffer.from(done.requests.buffer, done.requests.byteOffset, done.requests.byteLength),
+					};
+					continue;
 				}
-			} finally {
-				await close();
+
+				if (total !== undefined && seq >= total) return;
+				// The next batch is not parsed yet: rather than wait, parse one the worker has not started.
+				let stole = false;
+				for (let ahead = seq; ahead < seq + stealWindow && !stole; ahead++) stole = steal(ahead);
+				if (stole) continue;
+				if (exited) throw new Error('the parse worker ended unexpectedly');
+				await new Promise<void>(resolve => (wake = resolve));
+				wake = undefined;
 			}
+		} finally {
+			await close();
+		}
 	}
 
 	return {
@@ -86,10 +126,4 @@ export function parsedInWorker(data: ParseWorkerData): WorkerSource {
 		},
 		close,
 	};
-}
-
-/** Buffers arrive as plain Uint8Arrays: make them Buffers again (same memory). */
-function revive(parsed: ParsedBatch): ParsedBatch {
-	const asBuffer = (view: Uint8Array) => Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-	return {...parsed, texts: asBuffer(parsed.texts), requests: asBuffer(parsed.requests)};
 }
