@@ -47,6 +47,12 @@ for (const name of ['lines', 'big', 'runs', 'settle', 'timeout'] as const) {
 }
 let crashed = false;
 
+/** The Node flags of the program's own `#!/usr/bin/env -S node …` line: the bench runs it as its users do. */
+function nodeFlags(): string[] {
+	const first = fs.readFileSync(CLI, 'utf8').split('\n', 1)[0]!;
+	return first.startsWith('#!') ? first.split(/\s+/).slice(first.includes(' -S ') ? 3 : 2) : [];
+}
+
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
 interface Measured {
@@ -208,7 +214,7 @@ async function bench(label: string, run: string, file: string, lines: number, ar
 		await settle(Number(opts.settle));
 		const busyBefore = machineBusySeconds();
 		const doubleBefore = double?.cpu() ?? null;
-		const m = await measure([process.execPath, CLI, '--yes', '--idsite=1', ...extra, ...args, file], timeoutMs);
+		const m = await measure([process.execPath, ...nodeFlags(), CLI, '--yes', '--idsite=1', ...extra, ...args, file], timeoutMs);
 		const busy = machineBusySeconds() - busyBefore;
 		const doubleCpu = double && doubleBefore !== null ? (double.cpu() ?? doubleBefore) - doubleBefore : null;
 		const stats = await double?.stop();

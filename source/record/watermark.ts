@@ -15,15 +15,14 @@ export interface WatermarkPosition {
 export class InputWatermark {
 	// The pending hit lines, in line order, in typed arrays: they wait for Matomo long enough that, as JS objects
 	// and strings, the garbage collector would copy and promote every one of them. The text of the line before each
-	// is a string, or a range of UTF-8 bytes of a parsed batch's buffer (referenced, not copied: a buffer is one
-	// object whatever its size, and the few batches with hits in flight stay alive only until those are answered).
+	// is kept as UTF-8 bytes in `texts` (copied: the batch they came from goes back to the parse worker).
 	// `head` is the first not acknowledged; entries before `head` are dropped by compaction now and then.
 	private starts = new Float64Array(1024);
 	private lines = new Float64Array(1024);
 	private acked = new Uint8Array(1024);
-	private textFrom = new Uint32Array(1024);
-	private textTo = new Uint32Array(1024);
-	private texts: Array<Buffer | string | undefined> = new Array<Buffer | string | undefined>(1024).fill(undefined);
+	/** Where each entry's previous-line text starts in `texts`; the next entry's start is where it ends. */
+	private textStarts = new Float64Array(1025);
+	private texts = Buffer.allocUnsafe(256 * 1024);
 	private count = 0;
 	private head = 0;
 	/** Sequence number of entry 0. */
@@ -50,7 +49,7 @@ export class InputWatermark {
 		this.doneBytes = undefined;
 	}
 
-	/** `lineDone` with the line's text as UTF-8 bytes `texts[from, to)` (kept by reference: do not reuse `texts`). */
+	/** `lineDone` with the line's text as UTF-8 bytes `texts[from, to)`, kept by reference until `pinDoneText`. */
 	lineDoneBytes(endOffset: number, lineNo: number, texts: Buffer, from: number, to: number): void {
 		this.doneOffset = endOffset;
 		this.doneLines = lineNo + 1;
@@ -66,28 +65,35 @@ export class InputWatermark {
 	 */
 	addHit(startOffset: number, lineNo: number, previousText: string): number {
 		const i = this.entry(startOffset, lineNo);
-		this.texts[i] = previousText;
+		const at = this.textStarts[i]!;
+		// UTF-8 takes at most 3 bytes per UTF-16 unit; the checksum is over these bytes (lone surrogates: EF BF BD).
+		if (at + previousText.length * 3 > this.texts.length) this.growTexts(at, at + previousText.length * 3);
+		this.textStarts[i + 1] = at + this.texts.write(previousText, at, 'utf8');
 		return this.base + i;
 	}
 
-	/** `addHit` with the previous line's text as UTF-8 bytes `texts[from, to)` (kept by reference: do not reuse `texts`). */
+	/** `addHit` with the previous line's text as UTF-8 bytes `texts[from, to)` (copied). */
 	addHitBytes(startOffset: number, lineNo: number, texts: Buffer, from: number, to: number): number {
 		const i = this.entry(startOffset, lineNo);
-		this.texts[i] = texts;
-		this.textFrom[i] = from;
-		this.textTo[i] = to;
+		const at = this.textStarts[i]!;
+		if (at + to - from > this.texts.length) this.growTexts(at, at + to - from);
+		this.texts.set(texts.subarray(from, to), at);
+		this.textStarts[i + 1] = at + to - from;
 		return this.base + i;
+	}
+
+	/** Copy the text of the last line done, if it is still a reference into a batch (before the batch is reused). */
+	pinDoneText(): void {
+		if (this.doneBytes === undefined) return;
+		this.doneText = this.doneBytes.toString('utf8', this.doneFrom, this.doneTo);
+		this.doneBytes = undefined;
 	}
 
 	ack(seq: number): void {
 		const index = seq - this.base;
 		if (index < 0 || index >= this.count) return;
 		this.acked[index] = 1;
-		while (this.head < this.count && this.acked[this.head] === 1) {
-			// Done with its text: let the batch it points into go.
-			this.texts[this.head] = undefined;
-			this.head++;
-		}
+		while (this.head < this.count && this.acked[this.head] === 1) this.head++;
 	}
 
 	/** Line numbers of hits acknowledged after the watermark, as inclusive ranges (bounded by the backlog). */
@@ -111,9 +117,7 @@ export class InputWatermark {
 	position(): WatermarkPosition {
 		const i = this.head;
 		if (i < this.count) {
-			const text = this.texts[i]!;
-			const lastLine = typeof text === 'string' ? text : text.toString('utf8', this.textFrom[i], this.textTo[i]);
-			return {offset: this.starts[i]!, lineNo: this.lines[i]!, lastLine};
+			return {offset: this.starts[i]!, lineNo: this.lines[i]!, lastLine: this.texts.toString('utf8', this.textStarts[i]!, this.textStarts[i + 1]!)};
 		}
 
 		const lastLine = this.doneText ?? this.doneBytes?.toString('utf8', this.doneFrom, this.doneTo) ?? '';
@@ -137,10 +141,9 @@ export class InputWatermark {
 			this.starts.copyWithin(0, head, count);
 			this.lines.copyWithin(0, head, count);
 			this.acked.copyWithin(0, head, count);
-			this.textFrom.copyWithin(0, head, count);
-			this.textTo.copyWithin(0, head, count);
-			this.texts.copyWithin(0, head, count);
-			this.texts.fill(undefined, count - head, count);
+			const textFrom = this.textStarts[head]!;
+			this.texts.copyWithin(0, textFrom, this.textStarts[count]!);
+			for (let i = head; i <= count; i++) this.textStarts[i - head] = this.textStarts[i]! - textFrom;
 			this.base += head;
 			this.count -= head;
 			this.head = 0;
@@ -151,15 +154,18 @@ export class InputWatermark {
 		this.starts = grown(this.starts, new Float64Array(size));
 		this.lines = grown(this.lines, new Float64Array(size));
 		this.acked = grown(this.acked, new Uint8Array(size));
-		this.textFrom = grown(this.textFrom, new Uint32Array(size));
-		this.textTo = grown(this.textTo, new Uint32Array(size));
-		const texts = this.texts;
-		this.texts = new Array<Buffer | string | undefined>(size).fill(undefined);
-		for (let i = 0; i < count; i++) this.texts[i] = texts[i];
+		this.textStarts = grown(this.textStarts, new Float64Array(size + 1));
+	}
+
+	/** Room for `need` bytes, keeping the first `used`. */
+	private growTexts(used: number, need: number): void {
+		const texts = Buffer.allocUnsafe(Math.max(need, this.texts.length * 2));
+		this.texts.copy(texts, 0, 0, used);
+		this.texts = texts;
 	}
 }
 
-function grown<T extends Float64Array | Uint8Array | Uint32Array>(from: T, to: T): T {
+function grown<T extends Float64Array | Uint8Array>(from: T, to: T): T {
 	to.set(from);
 	return to;
 }

@@ -74,8 +74,9 @@ export type ParseWorkerMessage =
 	| {type: 'end'; problems: InputProblem[]; bytesRead: number; batches: number}
 	| {type: 'error'; message: string};
 
-/** The run to the worker: how many batches it has taken so far. */
+/** The run to the worker: how many batches it has taken so far, and the memory of those it is done with. */
 export interface TakenMessage {
 	type: 'taken';
 	count: number;
+	returned: ArrayBuffer[];
 }

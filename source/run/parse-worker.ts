@@ -14,17 +14,19 @@ import type {LineBatch} from '../input/types.js';
 import {chooseFormat} from '../parse/choose-format.js';
 import {QueryBuilder} from '../track/tracking-request.js';
 import {LineProcessor} from './line-processor.js';
-import {BatchParser, batchTexts, type BatchTexts} from './parsed-batch.js';
+import {BatchParser, BufferPool, batchTexts, type BatchTexts} from './parsed-batch.js';
 import {processorOptionsOf, requestOptionsOf} from './stage-options.js';
 import {CLAIMED_BY_WORKER, claim, type ParseWorkerData, type ParseWorkerMessage, type TakenMessage} from './parse-worker-protocol.js';
 
 const data = workerData as ParseWorkerData;
 const port = parentPort!;
 const claims = new Int32Array(data.claims);
+const pool = new BufferPool();
 let taken = 0;
 let wake: (() => void) | undefined;
 port.on('message', (message: TakenMessage) => {
 	taken = Math.max(taken, message.count);
+	pool.give(message.returned);
 	wake?.();
 });
 
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
 		site: data.site,
 		completeHits: true,
 		detailFiltered: data.detailFiltered,
-		transferable: true,
+		pool,
 	});
 	const opened = await openInput(spec, {startOffset: data.startOffset, chunksAreTransient: true});
 	try {
@@ -64,9 +66,10 @@ async function main(): Promise<void> {
 				}
 
 				const batch = item.value;
-				const texts = batchTexts(previous, batch.lines, true);
+				const texts = batchTexts(previous, batch.lines, pool);
 				if (batch.lines.length > 0) previous = batch.lines[batch.lines.length - 1]!;
-				const ends = Float64Array.from(batch.ends);
+				const ends = new Float64Array(pool.take(batch.ends.length * 8), 0, batch.ends.length);
+				ends.set(batch.ends);
 				const bytesRead = opened.rawBytesRead();
 				send({type: 'lines', seq: next, firstLineNo: batch.firstLineNo, ends, oversized: batch.oversized, ...texts, bytesRead},
 					[texts.texts.buffer as ArrayBuffer, texts.textStarts.buffer as ArrayBuffer, texts.textEnds.buffer as ArrayBuffer, ends.buffer as ArrayBuffer]);

@@ -80,8 +80,8 @@ export interface BatchParserOptions {
 	completeHits: boolean;
 	/** --debug 2: give the detail and text of every filtered line too. */
 	detailFiltered: boolean;
-	/** Buffers the batch may be transferred with (a worker): never from Node's shared pool. */
-	transferable: boolean;
+	/** Where a worker takes the memory of its batches (to be transferred, then given back); else plain allocations. */
+	pool?: BufferPool;
 }
 
 const QUOTE = 0x22;
@@ -112,17 +112,18 @@ export class BatchParser {
 		const count = lines.length;
 		const {queries, site, completeHits, detailFiltered} = this.options;
 		const ready = completeHits && (site !== undefined || queries === undefined);
-		const ends = new Float64Array(count);
-		const outcomes = new Uint8Array(count);
-		const downloads = new Uint8Array(count);
-		const requestStarts = new Uint32Array(count + 1);
-		const visitorHashes = new Uint32Array(count);
+		const {pool} = this.options;
+		const ends = float64s(count, pool);
+		const outcomes = bytes(count, pool);
+		const downloads = bytes(count, pool).fill(0);
+		const requestStarts = uint32s(count + 1, pool);
+		const visitorHashes = uint32s(count, pool);
 		const details: LineDetail[] = [];
 		const slow: ParsedBatch['slow'] = [];
 		const oversized = batch.oversized ? new Set(batch.oversized) : undefined;
 
 		if (texts === undefined) {
-			texts = batchTexts(this.previous, lines, this.options.transferable);
+			texts = batchTexts(this.previous, lines, pool);
 			if (count > 0) this.previous = lines[count - 1]!;
 		}
 
@@ -191,12 +192,13 @@ export class BatchParser {
 	}
 
 	private alloc(size: number): Buffer {
-		return this.options.transferable ? Buffer.allocUnsafeSlow(size) : Buffer.allocUnsafe(size);
+		return buffer(size, this.options.pool);
 	}
 
 	private grow(buffer: Buffer, used: number, need: number): Buffer {
 		const grown = this.alloc(Math.max(need, buffer.length * 2));
 		buffer.copy(grown, 0, 0, used);
+		this.options.pool?.give([buffer.buffer as ArrayBuffer]);
 		return grown;
 	}
 }
@@ -215,13 +217,15 @@ export interface BatchTexts {
  * go (a joined string is one native copy) when it is all ASCII, which equal byte and character counts tell; else
  * line by line.
  */
-export function batchTexts(previous: string, lines: readonly string[], transferable: boolean): BatchTexts {
+export function batchTexts(previous: string, lines: readonly string[], pool?: BufferPool): BatchTexts {
 	const count = lines.length;
-	const textStarts = new Uint32Array(count + 1);
-	const textEnds = new Uint32Array(count + 1);
+	const textStarts = uint32s(count + 1, pool);
+	const textEnds = uint32s(count + 1, pool);
+	// Pooled memory is not zeroed.
+	textStarts[0] = 0;
 	const joined = previous + '\n' + lines.join('\n');
 	const size = Buffer.byteLength(joined, 'utf8');
-	const texts = transferable ? Buffer.allocUnsafeSlow(size) : Buffer.allocUnsafe(size);
+	const texts = buffer(size, pool);
 	const ascii = size === joined.length;
 	if (ascii) {
 		texts.write(joined, 0, 'latin1');
@@ -244,6 +248,50 @@ export function batchTexts(previous: string, lines: readonly string[], transfera
 	}
 
 	return {texts, textStarts, textEnds, ascii};
+}
+
+/**
+ * The memory of a worker's batches. Each batch's buffers go to the run's thread (transferred: moved, not copied),
+ * which gives them back once it is done with the batch. Without this every batch is fresh memory that the run's
+ * garbage collector frees only when it gets round to it: tens of MB at any moment, at hundreds of MB/s.
+ */
+export class BufferPool {
+	private readonly free: ArrayBuffer[] = [];
+
+	take(size: number): ArrayBuffer {
+		const {free} = this;
+		for (let i = free.length - 1; i >= 0; i--) {
+			const candidate = free[i]!;
+			// Big enough, and not so big that a small request would hold it.
+			if (candidate.byteLength >= size && candidate.byteLength <= size * 4 + 4096) {
+				free[i] = free[free.length - 1]!;
+				free.pop();
+				return candidate;
+			}
+		}
+
+		return Buffer.allocUnsafeSlow(Math.max(size, 256)).buffer as ArrayBuffer;
+	}
+
+	give(buffers: readonly ArrayBuffer[]): void {
+		for (const candidate of buffers) if (candidate.byteLength > 0 && this.free.length < 128) this.free.push(candidate);
+	}
+}
+
+function buffer(size: number, pool: BufferPool | undefined): Buffer {
+	return pool ? Buffer.from(pool.take(size), 0, size) : Buffer.allocUnsafe(size);
+}
+
+function bytes(count: number, pool: BufferPool | undefined): Uint8Array {
+	return pool ? new Uint8Array(pool.take(count), 0, count) : new Uint8Array(count);
+}
+
+function uint32s(count: number, pool: BufferPool | undefined): Uint32Array {
+	return pool ? new Uint32Array(pool.take(count * 4), 0, count) : new Uint32Array(count);
+}
+
+function float64s(count: number, pool: BufferPool | undefined): Float64Array {
+	return pool ? new Float64Array(pool.take(count * 8), 0, count) : new Float64Array(count);
 }
 
 /** The ArrayBuffers a parsed batch is transferred with (postMessage's transfer list). */

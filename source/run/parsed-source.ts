@@ -21,11 +21,14 @@ function startWorker(data: ParseWorkerData): Worker {
 	const own = import.meta.url;
 	if (own.endsWith('.ts')) {
 		const url = new URL('./parse-worker.ts', own).href;
-		return new Worker(`import('tsx/esm/api').then(api => { api.register(); return import(${JSON.stringify(url)}); })`, {eval: true, workerData: data});
+		return new Worker(`import('tsx/esm/api').then(api => { api.register(); return import(${JSON.stringify(url)}); })`, {eval: true, workerData: data, resourceLimits});
 	}
 
-	return new Worker(new URL('./parse-worker.js', own), {workerData: data});
+	return new Worker(new URL('./parse-worker.js', own), {workerData: data, resourceLimits});
 }
+
+/** A young generation of 12 MB (6 MB semi-spaces): fast enough for the parser's garbage, small enough for RSS. */
+const resourceLimits = {maxYoungGenerationSizeMb: 12};
 
 /** How far ahead of the batch it needs next the run looks for one to parse itself. */
 const stealWindow = 3;
@@ -94,14 +97,19 @@ export function parsedInWorker(options: Omit<ParseWorkerData, 'claims'>, ownPars
 					parsed.delete(seq);
 					lines.delete(seq);
 					seq++;
-					worker.postMessage({type: 'taken', count: seq} satisfies TakenMessage);
-					yield 'texts' in done ? done : {
+					const ownParse = 'texts' in done;
+					yield ownParse ? done : {
 						...done,
 						texts: Buffer.from(message.texts.buffer, message.texts.byteOffset, message.texts.byteLength),
 						textStarts: message.textStarts,
 						textEnds: message.textEnds,
 						requests: Buffer.from(done.requests.buffer, done.requests.byteOffset, done.requests.byteLength),
 					};
+					// The run is done with the batch: its memory goes back to the worker (what the run parsed itself is its own).
+					const returned = [message.texts, message.textStarts, message.textEnds, message.ends];
+					if (!ownParse) returned.push(done.ends, done.outcomes, done.downloads, done.requests, done.requestStarts, done.visitorHashes);
+					const buffers = returned.map(view => view.buffer as ArrayBuffer);
+					worker.postMessage({type: 'taken', count: seq, returned: buffers} satisfies TakenMessage, buffers);
 					continue;
 				}
 
