@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S node --max-semi-space-size=4 --initial-old-space-size=40
 /**
  * matomo-log-import: in a terminal without --yes, the wizard and the live dashboard; otherwise (cron, pipes, CI)
  * headless: no prompts, progress on stderr, the summary on stdout, exit codes that say what happened.

@@ -74,6 +74,12 @@ export type ParseWorkerMessage =
 	| {type: 'end'; problems: InputProblem[]; bytesRead: number; batches: number}
 	| {type: 'error'; message: string};
 
+/** The run to the worker: the input to parse (once). */
+export interface StartMessage {
+	type: 'start';
+	data: ParseWorkerData;
+}
+
 /** The run to the worker: how many batches it has taken so far, and the memory of those it is done with. */
 export interface TakenMessage {
 	type: 'taken';

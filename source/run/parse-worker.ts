@@ -6,7 +6,7 @@
  * The worker rebuilds the format, checks and request builder from the configuration and the sample the run chose
  * the format with (the same inputs give the same parser).
  */
-import {parentPort, workerData} from 'node:worker_threads';
+import {parentPort} from 'node:worker_threads';
 import {compileChecks} from '../filter/checks.js';
 import {openInput} from '../input/open-input.js';
 import {readLines} from '../input/line-reader.js';
@@ -16,15 +16,26 @@ import {QueryBuilder} from '../track/tracking-request.js';
 import {LineProcessor} from './line-processor.js';
 import {BatchParser, BufferPool, batchTexts, type BatchTexts} from './parsed-batch.js';
 import {processorOptionsOf, requestOptionsOf} from './stage-options.js';
-import {CLAIMED_BY_WORKER, claim, type ParseWorkerData, type ParseWorkerMessage, type TakenMessage} from './parse-worker-protocol.js';
+import {CLAIMED_BY_WORKER, claim, type ParseWorkerData, type ParseWorkerMessage, type StartMessage, type TakenMessage} from './parse-worker-protocol.js';
 
-const data = workerData as ParseWorkerData;
 const port = parentPort!;
-const claims = new Int32Array(data.claims);
 const pool = new BufferPool();
+let data: ParseWorkerData;
+let claims: Int32Array;
 let taken = 0;
 let wake: (() => void) | undefined;
-port.on('message', (message: TakenMessage) => {
+// The worker is started early (its modules load while the run checks Matomo and reads the sample); the input
+// comes with the first message.
+port.on('message', (message: StartMessage | TakenMessage) => {
+	if (message.type === 'start') {
+		data = message.data;
+		claims = new Int32Array(data.claims);
+		main().catch((error: unknown) => {
+			send({type: 'error', message: error instanceof Error ? error.message : String(error)});
+		});
+		return;
+	}
+
 	taken = Math.max(taken, message.count);
 	pool.give(message.returned);
 	wake?.();
@@ -96,7 +107,3 @@ async function main(): Promise<void> {
 		await opened.close();
 	}
 }
-
-main().catch((error: unknown) => {
-	send({type: 'error', message: error instanceof Error ? error.message : String(error)});
-});

@@ -6,7 +6,7 @@
 import {Worker} from 'node:worker_threads';
 import type {InputProblem} from '../input/types.js';
 import type {BatchParser, ParsedBatch} from './parsed-batch.js';
-import {CLAIMED_BY_RUN, claim, claimSlots, type LinesMessage, type ParsedLines, type ParseWorkerData, type ParseWorkerMessage, type TakenMessage} from './parse-worker-protocol.js';
+import {CLAIMED_BY_RUN, claim, claimSlots, type LinesMessage, type ParsedLines, type ParseWorkerData, type ParseWorkerMessage, type StartMessage, type TakenMessage} from './parse-worker-protocol.js';
 
 export interface WorkerSource {
 	batches: AsyncGenerator<ParsedBatch>;
@@ -16,15 +16,18 @@ export interface WorkerSource {
 	close(): Promise<void>;
 }
 
-/** The worker's module: the built .js, or under tsx (the tests) the .ts source with tsx loaded in the worker first. */
-function startWorker(data: ParseWorkerData): Worker {
+/**
+ * A parse worker, idle until `parsedInWorker` gives it an input: start it early, its modules load meanwhile. The
+ * built .js, or under tsx (the tests) the .ts source with tsx loaded in the worker first.
+ */
+export function startParseWorker(): Worker {
 	const own = import.meta.url;
 	if (own.endsWith('.ts')) {
 		const url = new URL('./parse-worker.ts', own).href;
-		return new Worker(`import('tsx/esm/api').then(api => { api.register(); return import(${JSON.stringify(url)}); })`, {eval: true, workerData: data, resourceLimits});
+		return new Worker(`import('tsx/esm/api').then(api => { api.register(); return import(${JSON.stringify(url)}); })`, {eval: true, resourceLimits});
 	}
 
-	return new Worker(new URL('./parse-worker.js', own), {workerData: data, resourceLimits});
+	return new Worker(new URL('./parse-worker.js', own), {resourceLimits});
 }
 
 /** A young generation of 12 MB (6 MB semi-spaces): fast enough for the parser's garbage, small enough for RSS. */
@@ -37,10 +40,10 @@ const stealWindow = 3;
  * The batches of a parse worker, in order. `ownParser` parses the batches the run takes (it gets their texts, so
  * its own notion of the previous line does not matter).
  */
-export function parsedInWorker(options: Omit<ParseWorkerData, 'claims'>, ownParser: BatchParser): WorkerSource {
+export function parsedInWorker(worker: Worker, options: Omit<ParseWorkerData, 'claims'>, ownParser: BatchParser): WorkerSource {
 	const claims = new SharedArrayBuffer(claimSlots * 4);
 	const slots = new Int32Array(claims);
-	const worker = startWorker({...options, claims});
+	worker.postMessage({type: 'start', data: {...options, claims}} satisfies StartMessage);
 	const lines = new Map<number, LinesMessage>();
 	const parsed = new Map<number, ParsedLines | ParsedBatch>();
 	let total: number | undefined;
