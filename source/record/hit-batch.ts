@@ -132,11 +132,6 @@ export class HitBatch {
 		return this.bytes.subarray(start - head.length, end + tail.length);
 	}
 
-	/** The request of hit `i` (for messages and tests). */
-	request(i: number): string {
-		return this.bytes.toString('latin1', this.starts[i]! + 1, this.starts[i + 1]! - 2);
-	}
-
 	reset(): void {
 		this.count = 0;
 		this.from = 0;

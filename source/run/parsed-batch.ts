@@ -293,14 +293,3 @@ function uint32s(count: number, pool: BufferPool | undefined): Uint32Array {
 function float64s(count: number, pool: BufferPool | undefined): Float64Array {
 	return pool ? new Float64Array(pool.take(count * 8), 0, count) : new Float64Array(count);
 }
-
-/** The ArrayBuffers a parsed batch is transferred with (postMessage's transfer list). */
-export function transferList(batch: ParsedBatch): ArrayBuffer[] {
-	return [batch.ends, batch.outcomes, batch.downloads, batch.texts, batch.textStarts, batch.textEnds, batch.requests, batch.requestStarts, batch.visitorHashes]
-		.map(view => view.buffer as ArrayBuffer);
-}
-
-/** Line i of a parsed batch (the text is decoded from its UTF-8 bytes: undecodable bytes read as U+FFFD). */
-export function lineText(batch: ParsedBatch, i: number): string {
-	return batch.texts.toString('utf8', batch.textStarts[i + 1], batch.textEnds[i + 1]);
-}
