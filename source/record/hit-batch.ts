@@ -41,6 +41,20 @@ const HEAD_ROOM = 16;
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 
+/** Bytes of a request as a bulk JSON entry: a request is ASCII (percent-encoded), plus the quotes and the comma. */
+export function entryLength(query: string): number {
+	return query.length + 3;
+}
+
+/** Write a request as a bulk JSON entry (`"?…",`) at `at` (room for `entryLength` bytes); returns where it ends. */
+export function writeEntry(target: Buffer, at: number, query: string): number {
+	target[at++] = QUOTE;
+	at += target.write(query, at, 'latin1');
+	target[at++] = QUOTE;
+	target[at++] = COMMA;
+	return at;
+}
+
 export class HitBatch {
 	count = 0;
 	/** Index of the first hit not yet acknowledged (a partial answer moves it). */
@@ -76,37 +90,28 @@ export class HitBatch {
 	}
 
 	add(query: string, input: number, lineNo: number, seq: number, part: number): void {
-		const i = this.count;
-		// A request is ASCII: one byte per character, plus the quotes and the comma.
-		const need = this.used + query.length + 3;
+		const need = this.used + entryLength(query);
 		if (need > this.bytes.length) this.grow(need);
-		let at = this.used;
-		this.starts[i] = at;
-		this.bytes[at++] = QUOTE;
-		at += this.bytes.write(query, at, 'latin1');
-		this.bytes[at++] = QUOTE;
-		this.bytes[at++] = COMMA;
-		this.used = at;
-		this.starts[i + 1] = at;
-		this.inputs[i] = input;
-		this.lineNos[i] = lineNo;
-		this.seqs[i] = seq;
-		this.parts[i] = part;
-		this.count = i + 1;
+		this.record(writeEntry(this.bytes, this.used, query), input, lineNo, seq, part);
 	}
 
 	/** A request already encoded as a JSON entry with its comma (`"?…",`): `entries[from, to)`. */
 	addEntry(entries: Buffer, from: number, to: number, input: number, lineNo: number, seq: number): void {
-		const i = this.count;
 		const need = this.used + to - from;
 		if (need > this.bytes.length) this.grow(need);
+		this.record(this.used + entries.copy(this.bytes, this.used, from, to), input, lineNo, seq, 0);
+	}
+
+	/** The next hit, whose entry was written from `used` to `end`. */
+	private record(end: number, input: number, lineNo: number, seq: number, part: number): void {
+		const i = this.count;
 		this.starts[i] = this.used;
-		this.used += entries.copy(this.bytes, this.used, from, to);
-		this.starts[i + 1] = this.used;
+		this.starts[i + 1] = end;
+		this.used = end;
 		this.inputs[i] = input;
 		this.lineNos[i] = lineNo;
 		this.seqs[i] = seq;
-		this.parts[i] = 0;
+		this.parts[i] = part;
 		this.count = i + 1;
 	}
 

@@ -65,6 +65,9 @@ export interface RunOutcome {
  */
 const batchLines = 256;
 
+/** The size from which an input is parsed in a worker (unless told otherwise). */
+const parseWorkerMinBytes = 4 * 1024 * 1024;
+
 /** How many lines are read before the format of an input is chosen. */
 const detectionSampleLines = 1000;
 
@@ -266,8 +269,9 @@ export class ImportRun {
 			});
 		}
 
-		if (this.recorders && this.resolver?.fixed && !config.follow && !config.trackListeningTime && !config.replayTracking && (this.deps.parseWorker ?? 'auto') !== 'never'
-			&& (this.deps.parseWorker === 'always' || this.state.inputs.some(input => (input.size ?? 0) >= 4 * 1024 * 1024))) {
+		// Early only when the inputs' stages will want it: one site for every hit, plain hits.
+		if (this.recorders && this.parseWorkerAllowed() && this.resolver?.fixed && !config.replayTracking && !config.trackListeningTime
+			&& (this.deps.parseWorker === 'always' || this.state.inputs.some(input => (input.size ?? 0) >= parseWorkerMinBytes))) {
 			this.spareWorker = startParseWorker();
 			// Idle, it must not keep the program alive.
 			this.spareWorker.unref();
@@ -481,7 +485,7 @@ export class ImportRun {
 				return {dump};
 			}
 
-			const cursor: BatchCursor = {end: 0, nextLineNo: 0, lastLine: '', ackedAhead: undefined};
+			const cursor: BatchCursor = {end: 0, nextLineNo: 0, ackedAhead: undefined};
 			if (resume) {
 				if (!options.quiet) this.state.counters.skipped.alreadyImported += resume.lineNo;
 				progress.startOffset = resume.offset;
@@ -519,17 +523,16 @@ export class ImportRun {
 					if (skipHere > 0) {
 						progress.linesRead += skipHere;
 						this.state.counters.linesRead += skipHere;
+						const last = batch.lines[skipHere - 1]!;
 						cursor.end = batch.ends[skipHere - 1]!;
-						cursor.lastLine = batch.lines[skipHere - 1]!;
 						cursor.nextLineNo = batch.firstLineNo + skipHere;
-						stage.parser.setPreviousLine(cursor.lastLine);
-						watermark.lineDone(cursor.end, batch.firstLineNo + skipHere - 1, cursor.lastLine);
+						stage.parser.previousLine = last;
+						watermark.lineDone(cursor.end, batch.firstLineNo + skipHere - 1, last);
 						if (skipHere === batch.lines.length) return true;
 						batch = sliceBatch(batch, skipHere);
 					}
 				}
 
-				if (batch.lines.length > 0) cursor.lastLine = batch.lines[batch.lines.length - 1]!;
 				return this.processParsed(stage.parser.parse(batch, opened.rawBytesRead()), progress, watermark, cursor);
 			};
 
@@ -643,15 +646,19 @@ export class ImportRun {
 		return {parser: batchParser, completesHits, site};
 	}
 
+	/** What a parse worker needs of the whole run: allowed, and not following files (the inputs' own needs come with their stage). */
+	private parseWorkerAllowed(): boolean {
+		return this.deps.parseWorker !== 'never' && !this.config.follow;
+	}
+
 	/** A parse worker for the rest of a big input (a file, not stdin or follow mode), or undefined. */
 	private parseWorkerFor(spec: InputSpec, opened: OpenedInput, cursor: BatchCursor, sample: string[], stage: {parser: BatchParser; site: SiteTarget | undefined}): WorkerSource | undefined {
-		const mode = this.deps.parseWorker ?? 'auto';
-		if (mode === 'never' || spec.path === '-' || opened.size === null || this.config.follow) return undefined;
-		if (mode === 'auto') {
+		if (!this.parseWorkerAllowed() || spec.path === '-' || opened.size === null) return undefined;
+		if (this.deps.parseWorker !== 'always') {
 			// Worth a thread when requests go out while lines are parsed (a dry run has nothing to overlap), and when the
 			// input is big enough to pay for starting it (some 30 ms).
 			const left = opened.compression === 'none' ? opened.size - cursor.end : opened.size * 8;
-			if (!this.recorders || left < 4 * 1024 * 1024) return undefined;
+			if (!this.recorders || left < parseWorkerMinBytes) return undefined;
 		}
 
 		const worker = this.spareWorker ?? startParseWorker();
@@ -663,10 +670,9 @@ export class ImportRun {
 			sample,
 			startOffset: cursor.end,
 			firstLineNo: cursor.nextLineNo,
-			previousLine: cursor.lastLine,
+			previousLine: stage.parser.previousLine,
 			site: stage.site,
 			buildRequests: this.recorders !== undefined,
-			detailFiltered: this.config.debug >= 2,
 			// Small batches on offer: the lines waiting in them outlive young-generation collections (memory), and the run
 			// takes one when it would wait (the measured best of 256/512/1024 lines and 2/4 on offer).
 			batchLines,
@@ -858,11 +864,9 @@ interface ReorderedRequest {
 }
 
 interface BatchCursor {
-	/** End offset and number of the last line handled, plus one. */
+	/** End offset of the last line handled, and the number of the next one. */
 	end: number;
 	nextLineNo: number;
-	/** Text of the last line read (for a parse worker that goes on after it). */
-	lastLine: string;
 	/** Lines after the resume point that the stopped run already had acknowledged. */
 	ackedAhead: AckedLines | undefined;
 }

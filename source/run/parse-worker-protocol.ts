@@ -25,7 +25,6 @@ export interface ParseWorkerData {
 	site: SiteTarget | undefined;
 	/** False in a dry run: hits are counted, not sent. */
 	buildRequests: boolean;
-	detailFiltered: boolean;
 	batchLines: number;
 	/** Batches the worker may read beyond the last one the run took. */
 	readAhead: number;

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
 		queries: data.buildRequests ? new QueryBuilder(requestOptionsOf(config)) : undefined,
 		site: data.site,
 		completeHits: true,
-		detailFiltered: data.detailFiltered,
+		detailFiltered: config.debug >= 2,
 		pool,
 	});
 	const opened = await openInput(spec, {startOffset: data.startOffset, chunksAreTransient: true});

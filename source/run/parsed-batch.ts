@@ -15,7 +15,7 @@ import type {Hit} from '../parse/hit.js';
 import {skipReasonLabels, type SkipReason} from './run-state.js';
 import type {LineProcessor} from './line-processor.js';
 import type {CheckCounters} from '../filter/checks.js';
-import {visitorHash} from '../record/hit-batch.js';
+import {entryLength, visitorHash, writeEntry} from '../record/hit-batch.js';
 import type {QueryBuilder, SiteTarget} from '../track/tracking-request.js';
 
 /** The line is a hit with its request built (or, in a dry run, nothing more to do). */
@@ -76,7 +76,7 @@ export interface BatchParserOptions {
 	queries: QueryBuilder | undefined;
 	/** The site of every hit (--idsite), or none needed (a dry run without Matomo); undefined: the run resolves sites. */
 	site: SiteTarget | undefined;
-	/** Whether a hit can be completed here at all (not with listening time or replay): else every hit is slow. */
+	/** Whether hits are finished here (one site for all, or none needed; no listening time, no replay); else each is left to the run. */
 	completeHits: boolean;
 	/** --debug 2: give the detail and text of every filtered line too. */
 	detailFiltered: boolean;
@@ -84,8 +84,6 @@ export interface BatchParserOptions {
 	pool?: BufferPool;
 }
 
-const QUOTE = 0x22;
-const COMMA = 0x2c;
 
 /** Decides the lines of one input, batch by batch, in order. */
 export class BatchParser {
@@ -98,8 +96,12 @@ export class BatchParser {
 		private readonly options: BatchParserOptions,
 	) {}
 
-	/** The text of the line before the first one given (a resume, or the worker taking over after the sample). */
-	setPreviousLine(text: string): void {
+	/** The text of the line before the next batch: where a parse worker takes over, after lines not parsed here. */
+	get previousLine(): string {
+		return this.previous;
+	}
+
+	set previousLine(text: string) {
 		this.previous = text;
 	}
 
@@ -111,7 +113,6 @@ export class BatchParser {
 		const {lines, ends: lineEnds, firstLineNo} = batch;
 		const count = lines.length;
 		const {queries, site, completeHits, detailFiltered} = this.options;
-		const ready = completeHits && (site !== undefined || queries === undefined);
 		const {pool} = this.options;
 		const ends = float64s(count, pool);
 		const outcomes = bytes(count, pool);
@@ -153,7 +154,7 @@ export class BatchParser {
 			}
 
 			const {hit} = outcome;
-			if (!ready || outcome.listenSeconds !== undefined) {
+			if (!completeHits || outcome.listenSeconds !== undefined) {
 				outcomes[i] = HIT_SLOW;
 				slow.push({index: i, hit, listenSeconds: outcome.listenSeconds});
 				continue;
@@ -163,12 +164,9 @@ export class BatchParser {
 			visitorHashes[i] = visitorHash(hit.ip);
 			if (queries) {
 				const query = queries.build(hit, site!);
-				// A request is ASCII (percent-encoded): one byte per character, plus the quotes and the comma.
-				if (requestAt + query.length + 3 > requests.length) requests = this.grow(requests, requestAt, requestAt + query.length + 3 + count * 160);
-				requests[requestAt++] = QUOTE;
-				requestAt += requests.write(query, requestAt, 'latin1');
-				requests[requestAt++] = QUOTE;
-				requests[requestAt++] = COMMA;
+				const need = requestAt + entryLength(query);
+				if (need > requests.length) requests = this.grow(requests, requestAt, need + count * 160);
+				requestAt = writeEntry(requests, requestAt, query);
 			}
 		}
 
