@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --initial-old-space-size=40
+#!/usr/bin/env -S node --max-semi-space-size=1 --v8-pool-size=1
 /**
  * matomo-log-import: in a terminal without --yes, the wizard and the live dashboard; otherwise (cron, pipes, CI)
  * headless: no prompts, progress on stderr, the summary on stdout, exit codes that say what happened.

@@ -1,12 +1,26 @@
 /**
- * Garbage-collector settings for an importer, set before anything is allocated. A low heap-growing factor keeps V8
- * from letting the old generation grow to several times the live data between full collections (an import promotes
- * a steady stream of short-lived batches). Process-wide: the parse worker's heap follows it too.
+ * V8 settings for an import, set before anything is allocated. Each was measured on 1M lines into the count-mode
+ * double (bench/profile.md, session 3).
  *
- * The young generation cannot be sized from here (V8 fixes it when the heap is set up): the `node` line of the
- * program (cli.ts's shebang, `npm start`) passes `--max-semi-space-size=2`, and the parse worker gets its own size in
- * its resource limits. Measured on 1M lines into the count-mode double: peak RSS 235 → 140 MB, 2.05 → 2.3 s.
+ * - A heap-growing factor of 5%: V8 otherwise lets the old generation grow to several times the live data between
+ *   full collections (an import promotes a steady stream of short-lived batches).
+ * - WebAssembly compiled by the baseline compiler only: the only WebAssembly here is undici's HTTP parser, whose
+ *   optimising recompilation in the background peaks at some 20 MB of compiler memory for answers of a few dozen
+ *   bytes each.
+ * - Young generations sized per thread. V8 fixes an isolate's young generation when it creates it, from the flag as it
+ *   is at that moment (a worker's resource limits do not override a flag given on the command line). The run's
+ *   thread gets 1 MB semi-spaces from the `node` line (cli.ts's shebang, `npm start`; the bench reads that line): it
+ *   moves batches, not lines. The parse worker allocates some 2 KB per line; `beforeParseWorker` gives it more.
  */
 import v8 from 'node:v8';
 
 v8.setFlagsFromString('--heap-growing-percent=5');
+v8.setFlagsFromString('--liftoff-only');
+
+/** Semi-space size of a parse worker, in MB: 4 parses 2–3% faster than 2 and costs 4 MB more resident memory. */
+const parseWorkerSemiSpaceMb = 2;
+
+/** Call just before starting a parse worker: its heap is sized from the flags as they are then. */
+export function beforeParseWorker(): void {
+	v8.setFlagsFromString(`--max-semi-space-size=${parseWorkerSemiSpaceMb}`);
+}

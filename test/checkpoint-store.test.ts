@@ -15,6 +15,7 @@ import {
 	lineChecksum,
 	type CheckpointEntry,
 } from '../source/record/checkpoint-store.js';
+import { quickSaveInterval } from '../source/record/checkpoints.js';
 
 let dir: string;
 before(async () => {
@@ -269,4 +270,14 @@ describe('fingerprints and findCheckpoint', () => {
 		assert.equal(found?.verified, true);
 		assert.equal(found?.entry.lineNo, 300);
 	});
+});
+
+test('quick saves: every 15 ms when saving is cheap, less often on a slow disk, never more than 50 ms apart', () => {
+	assert.equal(quickSaveInterval(0.1), 15);
+	assert.equal(quickSaveInterval(0.3), 15);
+	// A save of 0.6 ms every 30 ms: 2% of the thread.
+	assert.equal(quickSaveInterval(0.6), 30);
+	// However slow the disk, a kill resends at most the answers of the last 50 ms.
+	assert.equal(quickSaveInterval(5), 50);
+	assert.equal(quickSaveInterval(200), 50);
 });

@@ -62,7 +62,7 @@ export interface RunResult extends RunOutcome {
 }
 
 /** Run an import with a real Matomo client against `url` (the test double). */
-export async function runImport(args: readonly string[], options: {url?: string; token?: string; onRun?: (run: ImportRun) => void; parseWorker?: 'auto' | 'always' | 'never'} = {}): Promise<RunResult> {
+export async function runImport(args: readonly string[], options: {url?: string; token?: string; onRun?: (run: ImportRun) => void; parseWorker?: 'auto' | 'always' | 'never'; shareParsing?: boolean} = {}): Promise<RunResult> {
 	const words = [...args];
 	// Every test run its own state file: checkpoints of one test must not make another resume.
 	if (!words.some(word => word.startsWith('--state-file'))) words.unshift(`--state-file=${path.join(tempDir('mli-state-'), 'state.json')}`);
@@ -70,7 +70,7 @@ export async function runImport(args: readonly string[], options: {url?: string;
 	const config = configFrom(words);
 	const client = config.url ? createClient(config, config.tokenAuth) : undefined;
 	const logs: string[] = [];
-	const run = new ImportRun(config, {matomo: client, log: message => logs.push(message), parseWorker: options.parseWorker});
+	const run = new ImportRun(config, {matomo: client, log: message => logs.push(message), parseWorker: options.parseWorker, shareParsing: options.shareParsing});
 	options.onRun?.(run);
 	try {
 		const outcome = await run.run();

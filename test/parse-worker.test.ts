@@ -64,15 +64,18 @@ test('a big input parsed in a worker sends the requests and counts of the run\'s
 	matomo.reset();
 	const inProcess = await runImport(args, {url: matomo.url, parseWorker: 'never'});
 	const expected = receivedRequests();
-	matomo.reset();
-	const inWorker = await runImport(args, {url: matomo.url, parseWorker: 'always'});
-	assert.equal(inWorker.exitCode, 0);
-	assert.equal(inWorker.state.inputs[0]!.parsedInWorker, true);
 	assert.equal(inProcess.state.inputs[0]!.parsedInWorker, false);
 	assert.ok(expected.length > 2000, `${expected.length} hits`);
-	assert.deepEqual(receivedRequests(), expected);
-	assert.deepEqual(countsOf(inWorker.state), countsOf(inProcess.state));
-	assert.ok(inWorker.state.counters.skipped.invalid > 100 && inWorker.state.counters.downloads > 100);
+	// The worker alone, and the worker with the run's thread parsing whatever batch it would otherwise wait for.
+	for (const shareParsing of [false, true]) {
+		matomo.reset();
+		const inWorker = await runImport(args, {url: matomo.url, parseWorker: 'always', shareParsing});
+		assert.equal(inWorker.exitCode, 0);
+		assert.equal(inWorker.state.inputs[0]!.parsedInWorker, true);
+		assert.deepEqual(receivedRequests(), expected);
+		assert.deepEqual(countsOf(inWorker.state), countsOf(inProcess.state));
+		assert.ok(inWorker.state.counters.skipped.invalid > 100 && inWorker.state.counters.downloads > 100);
+	}
 });
 
 test('a dry run and a .gz input through the worker count the same as in the run\'s own thread', async () => {
@@ -81,7 +84,7 @@ test('a dry run and a .gz input through the worker count the same as in the run\
 	fs.writeFileSync(log, zlib.gzipSync(mixedLog(5000, 11)));
 	const dry = ['--idsite=1', '--dry-run', log];
 	const a = await runImport(dry, {parseWorker: 'never'});
-	const b = await runImport(dry, {parseWorker: 'always'});
+	const b = await runImport(dry, {parseWorker: 'always', shareParsing: true});
 	assert.deepEqual(countsOf(b.state), countsOf(a.state));
 	assert.ok(b.state.inputs[0]!.parsedInWorker);
 	assert.equal(b.state.inputs[0]!.bytesRead, fs.statSync(log).size);
@@ -90,7 +93,7 @@ test('a dry run and a .gz input through the worker count the same as in the run\
 	await runImport(['--idsite=1', log], {url: matomo.url, parseWorker: 'never'});
 	const expected = receivedRequests();
 	matomo.reset();
-	await runImport(['--idsite=1', log], {url: matomo.url, parseWorker: 'always'});
+	await runImport(['--idsite=1', log], {url: matomo.url, parseWorker: 'always', shareParsing: false});
 	assert.deepEqual(receivedRequests(), expected);
 });
 
@@ -103,7 +106,7 @@ test('a stop in the middle of a worker-parsed input, then a resume: every hit on
 	const args = ['--idsite=1', `--state-file=${path.join(dir, 'state.json')}`, '--recorders=2', '--recorder-max-payload-size=40', log];
 	matomo.reset();
 	matomo.setFaults([{kind: 'slow', ms: 5}]);
-	const stopped = await runImport(args, {url: matomo.url, parseWorker: 'always', onRun(run) {
+	const stopped = await runImport(args, {url: matomo.url, parseWorker: 'always', shareParsing: true, onRun(run) {
 		const timer = setInterval(() => {
 			if (matomo.hitCount() >= 3000) {
 				clearInterval(timer);

@@ -119,7 +119,7 @@ test('SIGKILL at several points of a long import, then a re-run: nothing lost, o
 	const total = 6000;
 	fs.writeFileSync(log, lines(0, total).join('\n') + '\n');
 	// Slow answers keep requests in flight when the kill comes (and pace the acknowledgements: 3 lanes × 50 hits per
-	// 60 ms, so a 15 ms checkpoint interval spans about one batch).
+	// 60 ms, so a checkpoint interval of 15 to 50 ms spans at most one answer per lane).
 	matomo.setFaults([{kind: 'slow', ms: 60}]);
 	const args = [`--url=${matomo.url}`, '--token-auth=test-token', '--idsite=1', `--state-file=${path.join(dir, 'state.json')}`, '--recorders=3', '--recorder-max-payload-size=50', log];
 	const payload = 50;
@@ -131,8 +131,8 @@ test('SIGKILL at several points of a long import, then a re-run: nothing lost, o
 			void waitFor(() => matomo.hitCount() - before >= killAt / 3 || child.exitCode !== null).then(() => child.kill('SIGKILL'));
 		}});
 		// Each kill may leave to be sent again the requests in flight (one per recorder) and those Matomo acknowledged in
-		// the last 15 ms before the kill (the checkpoint's save interval; the lanes' answers come together, so up to one
-		// per recorder too), plus one batch of margin for the timing of the kill.
+		// the last checkpoint interval before the kill (at most 50 ms: up to one answer per recorder), plus one batch of
+		// margin for the timing of the kill.
 		duplicatesAllowed += payload * (2 * recorders + 1);
 	}
 

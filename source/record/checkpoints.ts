@@ -55,6 +55,8 @@ export class Checkpoints {
 	private readonly tracked = new Map<number, Tracked>();
 	private scheduled: NodeJS.Timeout | undefined;
 	private lastSave = 0;
+	/** Milliseconds between quick saves: adapts to what a save costs (quickSaveInterval). */
+	private saveInterval = 15;
 	private lastError: string | undefined;
 
 	private constructor(
@@ -95,12 +97,12 @@ export class Checkpoints {
 
 	/**
 	 * Something moved (an acknowledgement, a line done): save with a quick synchronous write (no fsync), at once when
-	 * the last save is 15 ms old, else when it will be. The checkpoint so trails Matomo's answers by
-	 * moments, not by batches: a killed run resends little more than what was in flight.
+	 * the last save is old enough (15 to 50 ms: quickSaveInterval), else when it will be. The checkpoint so trails
+	 * Matomo's answers by moments, not by batches: a killed run resends little more than what was in flight.
 	 */
 	changed(): void {
 		if (!this.writable || this.scheduled) return;
-		const wait = this.lastSave + quickSaveIntervalMs - Date.now();
+		const wait = this.lastSave + this.saveInterval - Date.now();
 		// Due: save now, in the acknowledgement itself (a busy event loop would delay a scheduled save).
 		if (wait <= 0) this.quickSave();
 		else this.scheduled = setTimeout(() => this.quickSave(), wait);
@@ -135,11 +137,14 @@ export class Checkpoints {
 		this.scheduled = undefined;
 		this.lastSave = Date.now();
 		if (!this.updateEntries()) return;
+		const started = performance.now();
 		try {
 			this.store.saveQuickSync();
 		} catch (error) {
 			this.lastError = (error as Error).message;
 		}
+
+		this.saveInterval = quickSaveInterval(performance.now() - started);
 	}
 
 	/** Put every tracked input's position in the store; false when there is nothing to record yet. */
@@ -168,9 +173,15 @@ export class Checkpoints {
 	}
 }
 
-// A save is a write and a rename (a few hundred µs): every 15 ms costs a few percent at full speed, and a kill
-// then resends at most what was acknowledged in those 15 ms.
-const quickSaveIntervalMs = 15;
+/**
+ * Milliseconds between quick saves, after one that took `saveMs`. A save is a write and a rename: a few hundred µs
+ * on most disks, a millisecond or more on some (overlay file systems, network mounts). Every 15 ms at least; on a
+ * slow disk less often, so that saving costs at most some 2% of the run's thread; never more than 50 ms apart, which
+ * bounds what a killed run sends twice: the answers of those 50 ms.
+ */
+export function quickSaveInterval(saveMs: number): number {
+	return Math.min(50, Math.max(15, saveMs * 50));
+}
 
 /**
  * This run's acknowledged-ahead lines plus those of the run it resumed from that it has not reached yet: a resumed

@@ -11,7 +11,7 @@
  * - `sendBulk` makes ONE attempt: the recorder owns tracking retries, because it trims the hits Matomo already
  *   acknowledged before it sends again. API calls are retried here, with exponential backoff and full jitter.
  */
-import { Agent } from 'undici';
+import { createHttpAgent, type HttpAgent } from './undici-agent.js';
 import { encodeRequests, type EncodedRequests } from './hit-batch.js';
 
 export type MatomoErrorKind =
@@ -271,13 +271,14 @@ interface RawResponse {
 // Client
 
 export class MatomoClient {
-	private readonly agent: Agent;
+	private readonly http: HttpAgent;
 	private readonly options: MatomoClientOptions;
 	private readonly authorization?: string;
 	private readonly tracker: Target;
 	private readonly apiEndpoint: Target;
 	private readonly shownApiUrl: string;
 	private closed = false;
+	private tokenForms: string[] | undefined;
 
 	constructor(options: MatomoClientOptions) {
 		this.options = options;
@@ -311,7 +312,7 @@ export class MatomoClient {
 		const apiPath = apiBase.pathname.endsWith('.php') ? apiBase.pathname : `${stripSlashes(apiBase.pathname)}/index.php`;
 		this.apiEndpoint = { origin: apiBase.origin, path: appendSuffix(apiPath, options.requestSuffix) };
 
-		this.agent = new Agent({
+		this.http = createHttpAgent({
 			connections: options.connections ?? 8,
 			headersTimeout: options.requestTimeoutMs,
 			bodyTimeout: options.requestTimeoutMs,
@@ -323,9 +324,11 @@ export class MatomoClient {
 	private redact(text: string): string {
 		const token = this.options.tokenAuth;
 		if (!token) return text;
+		// The forms a token takes in a text: as given, URL-encoded, form-encoded (worked out once: this runs per answer).
+		this.tokenForms ??= [...new Set([token, encodeURIComponent(token), new URLSearchParams({ t: token }).toString().slice(2)])];
 		let out = text;
-		for (const form of new Set([token, encodeURIComponent(token), new URLSearchParams({ t: token }).toString().slice(2)])) {
-			out = out.split(form).join('***');
+		for (const form of this.tokenForms) {
+			if (out.includes(form)) out = out.split(form).join('***');
 		}
 		return out;
 	}
@@ -357,7 +360,7 @@ export class MatomoClient {
 		const onAbort = () => controller.abort(signal?.reason);
 		signal?.addEventListener('abort', onAbort, { once: true });
 		try {
-			const response = await this.agent.request({
+			const response = await this.http.request({
 				origin: target.origin,
 				path: target.path,
 				method: 'POST',
@@ -691,9 +694,9 @@ export class MatomoClient {
 		const grace = new Promise<'late'>(resolve => {
 			timer = setTimeout(() => resolve('late'), 1000);
 		});
-		const outcome = await Promise.race([this.agent.close().then(() => 'closed' as const), grace]);
+		const outcome = await Promise.race([this.http.agent.close().then(() => 'closed' as const), grace]);
 		clearTimeout(timer);
-		if (outcome === 'late') await this.agent.destroy();
+		if (outcome === 'late') await this.http.agent.destroy();
 	}
 }
 

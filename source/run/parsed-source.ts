@@ -4,6 +4,7 @@
  * yield ParsedBatch in line order; the run handles them the same way.
  */
 import {Worker} from 'node:worker_threads';
+import {beforeParseWorker} from '../gc-tuning.js';
 import type {InputProblem} from '../input/types.js';
 import type {BatchParser, ParsedBatch} from './parsed-batch.js';
 import {CLAIMED_BY_RUN, claim, claimSlots, type LinesMessage, type ParsedLines, type ParseWorkerData, type ParseWorkerMessage, type StartMessage, type TakenMessage} from './parse-worker-protocol.js';
@@ -21,26 +22,26 @@ export interface WorkerSource {
  * built .js, or under tsx (the tests) the .ts source with tsx loaded in the worker first.
  */
 export function startParseWorker(): Worker {
+	beforeParseWorker();
 	const own = import.meta.url;
 	if (own.endsWith('.ts')) {
 		const url = new URL('./parse-worker.ts', own).href;
-		return new Worker(`import('tsx/esm/api').then(api => { api.register(); return import(${JSON.stringify(url)}); })`, {eval: true, resourceLimits});
+		return new Worker(`import('tsx/esm/api').then(api => { api.register(); return import(${JSON.stringify(url)}); })`, {eval: true});
 	}
 
-	return new Worker(new URL('./parse-worker.js', own), {resourceLimits});
+	return new Worker(new URL('./parse-worker.js', own));
 }
-
-/** A young generation of 12 MB (6 MB semi-spaces): fast enough for the parser's garbage, small enough for RSS. */
-const resourceLimits = {maxYoungGenerationSizeMb: 12};
 
 /** How far ahead of the batch it needs next the run looks for one to parse itself. */
 const stealWindow = 3;
 
 /**
- * The batches of a parse worker, in order. `ownParser` parses the batches the run takes (it gets their texts, so
- * its own notion of the previous line does not matter).
+ * The batches of a parse worker, in order. With `share`, the run parses a batch itself when it would otherwise wait,
+ * with `ownParser` (it gets the batch's texts, so its own notion of the previous line does not matter). Worth it
+ * with cores to spare; on two, the worker and the run (and often Matomo) keep both busy already, and batches parsed
+ * here would only make this thread's heap bigger.
  */
-export function parsedInWorker(worker: Worker, options: Omit<ParseWorkerData, 'claims'>, ownParser: BatchParser): WorkerSource {
+export function parsedInWorker(worker: Worker, options: Omit<ParseWorkerData, 'claims'>, ownParser: BatchParser, share: boolean): WorkerSource {
 	const claims = new SharedArrayBuffer(claimSlots * 4);
 	const slots = new Int32Array(claims);
 	worker.postMessage({type: 'start', data: {...options, claims}} satisfies StartMessage);
@@ -74,6 +75,7 @@ export function parsedInWorker(worker: Worker, options: Omit<ParseWorkerData, 'c
 
 	/** Parse a batch the worker has not claimed yet, here. */
 	const steal = (seq: number): boolean => {
+		if (!share) return false;
 		const message = lines.get(seq);
 		if (!message?.ascii || parsed.has(seq)) return false;
 		if (!claim(slots, seq, CLAIMED_BY_RUN)) return false;
