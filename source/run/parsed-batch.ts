@@ -15,7 +15,7 @@ import type {Hit} from '../parse/hit.js';
 import {skipReasonLabels, type SkipReason} from './run-state.js';
 import type {LineProcessor} from './line-processor.js';
 import type {CheckCounters} from '../filter/checks.js';
-import {entryLength, visitorHash, writeEntry} from '../record/hit-batch.js';
+import {visitorHash} from '../record/hit-batch.js';
 import type {QueryBuilder, SiteTarget} from '../track/tracking-request.js';
 
 /** The line is a hit with its request built (or, in a dry run, nothing more to do). */
@@ -163,10 +163,11 @@ export class BatchParser {
 			outcomes[i] = HIT;
 			visitorHashes[i] = visitorHash(hit.ip);
 			if (queries) {
-				const query = queries.build(hit, site!);
-				const need = requestAt + entryLength(query);
+				const length = queries.entry(hit, site!);
+				const need = requestAt + length;
 				if (need > requests.length) requests = this.grow(requests, requestAt, need + count * 160);
-				requestAt = writeEntry(requests, requestAt, query);
+				queries.entryBytes.copy(requests, requestAt, 0, length);
+				requestAt = need;
 			}
 		}
 
@@ -221,12 +222,18 @@ export function batchTexts(previous: string, lines: readonly string[], pool?: Bu
 	const textEnds = uint32s(count + 1, pool);
 	// Pooled memory is not zeroed.
 	textStarts[0] = 0;
-	const joined = previous + '\n' + lines.join('\n');
-	const size = Buffer.byteLength(joined, 'utf8');
+	// The lines joined are one flat string (one native copy); the line before is written on its own, not prepended,
+	// which would be a second copy of the whole batch.
+	const joined = lines.join('\n');
+	const previousSize = Buffer.byteLength(previous, 'utf8');
+	const joinedSize = Buffer.byteLength(joined, 'utf8');
+	const size = previousSize + 1 + joinedSize;
 	const texts = buffer(size, pool);
-	const ascii = size === joined.length;
+	const ascii = previousSize === previous.length && joinedSize === joined.length;
 	if (ascii) {
-		texts.write(joined, 0, 'latin1');
+		texts.write(previous, 0, 'latin1');
+		texts[previousSize] = 0x0a;
+		texts.write(joined, previousSize + 1, 'latin1');
 		let at = previous.length;
 		textEnds[0] = at;
 		for (let i = 0; i < count; i++) {
