@@ -71,8 +71,10 @@ export class HitBatch {
 	readonly parts: Int32Array;
 
 	constructor(readonly capacity: number) {
-		// A tracking request is 300 to 700 bytes; room for the typical batch without growing, and no more.
-		this.bytes = Buffer.allocUnsafe(HEAD_ROOM + Math.min(1 << 20, capacity * 640));
+		// Small at first, grown as hits come (batches are reused, so a lane's batches soon have the room they need): a
+		// batch per lane is mostly partly filled, and room for a whole one each (200 hits of up to 640 bytes) was 8 MB
+		// of 16 lanes' buffers for 1.3 MB of hits.
+		this.bytes = Buffer.allocUnsafe(HEAD_ROOM + Math.min(16 * 1024, capacity * 640));
 		this.starts = new Uint32Array(capacity + 1).fill(HEAD_ROOM);
 		this.inputs = new Int32Array(capacity);
 		this.lineNos = new Float64Array(capacity);
@@ -145,7 +147,8 @@ export class HitBatch {
 	}
 
 	private grow(need: number): void {
-		const grown = Buffer.allocUnsafe(Math.max(need, Math.ceil(this.bytes.length * 1.25)));
+		// By half: a full batch of typical hits (200 × ~400 bytes) then fits in 81 KB, not 128.
+		const grown = Buffer.allocUnsafe(Math.max(need, Math.ceil(this.bytes.length * 1.5)));
 		this.bytes.copy(grown, 0, 0, this.used);
 		this.bytes = grown;
 	}

@@ -53,6 +53,9 @@ export interface RecorderOptions {
 	adaptive?: boolean;
 }
 
+/** Batches kept for reuse once sent: for the lanes whose batch leaves next; more would only hold their buffers. */
+const maxSpareBatches = 4;
+
 /**
  * Additive increase, multiplicative decrease, on measured throughput and latency. After each window of answers:
  * when hits/s rose by more than 5% and latency stayed under twice the best seen, one more request in flight; when
@@ -213,9 +216,14 @@ export class Recorders {
 		return this.queued;
 	}
 
+	/** The reader must wait (`capacity()`) before it adds more hits. */
+	get full(): boolean {
+		return this.queued >= this.options.maxQueued && !this.stopped;
+	}
+
 	/** Resolves when the reader may add more hits (backpressure). */
 	async capacity(): Promise<void> {
-		if (this.queued < this.options.maxQueued || this.stopped) return;
+		if (!this.full) return;
 		await new Promise<void>(resolve => this.waiters.push(resolve));
 	}
 
@@ -331,7 +339,7 @@ export class Recorders {
 			this.queued -= batch.count;
 			if (lane.batches[0] === batch) lane.batches.shift();
 			batch.reset();
-			if (this.spare.length < this.lanes.length) this.spare.push(batch);
+			if (this.spare.length < maxSpareBatches) this.spare.push(batch);
 			const next = lane.batches[0];
 			if (!this.stopped && next !== undefined) {
 				if (next.full) this.dispatch(lane);

@@ -64,20 +64,18 @@ export class InputWatermark {
 	 * `previousText`) with number `lineNo`. Returns its sequence number for `ack`. Call `lineDone` for the line too.
 	 */
 	addHit(startOffset: number, lineNo: number, previousText: string): number {
-		const i = this.entry(startOffset, lineNo);
-		const at = this.textStarts[i]!;
 		// UTF-8 takes at most 3 bytes per UTF-16 unit; the checksum is over these bytes (lone surrogates: EF BF BD).
-		if (at + previousText.length * 3 > this.texts.length) this.growTexts(at, at + previousText.length * 3);
+		const i = this.entry(startOffset, lineNo, previousText.length * 3);
+		const at = this.textStarts[i]!;
 		this.textStarts[i + 1] = at + this.texts.write(previousText, at, 'utf8');
 		return this.base + i;
 	}
 
 	/** `addHit` with the previous line's text as UTF-8 bytes `texts[from, to)` (copied). */
 	addHitBytes(startOffset: number, lineNo: number, texts: Buffer, from: number, to: number): number {
-		const i = this.entry(startOffset, lineNo);
+		const i = this.entry(startOffset, lineNo, to - from);
 		const at = this.textStarts[i]!;
-		if (at + to - from > this.texts.length) this.growTexts(at, at + to - from);
-		this.texts.set(texts.subarray(from, to), at);
+		texts.copy(this.texts, at, from, to);
 		this.textStarts[i + 1] = at + to - from;
 		return this.base + i;
 	}
@@ -114,6 +112,11 @@ export class InputWatermark {
 		return this.count - this.head;
 	}
 
+	/** Bytes the watermark holds for its pending hits (their typed arrays and texts). */
+	get retainedBytes(): number {
+		return this.starts.byteLength + this.lines.byteLength + this.acked.byteLength + this.textStarts.byteLength + this.texts.length;
+	}
+
 	position(): WatermarkPosition {
 		const i = this.head;
 		if (i < this.count) {
@@ -124,8 +127,9 @@ export class InputWatermark {
 		return {offset: this.doneOffset, lineNo: this.doneLines, lastLine};
 	}
 
-	private entry(startOffset: number, lineNo: number): number {
-		if (this.count === this.acked.length) this.makeRoom();
+	/** A new entry, with room for `textBytes` bytes of its previous line's text. */
+	private entry(startOffset: number, lineNo: number, textBytes: number): number {
+		if (this.count === this.acked.length || this.textStarts[this.count]! + textBytes > this.texts.length) this.makeRoom(textBytes);
 		const i = this.count;
 		this.starts[i] = startOffset;
 		this.lines[i] = lineNo;
@@ -134,34 +138,61 @@ export class InputWatermark {
 		return i;
 	}
 
-	/** Drop the acknowledged entries before `head` when they are at least half; else grow the arrays. */
-	private makeRoom(): void {
+	/**
+	 * Room for one more entry and `textBytes` bytes of text. Entries before `head` are dropped when they are at least
+	 * half. Texts are kept only for hits not acknowledged yet: an acknowledged hit is never the first pending one, so
+	 * its text is never asked for. That matters when one lane is slow: `head` waits for its hits while the other
+	 * lanes' hits behind it are acknowledged by the thousand.
+	 */
+	private makeRoom(textBytes: number): void {
 		const {head, count} = this;
-		if (head * 2 >= count) {
+		if (head > 0 && head * 2 >= count) {
+			const textFrom = this.textStarts[head]!;
 			this.starts.copyWithin(0, head, count);
 			this.lines.copyWithin(0, head, count);
 			this.acked.copyWithin(0, head, count);
-			const textFrom = this.textStarts[head]!;
 			this.texts.copyWithin(0, textFrom, this.textStarts[count]!);
 			for (let i = head; i <= count; i++) this.textStarts[i - head] = this.textStarts[i]! - textFrom;
 			this.base += head;
 			this.count -= head;
 			this.head = 0;
-			return;
 		}
 
-		const size = this.acked.length * 2;
-		this.starts = grown(this.starts, new Float64Array(size));
-		this.lines = grown(this.lines, new Float64Array(size));
-		this.acked = grown(this.acked, new Uint8Array(size));
-		this.textStarts = grown(this.textStarts, new Float64Array(size + 1));
+		if (this.count === this.acked.length) {
+			const size = this.acked.length * 2;
+			this.starts = grown(this.starts, new Float64Array(size));
+			this.lines = grown(this.lines, new Float64Array(size));
+			this.acked = grown(this.acked, new Uint8Array(size));
+			this.textStarts = grown(this.textStarts, new Float64Array(size + 1));
+		}
+
+		if (this.textStarts[this.count]! + textBytes <= this.texts.length) return;
+		this.compactTexts();
+		// Grown when still more than three quarters full: compactions (a pass over the entries) then come at most once
+		// per quarter of a buffer of new text.
+		const used = this.textStarts[this.count]!;
+		if (used + textBytes > this.texts.length * 0.75) {
+			const texts = Buffer.allocUnsafe(Math.max(used + textBytes, Math.ceil(this.texts.length * 1.5)));
+			this.texts.copy(texts, 0, 0, used);
+			this.texts = texts;
+		}
 	}
 
-	/** Room for `need` bytes, keeping the first `used`. */
-	private growTexts(used: number, need: number): void {
-		const texts = Buffer.allocUnsafe(Math.max(need, this.texts.length * 2));
-		this.texts.copy(texts, 0, 0, used);
-		this.texts = texts;
+	/** Keep the texts of the hits not acknowledged, in order, at the start of `texts`; the others become empty. */
+	private compactTexts(): void {
+		const {textStarts, acked, texts} = this;
+		let at = 0;
+		for (let i = 0; i < this.count; i++) {
+			const from = textStarts[i]!;
+			const to = textStarts[i + 1]!;
+			textStarts[i] = at;
+			if (i >= this.head && acked[i] === 0) {
+				texts.copyWithin(at, from, to);
+				at += to - from;
+			}
+		}
+
+		textStarts[this.count] = at;
 	}
 }
 

@@ -790,7 +790,8 @@ export class ImportRun {
 				if (stopped) return false;
 			}
 
-			if (this.recorders && this.recorders.size >= 1000) {
+			// Only when the lanes are full: an await per hit is a promise and a turn of the microtask queue per hit.
+			if (this.recorders?.full) {
 				progress.bytesRead = Math.max(progress.bytesRead, parsed.bytesRead);
 				await this.recorders.capacity();
 			}
