@@ -1,7 +1,12 @@
-/** --recorders=auto: the concurrency climbs while Matomo's throughput does, and settles near its capacity. */
-import {test} from 'node:test';
+/** --recorders=auto: the concurrency climbs while Matomo's throughput does and settles near its capacity; the batch size keeps answers prompt. */
+import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {AdaptiveConcurrency} from '../source/record/recorders.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import {startMatomoDouble, type MatomoDouble} from './matomo-double.js';
+import {combinedLine, runImport, tempDir} from './helpers.js';
+import {renderSummary, summaryJson} from '../source/report/summary.js';
+import {AdaptiveBatchSize, AdaptiveConcurrency} from '../source/record/adaptive.js';
 
 /**
  * A Matomo with `cores` workers: each request takes 20 ms of work; beyond `cores` requests in flight they queue, so
@@ -40,4 +45,69 @@ test('errors cut it at once, then it climbs again', () => {
 	const before = seen[1999]!;
 	assert.ok(seen[2000]! <= Math.floor(before * 0.7), `${before} → ${seen[2000]}`);
 	assert.ok(seen.at(-1)! >= 6, `back to ${seen.at(-1)}`);
+});
+
+/**
+ * A Matomo that takes `msPerHit` per hit of a request, plus 30 ms: the batch size auto chooses over time, starting
+ * from the payload size (200).
+ */
+function simulateBatch(msPerHit: number, answers = 200, failAt: number[] = []): number[] {
+	let size = 200;
+	const adaptive = new AdaptiveBatchSize(size, 10, 200, 2000, n => {
+		size = n;
+	});
+	const seen: number[] = [];
+	for (let i = 0; i < answers; i++) {
+		if (failAt.includes(i)) adaptive.failed();
+		else adaptive.answered(30 + msPerHit * size);
+		seen.push(size);
+	}
+
+	return seen;
+}
+
+test('batch size: the payload size while Matomo answers promptly, smaller when a request takes too long', () => {
+	// 5 ms a hit: 200 hits answer in 1 s, within the 2 s aimed at.
+	assert.deepEqual(new Set(simulateBatch(5).slice(-50)), new Set([200]));
+	// 40 ms a hit: 200 hits take 8 s; it comes down to requests of 1–4 s (25–100 hits) and stays there.
+	const slow = simulateBatch(40).slice(-50);
+	for (const size of slow) assert.ok(size >= 25 && size <= 100, `settled at ${size}`);
+	// 1 s a hit: never below the minimum.
+	assert.equal(simulateBatch(1000).at(-1), 10);
+});
+
+test('batch size: a failure cuts it at once; prompt answers grow it back, never past the payload size', () => {
+	const seen = simulateBatch(2, 400, [100]);
+	assert.equal(seen[99], 200);
+	assert.equal(seen[100], 140);
+	assert.equal(seen.at(-1), 200);
+	assert.ok(seen.every(size => size <= 200));
+});
+
+let matomo: MatomoDouble;
+before(async () => {
+	matomo = await startMatomoDouble({token: 'test-token', now: () => Date.UTC(2024, 1, 11)});
+});
+after(async () => {
+	await matomo.close();
+});
+
+test('an import with --recorders=auto: every hit once, and the summary says what it settled on', async () => {
+	const dir = tempDir();
+	const log = path.join(dir, 'access.log');
+	const total = 3000;
+	const lines = Array.from({length: total}, (_, i) => combinedLine({ip: `10.3.${i % 40}.${i % 200}`, path: `/auto/${i}`, date: `10/Feb/2024:11:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} +0000`}));
+	fs.writeFileSync(log, lines.join('\n') + '\n');
+	matomo.reset();
+	const result = await runImport(['--idsite=1', '--recorders=auto', '--recorder-max-payload-size=50', log], {url: matomo.url});
+	assert.equal(result.exitCode, 0);
+	const paths = matomo.received.map(hit => new URL(hit.params.url!).pathname);
+	assert.equal(new Set(paths).size, total);
+	assert.equal(paths.length, total);
+	const {state} = result;
+	assert.ok(state.adaptiveConcurrency);
+	// The double answers in milliseconds: requests stay at the payload size.
+	assert.equal(state.batchSize, 50);
+	assert.match(renderSummary(state, {apiUrl: matomo.url}), new RegExp(`Recorders: auto, settled on ${state.concurrency} requests in flight of up to 50 hits`));
+	assert.deepEqual(summaryJson(state, 0).recorders, {concurrency: state.concurrency, auto: true, batchSize: 50});
 });

@@ -115,7 +115,7 @@ export const optionTable: readonly OptionSpec[] = [
 	{flag: 'visit-length', type: 'number', group: 'Tracked data', value: 'SECONDS', default: 1800, ours: true, help: 'With --track-listening-time: your Matomo\'s visit_standard_length, how far heartbeats can extend a visit (raise both together)'},
 
 	// Performance
-	{flag: 'recorders', type: 'string', group: 'Performance', value: 'N|auto', default: '1', wizard: 'track', help: 'Concurrent requests to Matomo; about the number of Matomo\'s CPU cores. "auto" finds it'},
+	{flag: 'recorders', type: 'string', group: 'Performance', value: 'N|auto', default: '1', wizard: 'track', help: 'Concurrent requests to Matomo; about the number of Matomo\'s CPU cores. "auto" finds it, and keeps requests short by sending fewer hits in each when Matomo is slow'},
 	{flag: 'recorder-max-payload-size', type: 'number', group: 'Performance', value: 'N', default: 200, help: 'Hits per bulk request'},
 	{flag: 'disable-bulk-tracking', type: 'boolean', group: 'Performance', help: 'One hit per request (slow; for trackers without BulkTracking)'},
 

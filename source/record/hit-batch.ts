@@ -82,10 +82,6 @@ export class HitBatch {
 		this.parts = new Int32Array(capacity);
 	}
 
-	get full(): boolean {
-		return this.count >= this.capacity;
-	}
-
 	/** Hits not acknowledged yet. */
 	get remaining(): number {
 		return this.count - this.from;

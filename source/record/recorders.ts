@@ -7,6 +7,7 @@
 import PQueue from 'p-queue';
 import type {LaneState, MatomoErrorSample, RunState} from '../run/run-state.js';
 import {nextSampleSeq, pushRing} from '../run/run-state.js';
+import {AdaptiveBatchSize, AdaptiveConcurrency} from './adaptive.js';
 import {HitBatch, visitorHash, type EncodedRequests} from './hit-batch.js';
 
 export {HitBatch} from './hit-batch.js';
@@ -49,77 +50,19 @@ export interface RecorderOptions {
 	 * Matomo that rolls a failed batch back (then the count describes work that was undone).
 	 */
 	trustTrackedCount: boolean;
-	/** --recorders=auto: find the concurrency that maximises Matomo's throughput (see AdaptiveConcurrency). */
+	/**
+	 * --recorders=auto: find the concurrency that maximises Matomo's throughput, and the batch size that keeps its
+	 * answers prompt (see adaptive.ts).
+	 */
 	adaptive?: boolean;
 }
 
+/** --recorders=auto keeps requests answering in about this long (AdaptiveBatchSize), with at least this many hits. */
+const targetAnswerMs = 2000;
+const minAdaptiveBatch = 10;
+
 /** Batches kept for reuse once sent: for the lanes whose batch leaves next; more would only hold their buffers. */
 const maxSpareBatches = 4;
-
-/**
- * Additive increase, multiplicative decrease, on measured throughput and latency. After each window of answers:
- * when hits/s rose by more than 5% and latency stayed under twice the best seen, one more request in flight; when
- * throughput did not rise, back to the previous level (Matomo is saturated: more would only queue up inside it);
- * on errors or a latency spike, 30% fewer at once. The result moves with Matomo's load instead of being guessed.
- */
-export class AdaptiveConcurrency {
-	private windowHits = 0;
-	private windowAnswers = 0;
-	private windowLatency = 0;
-	private windowStart = Date.now();
-	private previousRate = 0;
-	private bestLatency = Number.POSITIVE_INFINITY;
-	private lastMove: 'up' | 'down' | 'hold' = 'hold';
-	private holdWindows = 0;
-
-	constructor(private concurrency: number, private readonly max: number, private readonly apply: (n: number) => void) {}
-
-	get value(): number {
-		return this.concurrency;
-	}
-
-	answered(hits: number, latencyMs: number, now = Date.now()): void {
-		this.windowHits += hits;
-		this.windowAnswers++;
-		this.windowLatency += latencyMs;
-		if (this.windowAnswers < Math.max(4, this.concurrency * 2)) return;
-		const seconds = Math.max(0.001, (now - this.windowStart) / 1000);
-		const rate = this.windowHits / seconds;
-		const latency = this.windowLatency / this.windowAnswers;
-		this.bestLatency = Math.min(this.bestLatency, latency);
-		this.windowHits = 0;
-		this.windowAnswers = 0;
-		this.windowLatency = 0;
-		this.windowStart = now;
-		if (latency > this.bestLatency * 4 && this.concurrency > 1) {
-			this.set(Math.max(1, Math.floor(this.concurrency * 0.7)), 'down');
-		} else if (this.holdWindows > 0) {
-			this.holdWindows--;
-		} else if (this.lastMove === 'up' && rate < this.previousRate * 1.05) {
-			// The last step did not pay: step back and stay there a while.
-			this.set(this.concurrency - 1, 'hold');
-			this.holdWindows = 8;
-		} else if (latency < this.bestLatency * 2 && this.concurrency < this.max) {
-			this.set(this.concurrency + 1, 'up');
-		} else {
-			this.lastMove = 'hold';
-		}
-
-		this.previousRate = rate;
-	}
-
-	failed(): void {
-		this.set(Math.max(1, Math.floor(this.concurrency * 0.7)), 'down');
-		this.holdWindows = 4;
-	}
-
-	private set(n: number, move: 'up' | 'down' | 'hold'): void {
-		this.lastMove = move;
-		if (n === this.concurrency) return;
-		this.concurrency = Math.max(1, Math.min(this.max, n));
-		this.apply(this.concurrency);
-	}
-}
 
 export interface RecorderEvents {
 	/** Matomo acknowledged hits `from` to `to` (exclusive) of the batch; `invalid` lists those it reported invalid. */
@@ -179,6 +122,9 @@ export class Recorders {
 	private idleWaiters: Array<() => void> = [];
 	private stopped = false;
 	private readonly adaptive: AdaptiveConcurrency | undefined;
+	private readonly adaptiveBatch: AdaptiveBatchSize | undefined;
+	/** Hits per request now: the payload size, or less where --recorders=auto chose less. */
+	private batchSize: number;
 	/** Aborts backoff sleeps and in-flight requests when the run is abandoned. */
 	readonly abort = new AbortController();
 
@@ -189,7 +135,15 @@ export class Recorders {
 		private readonly events: RecorderEvents,
 	) {
 		this.queue = new PQueue({concurrency: Math.max(1, Math.min(options.concurrency, options.lanes))});
-		if (options.adaptive) this.adaptive = new AdaptiveConcurrency(this.queue.concurrency, options.lanes, n => this.setConcurrency(n));
+		this.batchSize = options.payloadSize;
+		if (options.adaptive) {
+			this.adaptive = new AdaptiveConcurrency(this.queue.concurrency, options.lanes, n => this.setConcurrency(n));
+			this.adaptiveBatch = new AdaptiveBatchSize(options.payloadSize, Math.min(options.payloadSize, minAdaptiveBatch), options.payloadSize, targetAnswerMs, n => {
+				this.batchSize = n;
+				this.state.batchSize = n;
+			});
+		}
+
 		this.lanes = [];
 		for (let id = 0; id < options.lanes; id++) {
 			const laneState: LaneState = {id, phase: 'idle', queued: 0, inFlight: 0, requests: 0, hitsSent: 0, retries: 0, lastLatencyMs: null};
@@ -199,6 +153,7 @@ export class Recorders {
 
 		state.concurrency = this.queue.concurrency;
 		state.adaptiveConcurrency = options.adaptive === true;
+		state.batchSize = this.batchSize;
 	}
 
 	get concurrency(): number {
@@ -246,7 +201,7 @@ export class Recorders {
 
 	private batchFor(lane: Lane): HitBatch {
 		let batch = lane.batches.at(-1);
-		if (batch === undefined || batch.full || batch.inFlight) {
+		if (batch === undefined || this.isFull(batch) || batch.inFlight) {
 			batch = this.spare.pop() ?? new HitBatch(this.options.payloadSize);
 			lane.batches.push(batch);
 		}
@@ -254,11 +209,16 @@ export class Recorders {
 		return batch;
 	}
 
+	/** A batch leaves when it has as many hits as a request takes now. */
+	private isFull(batch: HitBatch): boolean {
+		return batch.count >= this.batchSize;
+	}
+
 	private added(lane: Lane): void {
 		lane.waiting++;
 		lane.state.queued = lane.waiting;
 		this.queued++;
-		if (lane.batches[0]!.full) {
+		if (this.isFull(lane.batches[0]!)) {
 			this.dispatch(lane);
 		} else {
 			lane.timer ??= setTimeout(() => {
@@ -342,7 +302,7 @@ export class Recorders {
 			if (this.spare.length < maxSpareBatches) this.spare.push(batch);
 			const next = lane.batches[0];
 			if (!this.stopped && next !== undefined) {
-				if (next.full) this.dispatch(lane);
+				if (this.isFull(next)) this.dispatch(lane);
 				else lane.timer ??= setTimeout(() => {
 					lane.timer = undefined;
 					this.dispatch(lane);
@@ -367,6 +327,7 @@ export class Recorders {
 				lane.state.lastLatencyMs = Date.now() - started;
 				lane.state.hitsSent += sent;
 				this.adaptive?.answered(sent, lane.state.lastLatencyMs);
+				this.adaptiveBatch?.answered(lane.state.lastLatencyMs);
 				this.events.answered?.(answer);
 				this.accept(batch, answer);
 				return;
@@ -375,6 +336,7 @@ export class Recorders {
 				const failure = error as SendFailure;
 				lane.state.lastLatencyMs = Date.now() - started;
 				this.adaptive?.failed();
+				this.adaptiveBatch?.failed();
 				// Matomo tracked the first `tracked` hits of the batch before it failed: they are done.
 				if (this.options.trustTrackedCount && typeof failure.tracked === 'number' && failure.tracked > 0 && failure.tracked <= sent) {
 					this.events.acknowledged(batch, batch.from, batch.from + failure.tracked, []);

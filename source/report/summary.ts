@@ -109,7 +109,7 @@ export function renderSummary(state: RunState, context: SummaryContext): string 
 		'',
 		`    Total time: ${Math.trunc(elapsed)} seconds`,
 		`    Requests imported per second: ${pythonFloatText(speed)} requests per second`,
-		...(state.adaptiveConcurrency ? [`    Recorders: auto, settled on ${state.concurrency} requests in flight`] : []),
+		...(state.adaptiveConcurrency ? [`    Recorders: auto, settled on ${state.concurrency} requests in flight of up to ${state.batchSize} hits`] : []),
 		'',
 		'Processing your log data',
 		'------------------------',
@@ -136,7 +136,7 @@ export function summaryJson(state: RunState, exitCode: number): Record<string, u
 		skipped: {...c.skipped},
 		requests: c.requests,
 		retries: c.retries,
-		recorders: {concurrency: state.concurrency, auto: state.adaptiveConcurrency},
+		recorders: {concurrency: state.concurrency, auto: state.adaptiveConcurrency, batchSize: state.batchSize},
 		sites: {
 			count: state.sites.known.length,
 			ids: state.sites.known,

@@ -141,6 +141,8 @@ export interface RunState {
 	/** Requests allowed in flight now, and whether --recorders=auto moves it. */
 	concurrency: number;
 	adaptiveConcurrency: boolean;
+	/** Hits per bulk request now (the payload size, or less where --recorders=auto chose less). */
+	batchSize: number;
 	/** Most recent first is NOT guaranteed: ring buffers in arrival order, the oldest dropped. */
 	invalidSamples: LineSample[];
 	matomoErrors: MatomoErrorSample[];
@@ -195,6 +197,7 @@ export function createRunState(dryRun: boolean): RunState {
 		lanes: [],
 		concurrency: 0,
 		adaptiveConcurrency: false,
+		batchSize: 0,
 		invalidSamples: [],
 		matomoErrors: [],
 		trackerInvalidLines: [],

@@ -45,6 +45,7 @@ export function RecordersPanel({state, concurrency, width, compact = false}: Rec
 			<Text wrap="truncate-end">
 				<Text bold>Recorders</Text> {concurrency} at a time
 				<Text dimColor>{` (+/-) · ${lanes.length} lanes · `}</Text>
+				{state.adaptiveConcurrency ? <Text dimColor>{`up to ${state.batchSize} hits a request · `}</Text> : null}
 				{inFlight} {inFlight === 1 ? 'batch' : 'batches'} in flight
 				<Text dimColor> · </Text>
 				{formatCount(queued)} hits queued
