@@ -3,9 +3,10 @@
  *
  * The worker reads the input and splits it into batches of lines, which it posts at once ('lines': their ends and
  * texts); then it parses them in order and posts each result ('parsed'). The run takes the results in order. When
- * the next one is not ready, the run would wait: it parses a batch itself instead, one that neither has claimed
- * yet. A claim is a compare-and-swap on a shared slot per batch, so each batch is parsed exactly once, by whoever
- * got there first, and the two threads share the parsing in whatever ratio keeps both busy.
+ * the next one is not ready, the run would wait: if it shares the parsing (when it has time to spare), it parses a
+ * batch itself instead, one that neither has claimed yet. A claim is a compare-and-swap on a shared slot per batch,
+ * so each batch is parsed exactly once, by whoever got there first, and the two threads share the parsing in
+ * whatever ratio keeps both busy.
  */
 import type {InputProblem, InputSpec} from '../input/types.js';
 import type {ImportConfig} from '../options/config.js';

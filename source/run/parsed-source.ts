@@ -38,8 +38,7 @@ const stealWindow = 3;
 /**
  * The batches of a parse worker, in order. With `share`, the run parses a batch itself when it would otherwise wait,
  * with `ownParser` (it gets the batch's texts, so its own notion of the previous line does not matter). Worth it
- * with cores to spare; on two, the worker and the run (and often Matomo) keep both busy already, and batches parsed
- * here would only make this thread's heap bigger.
+ * when this thread has time to spare (see ImportRunDeps.shareParsing for when the run asks for it).
  */
 export function parsedInWorker(worker: Worker, options: Omit<ParseWorkerData, 'claims'>, ownParser: BatchParser, share: boolean): WorkerSource {
 	const claims = new SharedArrayBuffer(claimSlots * 4);
