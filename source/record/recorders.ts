@@ -123,8 +123,6 @@ export class Recorders {
 	private stopped = false;
 	private readonly adaptive: AdaptiveConcurrency | undefined;
 	private readonly adaptiveBatch: AdaptiveBatchSize | undefined;
-	/** Hits per request now: the payload size, or less where --recorders=auto chose less. */
-	private batchSize: number;
 	/** Aborts backoff sleeps and in-flight requests when the run is abandoned. */
 	readonly abort = new AbortController();
 
@@ -135,11 +133,9 @@ export class Recorders {
 		private readonly events: RecorderEvents,
 	) {
 		this.queue = new PQueue({concurrency: Math.max(1, Math.min(options.concurrency, options.lanes))});
-		this.batchSize = options.payloadSize;
 		if (options.adaptive) {
 			this.adaptive = new AdaptiveConcurrency(this.queue.concurrency, options.lanes, n => this.setConcurrency(n));
 			this.adaptiveBatch = new AdaptiveBatchSize(options.payloadSize, Math.min(options.payloadSize, minAdaptiveBatch), options.payloadSize, targetAnswerMs, n => {
-				this.batchSize = n;
 				this.state.batchSize = n;
 			});
 		}
@@ -209,6 +205,11 @@ export class Recorders {
 		return batch;
 	}
 
+	/** Hits per request now: the payload size, or less where --recorders=auto chose less. */
+	private get batchSize(): number {
+		return this.adaptiveBatch?.value ?? this.options.payloadSize;
+	}
+
 	/** A batch leaves when it has as many hits as a request takes now. */
 	private isFull(batch: HitBatch): boolean {
 		return batch.count >= this.batchSize;
@@ -263,7 +264,7 @@ export class Recorders {
 	}
 
 	private wake(): void {
-		if (this.queued < this.options.maxQueued || this.stopped) {
+		if (!this.full) {
 			const waiters = this.waiters;
 			this.waiters = [];
 			for (const resolve of waiters) resolve();

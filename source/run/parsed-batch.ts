@@ -15,7 +15,7 @@ import type {Hit} from '../parse/hit.js';
 import {skipReasonLabels, type SkipReason} from './run-state.js';
 import type {LineProcessor} from './line-processor.js';
 import type {CheckCounters} from '../filter/checks.js';
-import {visitorHash} from '../record/hit-batch.js';
+import {entryLength, visitorHash, writeEntry} from '../record/hit-batch.js';
 import type {QueryBuilder, SiteTarget} from '../track/tracking-request.js';
 
 /** The line is a hit with its request built (or, in a dry run, nothing more to do). */
@@ -163,11 +163,10 @@ export class BatchParser {
 			outcomes[i] = HIT;
 			visitorHashes[i] = visitorHash(hit.ip);
 			if (queries) {
-				const length = queries.entry(hit, site!);
-				const need = requestAt + length;
+				const query = queries.build(hit, site!);
+				const need = requestAt + entryLength(query);
 				if (need > requests.length) requests = this.grow(requests, requestAt, need + count * 160);
-				queries.entryBytes.copy(requests, requestAt, 0, length);
-				requestAt = need;
+				requestAt = writeEntry(requests, requestAt, query);
 			}
 		}
 
