@@ -5,8 +5,8 @@
  * timer. A failed batch is retried with backoff; when Matomo says how many hits it tracked, only the rest is resent.
  */
 import PQueue from 'p-queue';
-import type {LaneState, MatomoErrorSample, RunState} from '../run/run-state.js';
-import {nextSampleSeq, pushRing} from '../run/run-state.js';
+import type {LaneState, MatomoErrorSample, RunState} from '../core/run-state.js';
+import {nextSampleSeq, pushRing} from '../core/run-state.js';
 import {AdaptiveBatchSize, AdaptiveConcurrency} from './adaptive.js';
 import {HitBatch, visitorHash, type EncodedRequests} from './hit-batch.js';
 

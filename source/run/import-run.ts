@@ -7,7 +7,7 @@ import type {ImportConfig} from '../options/config.js';
 import {w3cHeaderLength} from '../parse/detect.js';
 import {chooseFormat, checkFormatForSites} from '../parse/choose-format.js';
 import {follow} from './follow.js';
-import {RunError} from './run-error.js';
+import {RunError} from '../core/run-error.js';
 import {isCi} from '../options/environment.js';
 import {compileChecks, type Checks} from '../filter/checks.js';
 import {expandInputs} from '../input/expand-inputs.js';
@@ -15,12 +15,12 @@ import {openInput} from '../input/open-input.js';
 import {readLines} from '../input/line-reader.js';
 import type {InputProblem, InputSpec, LineBatch, OpenedInput} from '../input/types.js';
 import type {LineParser} from '../parse/format.js';
-import {LineProcessor} from './line-processor.js';
-import {BatchParser, HIT, HIT_SLOW, skipReasonOf, type ParsedBatch} from './parsed-batch.js';
-import {parsedInWorker, startParseWorker, type WorkerSource} from './parsed-source.js';
+import {LineProcessor} from '../parse/line-processor.js';
+import {BatchParser, HIT, HIT_SLOW, skipReasonOf, type ParsedBatch} from '../parse/parsed-batch.js';
+import {parsedInWorker, startParseWorker, type WorkerSource} from '../parse/parsed-source.js';
 import type {Worker} from 'node:worker_threads';
-import {processorOptionsOf, requestOptionsOf} from './stage-options.js';
-import {createInputProgress, createRunState, nextSampleSeq, pushRing, snapshotRunState, type InputProgress, type RunState, type SkipReason} from './run-state.js';
+import {processorOptionsOf, requestOptionsOf} from '../parse/stage-options.js';
+import {createInputProgress, createRunState, nextSampleSeq, pushRing, snapshotRunState, type InputProgress, type RunState, type SkipReason} from '../core/run-state.js';
 import {QueryBuilder, toQueryString, type RequestOptions, type SiteTarget} from '../track/tracking-request.js';
 import {replayVisitorId} from '../track/replay.js';
 import {createHostResolver, createReplayResolver, createStaticResolver, type SiteApi, type SiteResolver} from '../track/sites.js';
@@ -37,7 +37,7 @@ import {ListeningStats} from '../report/listening-stats.js';
 /** What the run needs from Matomo: API calls and bulk tracking (the Matomo client, or a test's). */
 export type MatomoConnection = SiteApi & BulkSender;
 
-export {RunError} from './run-error.js';
+export {RunError} from '../core/run-error.js';
 
 export interface ImportRunDeps {
 	/** Absent: an offline dry run (no --url). */
