@@ -22,6 +22,7 @@ function maybeHitFrom(line: string, args: string[]) {
 		hit: {...config, pageCvarGroups: config.pageCvarGroups, visitCvarGroups: config.visitCvarGroups},
 		addToDate: config.addToDate,
 		replay: undefined,
+		listening: false,
 	}, 0);
 	const outcome = processor.process(line, 0, line.length + 1);
 	return outcome.kind === 'hit' ? {hit: outcome.hit, config} : undefined;
