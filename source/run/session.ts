@@ -27,6 +27,7 @@ export class RunSession {
 	private link: MatomoLink | undefined;
 	private stopped: {mode: StopMode; exitCode: number} | undefined;
 	private wakeStopped: (() => void) | undefined;
+	private readonly notices: string[] = [];
 
 	constructor(readonly config: ImportConfig, private readonly options: SessionOptions = {}) {}
 
@@ -60,9 +61,16 @@ export class RunSession {
 		return true;
 	}
 
+	/** A notice for the run's state (shown with the summary), e.g. where a view sent the log. */
+	notice(message: string): void {
+		this.notices.push(message);
+		if (this.importRun) this.importRun.state.notices.push(message);
+	}
+
 	/** The run on the connection (call after connect()). */
 	start(): ImportRun {
 		this.importRun = new ImportRun(this.config, {matomo: this.link?.client, log: this.options.log, parseWorker: this.options.parseWorker});
+		this.importRun.state.notices.push(...this.notices);
 		if (this.stopped) this.importRun.stop(this.stopped.mode, this.stopped.exitCode);
 		this.options.onStart?.(this.importRun);
 		return this.importRun;
