@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import process from 'node:process';
 import {parseArgv, UsageError} from './options/argv.js';
 import {buildConfig, type ImportConfig} from './options/config.js';
-import {ImportRun} from './run/import-run.js';
+import {RunSession} from './run/session.js';
 import {renderSummary, summaryJson} from './report/summary.js';
 import {startHeadlessProgress} from './report/headless.js';
 import {isInteractive} from './report/terminal.js';
@@ -35,25 +35,27 @@ function logLine(message: string): void {
 async function runHeadless(config: ImportConfig): Promise<number> {
 	if (config.files.length === 0) throw new UsageError('no log file given: name one or more files, glob patterns or - for stdin');
 	if (config.url === undefined && !config.dryRun) throw new UsageError('--url is required: the address of your Matomo, e.g. --url=https://matomo.example.com');
-	// The HTTP client (undici) loads only when there is a Matomo to talk to: an offline dry run starts faster.
-	const connection = config.url === undefined && config.dryRun
-		? undefined
-		: await (await import('./record/connect.js')).connectMatomo(config, {log: config.debug > 0 ? logLine : undefined});
 	for (const name of config.ignoredOptions) logLine(`--${name} is accepted for compatibility and has no effect here (give --token-auth or --login/--password)`);
-	const run = new ImportRun(config, {
-		matomo: connection?.client,
+	// The HTTP client (undici) loads only when there is a Matomo to talk to: an offline dry run starts faster.
+	// As in import_logs.py: progress lines by default when stdout is a terminal (a --yes run by hand).
+	const showProgress = config.showProgress ?? Boolean(process.stdout.isTTY);
+	let progress: {stop(): void} | undefined;
+	const session = new RunSession(config, {
 		log: message => logLine(message),
+		onStart: run => {
+			if (showProgress) progress = startHeadlessProgress(run, {intervalMs: config.showProgressDelayMs, write: line => writeErr(line + '\n')});
+		},
 	});
-
+	// Handlers first: a signal while Matomo is still being checked ends the program cleanly too.
 	let signals = 0;
 	const onSignal = (signal: NodeJS.Signals) => {
 		signals++;
 		const code = signal === 'SIGTERM' ? 143 : 130;
 		if (signals === 1) {
 			writeErr(`\n${signal}: finishing the requests in flight, then stopping (again to stop at once)…\n`);
-			run.stop('graceful', code);
+			session.stop('graceful', code);
 		} else if (signals === 2) {
-			run.stop('abandon', code);
+			session.stop('abandon', code);
 		} else {
 			process.exit(code);
 		}
@@ -61,13 +63,8 @@ async function runHeadless(config: ImportConfig): Promise<number> {
 
 	process.on('SIGINT', onSignal);
 	process.on('SIGTERM', onSignal);
-	// As in import_logs.py: progress lines by default when stdout is a terminal (a --yes run by hand).
-	const showProgress = config.showProgress ?? Boolean(process.stdout.isTTY);
-	const progress = showProgress
-		? startHeadlessProgress(run, {intervalMs: config.showProgressDelayMs, write: line => writeErr(line + '\n')})
-		: undefined;
 	try {
-		const outcome = await run.run();
+		const outcome = await session.run();
 		progress?.stop();
 		if (outcome.dump !== undefined) {
 			writeErr(outcome.dump + '\n');
@@ -83,12 +80,15 @@ async function runHeadless(config: ImportConfig): Promise<number> {
 
 		if (state.failure) writeErr(`Fatal error: ${state.failure}\n`);
 		if (outcome.exitCode >= 128) writeErr('Stopped. Run the same command again to resume.\n');
+		// Stopped while Matomo was being checked: that request may hang for its whole timeout, and nothing else runs
+		// (no worker thread, nothing sent): leave once the output is written.
+		if (!session.importRun && outcome.exitCode >= 128) leaveWhenWritten = true;
 		return outcome.exitCode;
 	} finally {
 		progress?.stop();
 		process.off('SIGINT', onSignal);
 		process.off('SIGTERM', onSignal);
-		await connection?.client.close();
+		await session.close();
 	}
 }
 
@@ -130,9 +130,13 @@ async function main(): Promise<number> {
 	}
 }
 
+/** Exit once stdout is written, not waiting for the event loop to empty (see runHeadless). */
+let leaveWhenWritten = false;
+
 main().then(
 	code => {
 		process.exitCode = code;
+		if (leaveWhenWritten) process.stdout.write('', () => process.exit(code));
 	},
 	(error: unknown) => {
 		writeErr(`Fatal error: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -9,8 +9,9 @@ import {useEffect, useRef, useState} from 'react';
 import type {EventEmitter} from 'node:events';
 import {Text, useApp} from 'ink';
 import {buildConfig, type ImportConfig} from '../options/config.js';
-import {connectMatomo, type MatomoConnection} from '../record/connect.js';
-import {ImportRun} from '../run/import-run.js';
+import type {ImportRun} from '../run/import-run.js';
+import {debugLogFile} from '../run/log-file.js';
+import {RunSession} from '../run/session.js';
 import {Wizard, type WizardResult} from './wizard.js';
 import {Dashboard} from './dashboard.js';
 import {SamplesPanel, SampleFeed, type LogItem} from './samples-panel.js';
@@ -63,7 +64,7 @@ export function App({given, files, env, cwd, color, signals, onExit, refreshMs}:
 	const [startError, setStartError] = useState<string | undefined>();
 	const [stopping, setStopping] = useState(false);
 	const wizardConnection = useRef<MatomoConnectionInfo | undefined>(undefined);
-	const runConnection = useRef<MatomoConnection | undefined>(undefined);
+	const runSession = useRef<RunSession | undefined>(undefined);
 	const stageRef = useRef(stage);
 	stageRef.current = stage;
 	const interrupts = useRef(0);
@@ -72,8 +73,8 @@ export function App({given, files, env, cwd, color, signals, onExit, refreshMs}:
 	const closeConnections = () => {
 		void wizardConnection.current?.client.close();
 		wizardConnection.current = undefined;
-		void runConnection.current?.client.close();
-		runConnection.current = undefined;
+		void runSession.current?.close();
+		runSession.current = undefined;
 	};
 
 	const end = (code: number, immediate: boolean) => {
@@ -88,10 +89,14 @@ export function App({given, files, env, cwd, color, signals, onExit, refreshMs}:
 		setStarting(true);
 		setStartError(undefined);
 		let config: ImportConfig;
-		let connection: MatomoConnection | undefined;
+		let session: RunSession;
 		try {
 			config = buildConfig(result.given, result.files, env);
-			connection = await connectMatomo(config);
+			// -d and --debug-tracker: to a file, the screen is Ink's.
+			const logFile = debugLogFile(config);
+			session = new RunSession(config, {log: logFile?.write});
+			await session.connect();
+			if (logFile) session.notice(`debug log: ${logFile.path}`);
 		} catch (error) {
 			setStarting(false);
 			setStartError(explainMatomoError(error, undefined).problem);
@@ -99,18 +104,18 @@ export function App({given, files, env, cwd, color, signals, onExit, refreshMs}:
 		}
 
 		if (ended.current) {
-			await connection?.client.close();
+			await session.close();
 			return;
 		}
 
 		// The wizard's connection made quick single attempts; the import's retries like the headless one.
 		void wizardConnection.current?.client.close();
 		wizardConnection.current = undefined;
-		runConnection.current = connection;
-		const run = new ImportRun(config, {matomo: connection?.client});
+		runSession.current = session;
+		const run = session.start();
 		const command = commandFor(result.given, result.files, cwd, result.connection?.tokenSource ?? config.tokenSource).line;
 		setStage({kind: 'running', run, config, result});
-		run.run().then(
+		session.run().then(
 			outcome => {
 				if (ended.current) return;
 				// The samples of the last moments (a short import may end before the dashboard's first refresh), then
