@@ -35,7 +35,6 @@ function logLine(message: string): void {
 async function runHeadless(config: ImportConfig): Promise<number> {
 	if (config.files.length === 0) throw new UsageError('no log file given: name one or more files, glob patterns or - for stdin');
 	if (config.url === undefined && !config.dryRun) throw new UsageError('--url is required: the address of your Matomo, e.g. --url=https://matomo.example.com');
-	for (const name of config.ignoredOptions) logLine(`--${name} is accepted for compatibility and has no effect here (give --token-auth or --login/--password)`);
 	// The HTTP client (undici) loads only when there is a Matomo to talk to: an offline dry run starts faster.
 	// As in import_logs.py: progress lines by default when stdout is a terminal (a --yes run by hand).
 	const showProgress = config.showProgress ?? Boolean(process.stdout.isTTY);

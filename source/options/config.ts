@@ -113,8 +113,6 @@ export interface ImportConfig {
 	debugRequestLimit: number | undefined;
 	forceOneHitEverySeconds: number | undefined;
 	dumpLogRegex: boolean;
-	/** Options accepted for compatibility but without effect here. */
-	ignoredOptions: string[];
 }
 
 type Given = ReadonlyMap<string, string | boolean | string[] | number>;
@@ -344,6 +342,5 @@ export function buildConfig(given: Given, files: readonly string[], env: NodeJS.
 		debugRequestLimit: number(given, 'debug-request-limit', {integer: true, min: 1}),
 		forceOneHitEverySeconds: number(given, 'debug-force-one-hit-every-Ns', {min: 0}),
 		dumpLogRegex: flag(given, 'dump-log-regex'),
-		ignoredOptions: [],
 	};
 }
