@@ -47,7 +47,7 @@ export interface OptionSpec {
 	readonly secret?: boolean;
 	/** Not in import_logs.py. */
 	readonly ours?: boolean;
-	/** Accepted for compatibility, with a notice, but not used (needs a local PHP Matomo install). */
+	/** Accepted so that an older command line keeps working, but without effect (left out of the equivalent command). */
 	readonly ignored?: boolean;
 	/** Leave out of --help (still accepted). */
 	readonly hidden?: boolean;
@@ -157,7 +157,7 @@ export const optionTable: readonly OptionSpec[] = [
 	{flag: 'dump-log-regex', type: 'boolean', group: 'Debugging', help: 'Print the format and regex chosen for the first file, then exit'},
 
 	// Kept for compatibility: they need a local PHP Matomo install
-	{flag: 'resend-failed-batches-whole', type: 'boolean', group: 'Kept for compatibility', ours: true, help: 'No effect: resending a failed batch whole is now the default (see --bulk-requests-without-transaction)'},
+	{flag: 'resend-failed-batches-whole', type: 'boolean', group: 'Kept for compatibility', ours: true, ignored: true, help: 'No effect: resending a failed batch whole is now the default (see --bulk-requests-without-transaction)'},
 	{flag: 'enable-testmode', type: 'boolean', group: 'Kept for compatibility', help: 'With --config: ask Matomo\'s updatetoken.php for a token in its test mode (Matomo\'s test suite only)'},
 ];
 
