@@ -201,7 +201,8 @@ describe('pass 2 and no match', () => {
 		// (The last field loses its closing quote, so every line fails at its very end.)
 		const broken = longer.map(line => (line.startsWith('#') ? line : line.slice(0, -1)));
 		assert.equal(detectFormat(broken, formats, options())?.format.name ?? null, null);
-		assert.ok(performance.now() - started < 3000, 'bounded time');
+		// A hang, not a speed, is what this guards against (the reference never returns): a bound no busy machine reaches.
+		assert.ok(performance.now() - started < 30_000, 'bounded time');
 	});
 });
 
