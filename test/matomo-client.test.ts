@@ -4,11 +4,8 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import {
-	MAX_BACKOFF_MS,
 	MatomoClient,
 	MatomoError,
-	backoffDelay,
-	withRetry,
 	type MatomoClientOptions,
 } from '../source/record/matomo-client.js';
 import { startMatomoDouble, type DoubleOptions, type MatomoDouble } from './matomo-double.js';
@@ -422,59 +419,6 @@ describe('bulk tracking', () => {
 			setTimeout(() => controller.abort(new Error('stopping')), 50);
 			await assert.rejects(client.sendBulk([hit()], controller.signal), /stopping/);
 		}));
-});
-
-describe('retry helpers', () => {
-	test('backoffDelay: exponential ceiling, full jitter, capped', () => {
-		assert.equal(backoffDelay(1, 100, () => 1), 100);
-		assert.equal(backoffDelay(3, 100, () => 1), 400);
-		assert.equal(backoffDelay(3, 100, () => 0.5), 200);
-		assert.equal(backoffDelay(3, 100, () => 0), 0);
-		assert.equal(backoffDelay(40, 100, () => 1), MAX_BACKOFF_MS);
-		assert.equal(backoffDelay(2, 120_000, () => 1), 120_000, 'a base above the cap is kept');
-	});
-
-	test('withRetry: 0 attempts means forever; non-retryable errors stop at once', async () => {
-		let calls = 0;
-		const value = await withRetry(
-			async () => {
-				if (++calls < 6) throw new MatomoError('network', 'down');
-				return 'up';
-			},
-			{ maxAttempts: 0, baseDelayMs: 1, isRetryable: () => true },
-		);
-		assert.equal(value, 'up');
-		assert.equal(calls, 6);
-
-		let stopped = 0;
-		await assert.rejects(
-			withRetry(
-				async () => {
-					stopped++;
-					throw new MatomoError('api', 'no');
-				},
-				{ maxAttempts: 5, baseDelayMs: 1, isRetryable: e => e instanceof MatomoError && e.retryable },
-			),
-			/no/,
-		);
-		assert.equal(stopped, 1);
-	});
-
-	test('withRetry: an abort during the wait ends it', async () => {
-		const controller = new AbortController();
-		setTimeout(() => controller.abort(new Error('shutdown')), 30);
-		const started = Date.now();
-		await assert.rejects(
-			withRetry(
-				async () => {
-					throw new MatomoError('timeout', 'slow');
-				},
-				{ maxAttempts: 0, baseDelayMs: 10_000, isRetryable: () => true, signal: controller.signal, rng: () => 1 },
-			),
-			/shutdown/,
-		);
-		assert.ok(Date.now() - started < 1000);
-	});
 });
 
 // A self-signed certificate for 127.0.0.1 (EC P-256, valid until 2126), for the TLS test only.

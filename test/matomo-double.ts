@@ -143,6 +143,16 @@ const sendJson = (res: http.ServerResponse, status: number, value: unknown) =>
 	send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
 
 /** A TCP reset, as a crashed PHP-FPM or an overloaded proxy would give. */
+/** How many requests a bulk body carries (without validating it: a web server in front of Matomo counts bytes). */
+function bulkRequestCount(body: string): number {
+	try {
+		const requests = (JSON.parse(body) as { requests?: unknown }).requests;
+		return Array.isArray(requests) ? requests.length : 0;
+	} catch {
+		return 0;
+	}
+}
+
 function resetConnection(req: http.IncomingMessage): void {
 	const socket = req.socket;
 	if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
@@ -196,6 +206,9 @@ export async function startMatomoDouble(options: DoubleOptions = {}): Promise<Ma
 			// Without the BulkTracking plugin the JSON body is ignored and the URL's params (queuedtracking=0) make a
 			// request without idsite: UnexpectedWebsiteFoundException, HTTP 400 with the GIF.
 			if (options.bulkTrackingDisabled) return send(res, 400, 'image/gif', gif);
+			if (options.maxBulkRequests !== undefined && bulkRequestCount(body) > options.maxBulkRequests) {
+				return send(res, 413, 'text/html; charset=utf-8', '<html><body><h1>413 Request Entity Too Large</h1></body></html>');
+			}
 			const fault = faults.pick('bulk');
 			switch (fault?.kind) {
 				case 'reset':
@@ -204,6 +217,9 @@ export async function startMatomoDouble(options: DoubleOptions = {}): Promise<Ma
 					return; // hold the request: the client must give up on its own
 				case '500':
 					return send(res, 500, 'text/html; charset=utf-8', internalErrorPage);
+				case '503':
+					res.setHeader('Retry-After', String(fault.retryAfter ?? 1));
+					return send(res, 503, 'text/html; charset=utf-8', internalErrorPage);
 				case 'bulk-disabled':
 					return send(res, 400, 'image/gif', gif);
 			}

@@ -80,7 +80,8 @@ export interface ImportConfig {
 	retryMaxAttempts: number;
 	retryDelayMs: number;
 	/** Ignore Matomo's `tracked` count in an error answer (it rolled the batch back). */
-	resendFailedBatchesWhole: boolean;
+	/** Trust the `tracked` count of a failed bulk answer (a Matomo without bulk transactions). */
+	bulkRequestsWithoutTransaction: boolean;
 	stateFile: string | undefined;
 	reimport: boolean;
 	follow: boolean;
@@ -313,7 +314,7 @@ export function buildConfig(given: Given, files: readonly string[], env: NodeJS.
 		// Following a live log, Matomo being down is something to wait out, not a reason to stop.
 		retryMaxAttempts: !given.has('retry-max-attempts') && flag(given, 'follow') ? 0 : number(given, 'retry-max-attempts', {integer: true, min: 0}) ?? 3,
 		retryDelayMs: (number(given, 'retry-delay', {min: 0}) ?? 10) * 1000,
-		resendFailedBatchesWhole: flag(given, 'resend-failed-batches-whole'),
+		bulkRequestsWithoutTransaction: flag(given, 'bulk-requests-without-transaction'),
 		stateFile: text(given, 'state-file'),
 		reimport: flag(given, 'reimport'),
 		follow: flag(given, 'follow'),

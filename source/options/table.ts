@@ -123,7 +123,7 @@ export const optionTable: readonly OptionSpec[] = [
 	{flag: 'request-timeout', type: 'number', group: 'Resume and delivery', value: 'SECONDS', default: 300, help: 'Timeout of every request to Matomo'},
 	{flag: 'retry-max-attempts', type: 'number', group: 'Resume and delivery', value: 'N', default: 3, help: 'Attempts per request before giving up (0: forever)'},
 	{flag: 'retry-delay', type: 'number', group: 'Resume and delivery', value: 'SECONDS', default: 10, help: 'Base delay between attempts (grows exponentially, with jitter)'},
-	{flag: 'resend-failed-batches-whole', type: 'boolean', group: 'Resume and delivery', ours: true, help: 'Ignore the "tracked" count of a failed bulk answer and resend the whole batch: for a Matomo that rolls failed batches back (bulk_requests_use_transaction=1); see Delivery guarantees'},
+	{flag: 'bulk-requests-without-transaction', type: 'boolean', group: 'Resume and delivery', ours: true, help: 'Your Matomo has bulk_requests_use_transaction = 0 under [Tracker]: after a failed bulk request, trust the number of hits it says it tracked and resend only the rest (by default the whole batch is resent, since a default Matomo rolled it back); see Delivery guarantees'},
 	{flag: 'state-file', type: 'string', group: 'Resume and delivery', value: 'FILE', ours: true, help: 'Where to keep checkpoints (default $XDG_STATE_HOME/matomo-log-import/state.json)'},
 	{flag: 'reimport', type: 'boolean', group: 'Resume and delivery', ours: true, help: 'Ignore checkpoints: import files again from the start'},
 	{flag: 'follow', type: 'boolean', group: 'Resume and delivery', ours: true, help: 'After the end of the files, keep importing new lines as they are written (like tail -F); retries forever while Matomo is down'},
@@ -157,6 +157,7 @@ export const optionTable: readonly OptionSpec[] = [
 	// Kept for compatibility: they need a local PHP Matomo install
 	{flag: 'config', type: 'string', group: 'Kept for compatibility', value: 'FILE', ignored: true, help: 'Matomo config file (only to find a token through PHP; use --token-auth or --login instead)'},
 	{flag: 'php-binary', type: 'string', group: 'Kept for compatibility', value: 'PATH', ignored: true, help: 'PHP binary (see --config)'},
+	{flag: 'resend-failed-batches-whole', type: 'boolean', group: 'Kept for compatibility', ours: true, help: 'No effect: resending a failed batch whole is now the default (see --bulk-requests-without-transaction)'},
 	{flag: 'enable-testmode', type: 'boolean', group: 'Kept for compatibility', ignored: true, help: 'Matomo test suite only'},
 ];
 

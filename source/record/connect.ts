@@ -79,10 +79,49 @@ export async function connectMatomo(config: ImportConfig, options: {log?: (messa
 	try {
 		const version = await client.getVersion();
 		options.log?.(`Connected to Matomo ${version} at ${config.url}`);
+		if (!config.dryRun) await checkWriteAccess(client, config.idsite);
 		return {client, version};
 	} catch (error) {
 		await client.close();
 		if (error instanceof MatomoError) throw new MatomoSetupError(error.message, error);
 		throw error;
+	}
+}
+
+/** Whether Matomo lacks an API method (an older version): then what it would tell is not checked. */
+function missingMethod(error: unknown): boolean {
+	return error instanceof MatomoError && error.kind === 'api' && /does not exist|not available/i.test(error.matomoMessage ?? error.message);
+}
+
+/**
+ * A token that can only view is accepted by every API call the import makes, but Matomo counts every hit it sends as
+ * invalid (setting the visitor's IP and the date of past hits needs write access): say so before sending anything.
+ */
+async function checkWriteAccess(client: MatomoClient, idsite: string | undefined): Promise<void> {
+	let writable: Set<number>;
+	try {
+		const superUser = await client.api<{value?: unknown}>('UsersManager.hasSuperUserAccess');
+		if (superUser?.value === true) return;
+		const ids = async (method: string) => {
+			try {
+				const answer = await client.api<unknown>(method);
+				return Array.isArray(answer) ? answer.map(Number) : [];
+			} catch (error) {
+				if (missingMethod(error)) return [];
+				throw error;
+			}
+		};
+
+		writable = new Set([...await ids('SitesManager.getSitesIdWithAdminAccess'), ...await ids('SitesManager.getSitesIdWithWriteAccess')]);
+	} catch (error) {
+		if (missingMethod(error)) return;
+		throw error;
+	}
+
+	const fix = 'Tracking the visitors\' IPs and the dates of past hits needs a token of a user with write (or admin) access to the site: '
+		+ 'Matomo › Administration › System › Users, or create the token as such a user.';
+	if (writable.size === 0) throw new MatomoSetupError(`the token can read Matomo but cannot write to any site, so Matomo would count every hit as invalid. ${fix}`, {kind: 'auth'});
+	if (idsite !== undefined && /^\d+$/.test(idsite) && !writable.has(Number(idsite))) {
+		throw new MatomoSetupError(`the token cannot write to site ${idsite} (it can write to ${[...writable].sort((a, b) => a - b).join(', ')}), so Matomo would count every hit as invalid. ${fix}`, {kind: 'auth'});
 	}
 }

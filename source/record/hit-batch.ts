@@ -55,6 +55,22 @@ export function writeEntry(target: Buffer, at: number, query: string): number {
 	return at;
 }
 
+/**
+ * Where a hit comes from and who it is for: its origin (input, line, watermark sequence, group of requests) and
+ * its visitor's keys (see VisitorRouter). Callers may reuse one object: batches copy the fields.
+ */
+export interface HitRef {
+	input: number;
+	lineNo: number;
+	seq: number;
+	/** 0, or the id of the group of requests one line made (listening time). */
+	part: number;
+	/** The key of the visitor's IP (or of another identity, such as a replayed visitor id). */
+	ip: number;
+	/** The key of the user id, or NO_KEY. */
+	user: number;
+}
+
 export class HitBatch {
 	count = 0;
 	/** Index of the first hit not yet acknowledged (a partial answer moves it). */
@@ -69,6 +85,9 @@ export class HitBatch {
 	readonly seqs: Float64Array;
 	/** 0, or the id of the group of requests one line made (listening time). */
 	readonly parts: Int32Array;
+	/** The visitor keys of each hit (see HitRef). */
+	readonly ipKeys: Uint32Array;
+	readonly userKeys: Uint32Array;
 
 	constructor(readonly capacity: number) {
 		// Small at first, grown as hits come (batches are reused, so a lane's batches soon have the room they need): a
@@ -80,6 +99,8 @@ export class HitBatch {
 		this.lineNos = new Float64Array(capacity);
 		this.seqs = new Float64Array(capacity);
 		this.parts = new Int32Array(capacity);
+		this.ipKeys = new Uint32Array(capacity);
+		this.userKeys = new Uint32Array(capacity);
 	}
 
 	/** Hits not acknowledged yet. */
@@ -87,43 +108,59 @@ export class HitBatch {
 		return this.count - this.from;
 	}
 
-	add(query: string, input: number, lineNo: number, seq: number, part: number): void {
+	add(query: string, hit: HitRef): void {
 		const need = this.used + entryLength(query);
 		if (need > this.bytes.length) this.grow(need);
-		this.record(writeEntry(this.bytes, this.used, query), input, lineNo, seq, part);
+		this.record(writeEntry(this.bytes, this.used, query), hit);
 	}
 
 	/** A request already encoded as a JSON entry with its comma (`"?…",`): `entries[from, to)`. */
-	addEntry(entries: Buffer, from: number, to: number, input: number, lineNo: number, seq: number): void {
+	addEntry(entries: Buffer, from: number, to: number, hit: HitRef): void {
 		const need = this.used + to - from;
 		if (need > this.bytes.length) this.grow(need);
-		this.record(this.used + entries.copy(this.bytes, this.used, from, to), input, lineNo, seq, 0);
+		this.record(this.used + entries.copy(this.bytes, this.used, from, to), hit);
 	}
 
 	/** The next hit, whose entry was written from `used` to `end`. */
-	private record(end: number, input: number, lineNo: number, seq: number, part: number): void {
+	private record(end: number, hit: HitRef): void {
 		const i = this.count;
 		this.starts[i] = this.used;
 		this.starts[i + 1] = end;
 		this.used = end;
-		this.inputs[i] = input;
-		this.lineNos[i] = lineNo;
-		this.seqs[i] = seq;
-		this.parts[i] = part;
+		this.inputs[i] = hit.input;
+		this.lineNos[i] = hit.lineNo;
+		this.seqs[i] = hit.seq;
+		this.parts[i] = hit.part;
+		this.ipKeys[i] = hit.ip;
+		this.userKeys[i] = hit.user;
 		this.count = i + 1;
 	}
 
-	/** The hits from `from` on, as the client sends them (a view of this batch's bytes: valid until `reset`). */
-	requests(): EncodedRequests {
-		return {count: this.remaining, body: (head, tail) => this.body(head, tail)};
+	/** The request of hit `i` (a query string), e.g. to queue it elsewhere. */
+	query(i: number): string {
+		return this.bytes.toString('latin1', this.starts[i]! + 1, this.starts[i + 1]! - 2);
+	}
+
+	/**
+	 * The first `limit` hits from `from` on (all by default), as the client sends them (a view of this batch's bytes:
+	 * valid until `reset`).
+	 */
+	requests(limit = Number.POSITIVE_INFINITY): EncodedRequests {
+		const count = Math.min(this.remaining, limit);
+		return {count, body: (head, tail) => this.body(head, tail, count)};
 	}
 
 	/**
 	 * The body, in place: the head goes just before the first entry sent (over entries already acknowledged, or the
-	 * room left for it), the tail over the last comma. Nothing is added to a batch once it is sent.
+	 * room left for it), the tail over the last comma. Nothing is added to a batch once it is sent. Fewer hits than
+	 * remain (Matomo refused the whole as too large) are copied, since the tail would overwrite the next entry.
 	 */
-	private body(head: Buffer, tail: Buffer): Buffer {
+	private body(head: Buffer, tail: Buffer, count: number): Buffer {
 		const start = this.starts[this.from]!;
+		if (count < this.remaining) {
+			return Buffer.concat([head, this.bytes.subarray(start, count === 0 ? start : this.starts[this.from + count]! - 1), tail]);
+		}
+
 		const end = this.remaining === 0 ? start : this.used - 1;
 		if (head.length > start) {
 			return Buffer.concat([head, this.bytes.subarray(start, end), tail]);

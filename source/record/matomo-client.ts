@@ -9,10 +9,11 @@
  *   GET and drops the hits silently), so a redirect is an error that names the address to use instead. API calls
  *   follow redirects within the same host only, so the token never travels to another server.
  * - `sendBulk` makes ONE attempt: the recorder owns tracking retries, because it trims the hits Matomo already
- *   acknowledged before it sends again. API calls are retried here, with exponential backoff and full jitter.
+ *   acknowledged before it sends again. API calls are retried here; both follow the one policy of retry-policy.ts.
  */
 import { createHttpAgent, type HttpAgent } from './undici-agent.js';
 import { encodeRequests, type EncodedRequests } from './hit-batch.js';
+import { parseRetryAfter, withRetry } from './retry-policy.js';
 
 export type MatomoErrorKind =
 	| 'http'
@@ -23,7 +24,9 @@ export type MatomoErrorKind =
 	| 'bulk-disabled'
 	| 'auth'
 	| 'not-matomo'
-	| 'tls';
+	| 'tls'
+	/** HTTP 413: the request was too large for the server (the recorders send fewer hits at a time). */
+	| 'too-large';
 
 export interface MatomoErrorDetails {
 	status?: number;
@@ -108,72 +111,6 @@ export interface BulkResult {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Retry
-
-/** No single wait is longer than this (unless the base delay itself is longer), even when retrying forever. */
-export const MAX_BACKOFF_MS = 60_000;
-
-/**
- * The wait before retry number `attempt` (1 after the first failure): uniform in [0, base·2^(attempt-1)], capped.
- * Full jitter spreads the retries of parallel lanes, so they do not hit a recovering Matomo in the same instant.
- */
-export function backoffDelay(attempt: number, baseMs: number, rng: () => number = Math.random): number {
-	const cap = Math.max(MAX_BACKOFF_MS, baseMs);
-	const ceiling = Math.min(cap, baseMs * 2 ** Math.min(Math.max(attempt, 1) - 1, 30));
-	return Math.round(rng() * ceiling);
-}
-
-export interface RetryOptions {
-	/** Total attempts; 0 = forever. */
-	maxAttempts: number;
-	baseDelayMs: number;
-	isRetryable: (error: unknown) => boolean;
-	/** Called before each wait; `attempt` is the number of the attempt that just failed. */
-	onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
-	signal?: AbortSignal;
-	rng?: () => number;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-	return new Promise((resolve, reject) => {
-		if (signal?.aborted) return reject(signal.reason);
-		const onAbort = () => {
-			clearTimeout(timer);
-			reject(signal?.reason);
-		};
-		const timer = setTimeout(() => {
-			signal?.removeEventListener('abort', onAbort);
-			resolve();
-		}, ms);
-		signal?.addEventListener('abort', onAbort, { once: true });
-	});
-}
-
-export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {
-	for (let attempt = 1; ; attempt++) {
-		try {
-			return await fn(attempt);
-		} catch (error) {
-			if (opts.signal?.aborted) throw opts.signal.reason ?? error;
-			const exhausted = opts.maxAttempts > 0 && attempt >= opts.maxAttempts;
-			if (exhausted || !opts.isRetryable(error)) {
-				if (error instanceof MatomoError && attempt > 1) {
-					error.attempts = attempt;
-					error.message += ` (gave up after ${attempt} attempts)`;
-				}
-				throw error;
-			}
-			let delayMs = backoffDelay(attempt, opts.baseDelayMs, opts.rng);
-			// A server that says when to come back knows better than our guess, within the same cap.
-			const hint = error instanceof MatomoError ? error.retryAfterMs : undefined;
-			if (hint !== undefined) delayMs = Math.max(delayMs, Math.min(hint, Math.max(MAX_BACKOFF_MS, opts.baseDelayMs)));
-			opts.onRetry?.({ attempt, delayMs, error });
-			await sleep(delayMs, opts.signal);
-		}
-	}
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Helpers
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -185,14 +122,6 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
 	} catch {
 		return { ok: false };
 	}
-}
-
-function retryAfter(header: string | string[] | undefined): number | undefined {
-	const value = Array.isArray(header) ? header[0] : header;
-	if (!value) return undefined;
-	if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-	const date = Date.parse(value);
-	return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 /** A short, one-line extract of a body for a message; HTML tags go, their text stays. */
@@ -452,6 +381,12 @@ export class MatomoClient {
 			onRetry: info => {
 				if (info.error instanceof MatomoError) this.options.onRetry?.({ ...info, error: info.error });
 			},
+			onGiveUp: ({ attempt, error }) => {
+				if (error instanceof MatomoError && attempt > 1) {
+					error.attempts = attempt;
+					error.message += ` (gave up after ${attempt} attempts)`;
+				}
+			},
 		});
 	}
 
@@ -510,7 +445,7 @@ export class MatomoClient {
 			return this.throwApi('http', `Matomo API call ${method} failed with HTTP ${status}: ${snippet(this.redact(text))}`, {
 				...details,
 				retryable: true,
-				retryAfterMs: retryAfter(response.headers['retry-after']),
+				retryAfterMs: parseRetryAfter(response.headers['retry-after']),
 			});
 		}
 		if (status === 401 || status === 403) {
@@ -643,7 +578,7 @@ export class MatomoClient {
 		}
 		if (status === 413) {
 			throw new MatomoError(
-				'http',
+				'too-large',
 				`${where} refused a bulk request of ${plural(encoded.count, 'hit')} as too large (HTTP 413); send fewer hits per request`,
 				{ ...details, retryable: false },
 			);
@@ -655,7 +590,7 @@ export class MatomoClient {
 			`Matomo answered HTTP ${status} to a bulk tracking request of ${plural(encoded.count, 'hit')}` +
 				(tracked === undefined ? '' : ` (it tracked ${tracked} before failing)`) +
 				(json === undefined ? `: ${snippet(this.redact(text))}` : ''),
-			{ ...details, tracked, retryable, retryAfterMs: retryAfter(response.headers['retry-after']) },
+			{ ...details, tracked, retryable, retryAfterMs: parseRetryAfter(response.headers['retry-after']) },
 		);
 	}
 

@@ -1,14 +1,18 @@
 /**
- * The recorders: lanes of hits to Matomo. All hits of one visitor go to the same lane, in log order, and a lane
- * has at most one request in flight, so a visitor's hits reach Matomo in order. p-queue bounds the requests in
- * flight over all lanes (the concurrency, which may change while running). Batches leave on size or on a short
- * timer. A failed batch is retried with backoff; when Matomo says how many hits it tracked, only the rest is resent.
+ * The recorders: lanes of hits to Matomo. Hits that Matomo could count as one visitor's go to the same lane, in log
+ * order (VisitorRouter), and a lane has at most one request in flight, so each visitor's hits reach Matomo in order
+ * and N recorders give the reports one gives. One recorder is one lane: the log's own order. p-queue bounds the
+ * requests in flight over all lanes (the concurrency, which may change while running). Batches leave on size or on a
+ * short timer. A failed batch is retried by the one retry policy (retry-policy.ts); it is resent whole unless the
+ * user said their Matomo keeps what a failed bulk request tracked (no transactions).
  */
 import PQueue from 'p-queue';
 import type {LaneState, MatomoErrorSample, RunState} from '../run/run-state.js';
 import {nextSampleSeq, pushRing} from '../run/run-state.js';
 import {AdaptiveBatchSize, AdaptiveConcurrency} from './adaptive.js';
-import {HitBatch, visitorHash, type EncodedRequests} from './hit-batch.js';
+import {HitBatch, type EncodedRequests, type HitRef} from './hit-batch.js';
+import {mayRetry, retryDelay, sleep} from './retry-policy.js';
+import {VisitorRouter} from './visitor-router.js';
 
 export {HitBatch} from './hit-batch.js';
 
@@ -27,6 +31,7 @@ export interface SendFailure {
 	status?: number;
 	tracked?: number;
 	retryable?: boolean;
+	retryAfterMs?: number;
 }
 
 export interface BulkSender {
@@ -46,8 +51,8 @@ export interface RecorderOptions {
 	/** Seconds between single hits (--debug-force-one-hit-every-Ns). */
 	spacingMs?: number;
 	/**
-	 * Trust the `tracked` count of an error answer: the first `tracked` hits are done, resend the rest. False for a
-	 * Matomo that rolls a failed batch back (then the count describes work that was undone).
+	 * Trust the `tracked` count of an error answer: the first `tracked` hits are done, resend the rest. Only for a
+	 * Matomo without bulk transactions: a default Matomo rolls a failed batch back, and the count describes work undone.
 	 */
 	trustTrackedCount: boolean;
 	/**
@@ -75,31 +80,8 @@ export interface RecorderEvents {
 	inputName(input: number): string;
 	/** Every answer, for --debug-tracker. */
 	answered?(answer: BulkAnswer): void;
-}
-
-export function backoffMs(attempt: number, baseMs: number): number {
-	// Exponential with full jitter, capped at a minute: retries of many lanes do not hit Matomo all at once.
-	const ceiling = Math.min(60_000, baseMs * 2 ** Math.max(0, attempt - 1));
-	return baseMs === 0 ? 0 : Math.round(ceiling / 2 + Math.random() * ceiling / 2);
-}
-
-/** The lane of a visitor's hits: the same on every run. */
-export function laneOf(visitor: string, lanes: number): number {
-	return visitorHash(visitor) % lanes;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-	return new Promise(resolve => {
-		if (signal.aborted || ms <= 0) return resolve();
-		const timer = setTimeout(done, ms);
-		function done() {
-			clearTimeout(timer);
-			signal.removeEventListener('abort', done);
-			resolve();
-		}
-
-		signal.addEventListener('abort', done, {once: true});
-	});
+	/** A request failed and will be sent again after `sample.retryInMs` (import_logs.py logs these too). */
+	retrying?(sample: MatomoErrorSample): void;
 }
 
 interface Lane {
@@ -112,15 +94,26 @@ interface Lane {
 	timer: NodeJS.Timeout | undefined;
 }
 
+/** A hit that could not be routed yet: its keys are held by two lanes (see VisitorRouter). */
+interface ParkedHit {
+	query: string;
+	hit: HitRef;
+}
+
 export class Recorders {
 	private readonly lanes: Lane[];
+	private readonly router: VisitorRouter;
 	private readonly queue: PQueue;
 	private queued = 0;
+	/** Hits waiting for their keys to be released, in log order; every hit after the first one waits behind it. */
+	private parked: ParkedHit[] = [];
 	/** Batches sent and acknowledged, to be filled again (their buffers have grown to the size requests have). */
 	private readonly spare: HitBatch[] = [];
 	private waiters: Array<() => void> = [];
 	private idleWaiters: Array<() => void> = [];
 	private stopped = false;
+	/** Most hits in one request since Matomo refused a larger one as too large (HTTP 413). */
+	private requestCap = Number.POSITIVE_INFINITY;
 	private readonly adaptive: AdaptiveConcurrency | undefined;
 	private readonly adaptiveBatch: AdaptiveBatchSize | undefined;
 	/** Aborts backoff sleeps and in-flight requests when the run is abandoned. */
@@ -140,9 +133,10 @@ export class Recorders {
 			});
 		}
 
+		this.router = new VisitorRouter(options.lanes);
 		this.lanes = [];
 		for (let id = 0; id < options.lanes; id++) {
-			const laneState: LaneState = {id, phase: 'idle', queued: 0, inFlight: 0, requests: 0, hitsSent: 0, retries: 0, lastLatencyMs: null};
+			const laneState: LaneState = {id, phase: 'idle', queued: 0, inFlight: 0, requests: 0, hitsSent: 0, retries: 0, lastLatencyMs: null, attempt: 0, retryAt: null};
 			state.lanes.push(laneState);
 			this.lanes.push({state: laneState, batches: [], waiting: 0, busy: false, timer: undefined});
 		}
@@ -156,7 +150,7 @@ export class Recorders {
 		return this.queue.concurrency;
 	}
 
-	/** Change how many requests may be in flight (the `+`/`-` keys, adaptive mode). */
+	/** Change how many requests may be in flight (the `+`/`-` keys, adaptive mode): at most one per lane. */
 	setConcurrency(n: number): void {
 		this.queue.concurrency = Math.max(1, Math.min(this.lanes.length, n));
 		this.state.concurrency = this.queue.concurrency;
@@ -169,7 +163,7 @@ export class Recorders {
 
 	/** The reader must wait (`capacity()`) before it adds more hits. */
 	get full(): boolean {
-		return this.queued >= this.options.maxQueued && !this.stopped;
+		return (this.queued >= this.options.maxQueued || this.parked.length > 0) && !this.stopped;
 	}
 
 	/** Resolves when the reader may add more hits (backpressure). */
@@ -178,21 +172,49 @@ export class Recorders {
 		await new Promise<void>(resolve => this.waiters.push(resolve));
 	}
 
-	/**
-	 * Queue one request for the visitor's lane. `seq` is the hit's number in its input's watermark; `part` groups the
-	 * requests of one line (0: the line made only this one).
-	 */
-	add(query: string, visitor: string, input: number, lineNo: number, seq: number, part = 0): void {
-		const lane = this.lanes[laneOf(visitor, this.lanes.length)]!;
-		this.batchFor(lane).add(query, input, lineNo, seq, part);
-		this.added(lane);
+	/** Queue one request (a query string) for its visitor's lane. */
+	add(query: string, hit: HitRef): void {
+		const lane = this.route(hit);
+		if (lane === undefined) return this.park(query, hit);
+		this.batchFor(lane).add(query, hit);
+		this.added(lane, hit);
 	}
 
-	/** The same for a request already encoded as a bulk JSON entry (`entries[from, to)`), by its visitor's hash. */
-	addEntry(entries: Buffer, from: number, to: number, visitorHash: number, input: number, lineNo: number, seq: number): void {
-		const lane = this.lanes[visitorHash % this.lanes.length]!;
-		this.batchFor(lane).addEntry(entries, from, to, input, lineNo, seq);
-		this.added(lane);
+	/** The same for a request already encoded as a bulk JSON entry (`entries[from, to)`, see HitBatch). */
+	addEntry(entries: Buffer, from: number, to: number, hit: HitRef): void {
+		const lane = this.route(hit);
+		// A parked request leaves the entry's buffer (reused by the reader): as a query string.
+		if (lane === undefined) return this.park(entries.toString('latin1', from + 1, to - 2), hit);
+		this.batchFor(lane).addEntry(entries, from, to, hit);
+		this.added(lane, hit);
+	}
+
+	/** The hit's lane, or undefined when it must wait: its keys are held by two lanes, or a hit before it waits. */
+	private route(hit: HitRef): Lane | undefined {
+		if (this.parked.length > 0) return undefined;
+		const index = this.router.route(hit.ip, hit.user);
+		return index < 0 ? undefined : this.lanes[index];
+	}
+
+	private park(query: string, hit: HitRef): void {
+		this.parked.push({query, hit: {...hit}});
+		this.queued++;
+		// The lanes holding its keys must empty: send what they have now rather than at their timer.
+		this.flush();
+	}
+
+	/** Route the parked hits, in order, as far as their keys allow. */
+	private unpark(): void {
+		while (this.parked.length > 0 && !this.stopped) {
+			const {query, hit} = this.parked[0]!;
+			const index = this.router.route(hit.ip, hit.user);
+			if (index < 0) return;
+			this.parked.shift();
+			this.queued--;
+			const lane = this.lanes[index]!;
+			this.batchFor(lane).add(query, hit);
+			this.added(lane, hit);
+		}
 	}
 
 	private batchFor(lane: Lane): HitBatch {
@@ -205,9 +227,9 @@ export class Recorders {
 		return batch;
 	}
 
-	/** Hits per request now: the payload size, or less where --recorders=auto chose less. */
+	/** Hits per request now: the payload size, or less where --recorders=auto chose less or Matomo refused more. */
 	private get batchSize(): number {
-		return this.adaptiveBatch?.value ?? this.options.payloadSize;
+		return Math.min(this.adaptiveBatch?.value ?? this.options.payloadSize, this.requestCap);
 	}
 
 	/** A batch leaves when it has as many hits as a request takes now. */
@@ -215,7 +237,8 @@ export class Recorders {
 		return batch.count >= this.batchSize;
 	}
 
-	private added(lane: Lane): void {
+	private added(lane: Lane, hit: HitRef): void {
+		this.router.hold(lane.state.id, hit.ip, hit.user);
 		lane.waiting++;
 		lane.state.queued = lane.waiting;
 		this.queued++;
@@ -247,6 +270,8 @@ export class Recorders {
 	 */
 	stop(abandon: boolean): void {
 		this.stopped = true;
+		this.queued -= this.parked.length;
+		this.parked = [];
 		for (const lane of this.lanes) {
 			if (lane.timer) clearTimeout(lane.timer);
 			lane.timer = undefined;
@@ -297,13 +322,16 @@ export class Recorders {
 			lane.busy = false;
 			lane.state.inFlight = 0;
 			lane.state.phase = 'idle';
+			lane.state.attempt = 0;
+			lane.state.retryAt = null;
 			this.queued -= batch.count;
 			if (lane.batches[0] === batch) lane.batches.shift();
 			batch.reset();
 			if (this.spare.length < maxSpareBatches) this.spare.push(batch);
+			this.unpark();
 			const next = lane.batches[0];
-			if (!this.stopped && next !== undefined) {
-				if (this.isFull(next)) this.dispatch(lane);
+			if (!this.stopped && next !== undefined && !next.inFlight) {
+				if (this.isFull(next) || this.parked.length > 0) this.dispatch(lane);
 				else lane.timer ??= setTimeout(() => {
 					lane.timer = undefined;
 					this.dispatch(lane);
@@ -314,75 +342,110 @@ export class Recorders {
 		});
 	}
 
+	/** Send the batch until Matomo has acknowledged all of it, or the retries are exhausted. */
 	private async send(lane: Lane, batch: HitBatch): Promise<void> {
-		for (let attempt = 1; ; attempt++) {
+		let attempt = 1;
+		while (batch.remaining > 0) {
 			if (this.abort.signal.aborted) return;
 			if (this.options.spacingMs) await sleep(this.options.spacingMs, this.abort.signal);
 			lane.state.phase = 'sending';
+			lane.state.attempt = attempt;
 			lane.state.requests++;
 			this.state.counters.requests++;
 			const started = Date.now();
-			const sent = batch.remaining;
+			const requests = batch.requests(this.requestCap);
+			const sent = requests.count;
 			try {
-				const answer = await this.sender.sendBulk(batch.requests(), this.abort.signal);
+				const answer = await this.sender.sendBulk(requests, this.abort.signal);
 				lane.state.lastLatencyMs = Date.now() - started;
 				lane.state.hitsSent += sent;
 				this.adaptive?.answered(sent, lane.state.lastLatencyMs);
 				this.adaptiveBatch?.answered(lane.state.lastLatencyMs);
 				this.events.answered?.(answer);
-				this.accept(batch, answer);
-				return;
+				this.accept(batch, sent, answer);
+				attempt = 1;
+				continue;
 			} catch (error) {
 				if (this.abort.signal.aborted) return;
 				const failure = error as SendFailure;
 				lane.state.lastLatencyMs = Date.now() - started;
+				if (failure.kind === 'too-large' && sent > 1) {
+					// Not a failure of Matomo: the request was too big for the server. Half as many hits, from now on.
+					this.requestCap = Math.max(1, Math.floor(sent / 2));
+					this.state.batchSize = this.batchSize;
+					this.events.notice(`The server refused a bulk request of ${sent} hits as too large (HTTP 413): sending at most ${this.requestCap} hits per request from now on.`);
+					continue;
+				}
+
 				this.adaptive?.failed();
 				this.adaptiveBatch?.failed();
-				// Matomo tracked the first `tracked` hits of the batch before it failed: they are done.
+				// A Matomo without bulk transactions kept the first `tracked` hits of the batch before it failed.
 				if (this.options.trustTrackedCount && typeof failure.tracked === 'number' && failure.tracked > 0 && failure.tracked <= sent) {
-					this.events.acknowledged(batch, batch.from, batch.from + failure.tracked, []);
+					this.acknowledge(batch, batch.from, batch.from + failure.tracked, []);
 					batch.from += failure.tracked;
 					if (batch.remaining === 0) return;
 				}
 
 				const retryable = failure.retryable !== false;
-				const maxAttempts = this.options.retryMaxAttempts;
-				const willRetry = retryable && (maxAttempts === 0 || attempt < maxAttempts) && !this.stopped;
+				const willRetry = retryable && mayRetry(this.policy, attempt) && !this.stopped;
+				const delayMs = willRetry ? retryDelay(attempt, this.options.retryDelayMs, failure) : null;
 				const sample: MatomoErrorSample = {
 					seq: nextSampleSeq(),
 					at: Date.now(),
 					status: failure.status ?? null,
 					message: failure.message,
 					attempt,
+					maxAttempts: this.options.retryMaxAttempts,
 					willRetry,
+					retryInMs: delayMs,
 				};
 				pushRing(this.state.matomoErrors, sample);
-				if (!willRetry) {
-					if (!this.stopped) {
-						const where = `at ${this.events.inputName(batch.inputs[batch.from]!)} line ${batch.lineNos[batch.from]! + 1}`;
-						this.events.fatal(retryable
-							? `Matomo is unreachable after ${attempt} attempts: ${failure.message} (${where})`
-							: `${failure.message} (${where})`);
-					}
-
+				if (delayMs === null) {
+					if (!this.stopped) this.events.fatal(this.giveUpMessage(batch, failure, attempt, retryable));
 					return;
 				}
 
 				lane.state.phase = 'retrying';
 				lane.state.retries++;
+				lane.state.retryAt = Date.now() + delayMs;
 				this.state.counters.retries++;
-				await sleep(backoffMs(attempt, this.options.retryDelayMs), this.abort.signal);
+				this.events.retrying?.(sample);
+				await sleep(delayMs, this.abort.signal);
+				lane.state.retryAt = null;
+				attempt++;
 			}
 		}
 	}
 
-	private accept(batch: HitBatch, answer: BulkAnswer): void {
-		const {from, count} = batch;
-		const sent = count - from;
+	private get policy() {
+		return {maxAttempts: this.options.retryMaxAttempts, baseDelayMs: this.options.retryDelayMs};
+	}
+
+	/** Why the import stops, where, and that running it again resumes there. */
+	private giveUpMessage(batch: HitBatch, failure: SendFailure, attempt: number, retryable: boolean): string {
+		const where = `${this.events.inputName(batch.inputs[batch.from]!)} line ${batch.lineNos[batch.from]! + 1}`;
+		const resume = 'Run the same command again to resume after what Matomo acknowledged.';
+		if (!retryable) return `${failure.message} (at ${where}). ${resume}`;
+		const unreachable = failure.kind === 'network' || failure.kind === 'timeout';
+		const what = unreachable ? 'Matomo could not be reached' : 'Matomo did not take the hits';
+		return `${what} after ${attempt} attempts; the last: ${failure.message} (the import stopped at ${where}). ${resume}`;
+	}
+
+	/** Matomo acknowledged the batch's hits `[from, to)`: tell the run, and free their visitors' keys. */
+	private acknowledge(batch: HitBatch, from: number, to: number, invalid: readonly number[]): void {
+		this.events.acknowledged(batch, from, to, invalid);
+		if (this.lanes.length === 1) return;
+		for (let i = from; i < to; i++) this.router.release(batch.ipKeys[i]!, batch.userKeys[i]!);
+	}
+
+	/** An answer to the first `sent` hits from the batch's `from`. */
+	private accept(batch: HitBatch, sent: number, answer: BulkAnswer): void {
+		const from = batch.from;
+		const to = from + sent;
 		// Matomo's invalid_indices count from the first request of this body.
 		const invalid = [...new Set(answer.invalidIndices)].filter(index => index >= 0 && index < sent).map(index => from + index);
-		batch.from = count;
-		this.events.acknowledged(batch, from, count, invalid);
+		batch.from = to;
+		this.acknowledge(batch, from, to, invalid);
 		const tracked = answer.tracked;
 		const reportedInvalid = answer.invalid ?? invalid.length;
 		if (tracked !== null && tracked + reportedInvalid < sent) {

@@ -25,6 +25,8 @@ import {QueryBuilder, toQueryString, type RequestOptions, type SiteTarget} from 
 import {replayVisitorId} from '../track/replay.js';
 import {createHostResolver, createReplayResolver, createStaticResolver, type SiteApi, type SiteResolver} from '../track/sites.js';
 import {Recorders, type BulkSender, type HitBatch} from '../record/recorders.js';
+import type {HitRef} from '../record/hit-batch.js';
+import {ipKey, userKey} from '../record/visitor-router.js';
 import {InputWatermark} from '../record/watermark.js';
 import {Checkpoints, scopedStatePath} from '../record/checkpoints.js';
 import type {CheckpointEntry} from '../record/checkpoint-store.js';
@@ -105,6 +107,8 @@ export class ImportRun {
 	/** --track-listening-time: statistics per mount, and requests put back in time order (lines come at disconnect). */
 	private readonly listeningStats: ListeningStats | undefined;
 	private readonly reorder: ReorderWindow<ReorderedRequest> | undefined;
+	/** The origin and visitor keys of the hit being queued (the recorders copy them). */
+	private readonly hitRef: HitRef = {input: 0, lineNo: 0, seq: 0, part: 0, ip: 0, user: 0};
 	/** Requests still unacknowledged of each line that made several (listening time), by part id. */
 	private readonly parts = new Map<number, number>();
 	private lastPartId = 0;
@@ -254,7 +258,9 @@ export class ImportRun {
 		if (!config.dryRun && this.deps.matomo) {
 			// auto starts low and climbs while Matomo's throughput does.
 			const concurrency = config.recorders === 'auto' ? 2 : config.recorders;
-			const lanes = config.recorders === 'auto' ? 16 : Math.max(concurrency, Math.min(32, concurrency * 2));
+			// One recorder is one lane: the log's own order, as the reference sends it. More recorders get spare lanes, so
+			// that `+` can add requests in flight; a visitor's hits stay in one lane whatever the count (VisitorRouter).
+			const lanes = config.recorders === 'auto' ? 16 : concurrency === 1 ? 1 : Math.min(32, concurrency * 2);
 			const payloadSize = config.bulkTracking ? config.payloadSize : 1;
 			this.recorders = new Recorders(this.deps.matomo, {
 				lanes,
@@ -265,7 +271,7 @@ export class ImportRun {
 				maxQueued: Math.max(payloadSize * lanes, 1000),
 				retryMaxAttempts: config.retryMaxAttempts,
 				retryDelayMs: config.retryDelayMs,
-				trustTrackedCount: !config.resendFailedBatchesWhole,
+				trustTrackedCount: config.bulkRequestsWithoutTransaction,
 				adaptive: config.recorders === 'auto',
 				spacingMs: config.bulkTracking || config.forceOneHitEverySeconds === undefined ? undefined : config.forceOneHitEverySeconds * 1000,
 			}, this.state, {
@@ -274,6 +280,7 @@ export class ImportRun {
 				notice: message => this.notice(message),
 				inputName: input => this.state.inputs[input]?.displayName ?? String(input),
 				answered: config.debugTracker ? answer => this.log(`tracker response:\n${answer.rawBody ?? ''}`) : undefined,
+				retrying: sample => this.log(`Error when connecting to Matomo (attempt ${sample.attempt}${sample.maxAttempts > 0 ? ` of ${sample.maxAttempts}` : ''}): ${sample.message}; retrying in ${((sample.retryInMs ?? 0) / 1000).toFixed(1)} s`),
 			});
 		}
 
@@ -715,7 +722,8 @@ export class ImportRun {
 		const {config, state} = this;
 		const counters = state.counters;
 		const skipped = counters.skipped;
-		const {count, ends, outcomes, downloads, texts, textStarts, textEnds, requests, requestStarts, visitorHashes, details, slow, firstLineNo} = parsed;
+		const {count, ends, outcomes, downloads, texts, textStarts, textEnds, requests, requestStarts, visitorHashes, userHashes, details, slow, firstLineNo} = parsed;
+		const hitRef = this.hitRef;
 		const input = progress.id;
 		let detail = 0;
 		let slowAt = 0;
@@ -787,7 +795,13 @@ export class ImportRun {
 
 				const seq = watermark.addHitBytes(start, lineNo, texts, previousFrom, previousTo);
 				watermark.lineDoneBytes(end, lineNo, texts, textFrom, textTo);
-				this.recorders.addEntry(requests, requestStarts[i]!, requestStarts[i + 1]!, visitorHashes[i]!, input, lineNo, seq);
+				hitRef.input = input;
+				hitRef.lineNo = lineNo;
+				hitRef.seq = seq;
+				hitRef.part = 0;
+				hitRef.ip = visitorHashes[i]!;
+				hitRef.user = userHashes[i]!;
+				this.recorders.addEntry(requests, requestStarts[i]!, requestStarts[i + 1]!, hitRef);
 			} else {
 				const stopped = await this.slowHit(hitSlow!, progress, watermark, start, end, lineNo, texts, previousFrom, previousTo, textFrom, textTo);
 				if (stopped) return false;
@@ -827,7 +841,8 @@ export class ImportRun {
 			return false;
 		}
 
-		const visitor = config.replayTracking ? replayVisitorId(hit) : hit.ip;
+		const visitor = ipKey(config.replayTracking ? replayVisitorId(hit) : hit.ip);
+		const user = config.replayTracking ? userKey(undefined) : userKey(hit.args?.uid);
 		const seq = watermark.addHitBytes(start, lineNo, texts, previousFrom, previousTo);
 		watermark.lineDoneBytes(end, lineNo, texts, textFrom, textTo);
 		if (listen && this.reorder) {
@@ -836,18 +851,18 @@ export class ImportRun {
 			const part = ++this.lastPartId;
 			this.parts.set(part, requests.length);
 			for (const request of requests) {
-				const queued: ReorderedRequest = {query: toQueryString(request.params), visitor, input: hit.input, lineNo, seq, part};
+				const queued: ReorderedRequest = {query: toQueryString(request.params), input: hit.input, lineNo, seq, part, ip: visitor, user};
 				for (const queuedItem of this.reorder.push(queued, request.seconds, request.micros)) this.addReordered(queuedItem);
 			}
 		} else {
-			this.recorders.add(this.queries.build(hit, site), visitor, hit.input, lineNo, seq);
+			this.recorders.add(this.queries.build(hit, site), {input: hit.input, lineNo, seq, part: 0, ip: visitor, user});
 		}
 
 		return false;
 	}
 
 	private addReordered(item: ReorderedRequest): void {
-		this.recorders!.add(item.query, item.visitor, item.input, item.lineNo, item.seq, item.part);
+		this.recorders!.add(item.query, item);
 	}
 
 	private requestLimitReached(progress: InputProgress): boolean {
@@ -875,13 +890,8 @@ export class ImportRun {
 }
 
 /** A request of a listen, waiting in the reorder window for the requests of other listeners that came before it. */
-interface ReorderedRequest {
+interface ReorderedRequest extends HitRef {
 	query: string;
-	visitor: string;
-	input: number;
-	lineNo: number;
-	seq: number;
-	part: number;
 }
 
 interface BatchCursor {

@@ -15,7 +15,8 @@ import type {Hit} from '../parse/hit.js';
 import {skipReasonLabels, type SkipReason} from './run-state.js';
 import type {LineProcessor} from './line-processor.js';
 import type {CheckCounters} from '../filter/checks.js';
-import {entryLength, visitorHash, writeEntry} from '../record/hit-batch.js';
+import {entryLength, writeEntry} from '../record/hit-batch.js';
+import {ipKey, userKey} from '../record/visitor-router.js';
 import type {QueryBuilder, SiteTarget} from '../track/tracking-request.js';
 
 /** The line is a hit with its request built (or, in a dry run, nothing more to do). */
@@ -61,8 +62,9 @@ export interface ParsedBatch {
 	/** Line i's request as a bulk JSON entry (`"?…",`) is `requests[requestStarts[i], requestStarts[i + 1])`. */
 	requests: Buffer;
 	requestStarts: Uint32Array;
-	/** FNV-1a of the visitor of each HIT line (its recorder lane). */
+	/** The visitor keys of each HIT line, its IP's and its user id's (see VisitorRouter: which recorder lane). */
 	visitorHashes: Uint32Array;
+	userHashes: Uint32Array;
 	/** Lines skipped with something to say: every invalid line; with --debug 2, every filtered one. */
 	details: LineDetail[];
 	/** HIT_SLOW lines (in-process only). */
@@ -119,6 +121,7 @@ export class BatchParser {
 		const downloads = bytes(count, pool).fill(0);
 		const requestStarts = uint32s(count + 1, pool);
 		const visitorHashes = uint32s(count, pool);
+		const userHashes = uint32s(count, pool);
 		const details: LineDetail[] = [];
 		const slow: ParsedBatch['slow'] = [];
 		const oversized = batch.oversized ? new Set(batch.oversized) : undefined;
@@ -161,7 +164,8 @@ export class BatchParser {
 			}
 
 			outcomes[i] = HIT;
-			visitorHashes[i] = visitorHash(hit.ip);
+			visitorHashes[i] = ipKey(hit.ip);
+			userHashes[i] = userKey(hit.args?.uid);
 			if (queries) {
 				const query = queries.build(hit, site!);
 				const need = requestAt + entryLength(query);
@@ -183,6 +187,7 @@ export class BatchParser {
 			requests,
 			requestStarts,
 			visitorHashes,
+			userHashes,
 			details,
 			slow,
 			bytesRead,

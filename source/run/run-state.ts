@@ -95,6 +95,10 @@ export interface LaneState {
 	retries: number;
 	/** Latency of the last answered request, ms. */
 	lastLatencyMs: number | null;
+	/** The attempt at the batch in flight (1 for the first send; 0 when idle). */
+	attempt: number;
+	/** When the lane sends its failed batch again (epoch ms), while it waits to retry. */
+	retryAt: number | null;
 }
 
 export interface LineSample {
@@ -116,7 +120,11 @@ export interface MatomoErrorSample {
 	status: number | null;
 	message: string;
 	attempt: number;
+	/** --retry-max-attempts (0: no limit). */
+	maxAttempts: number;
 	willRetry: boolean;
+	/** The wait before the next attempt, when there is one. */
+	retryInMs: number | null;
 }
 
 export interface SiteSummary {

@@ -148,6 +148,18 @@ const methods: Record<string, (ctx: Context) => unknown> = {
 		requireView(ctx);
 		return ctx.level === 'view' ? [] : ctx.state.sites.map(site => siteObject(ctx.state, site));
 	},
+	'SitesManager.getSitesIdWithAdminAccess': ctx => {
+		requireView(ctx);
+		return ctx.level === 'view' ? [] : ctx.state.sites.map(site => ctx.state.id(site.idsite));
+	},
+	'SitesManager.getSitesIdWithWriteAccess': ctx => {
+		requireView(ctx);
+		return [];
+	},
+	'UsersManager.hasSuperUserAccess': ctx => {
+		requireView(ctx);
+		return { value: ctx.level === 'superuser' };
+	},
 	'SitesManager.getSitesWithAtLeastViewAccess': ctx => {
 		requireView(ctx);
 		return ctx.state.sites.map(site => siteObject(ctx.state, site));

@@ -5,7 +5,7 @@
 import type { FaultKind, FaultScope, FaultSpec } from './types.js';
 import {seededRandom} from '../seeded-random.js';
 
-const kinds: readonly FaultKind[] = ['500', 'reset', 'timeout', 'slow', 'partial', 'invalid-json', 'bulk-disabled'];
+const kinds: readonly FaultKind[] = ['500', '503', 'reset', 'timeout', 'slow', 'partial', 'invalid-json', 'bulk-disabled'];
 /** Faults that only make sense for a bulk post. */
 const bulkOnly: readonly FaultKind[] = ['partial', 'bulk-disabled'];
 

@@ -20,7 +20,7 @@ export interface DoubleUser {
 	access?: AccessLevel;
 }
 
-export type FaultKind = '500' | 'reset' | 'timeout' | 'slow' | 'partial' | 'invalid-json' | 'bulk-disabled';
+export type FaultKind = '500' | '503' | 'reset' | 'timeout' | 'slow' | 'partial' | 'invalid-json' | 'bulk-disabled';
 
 /** Which requests a fault applies to. */
 export type FaultScope = 'bulk' | 'single' | 'api';
@@ -33,6 +33,8 @@ export interface FaultSpec {
 	times?: number;
 	/** 'slow': delay of the answer. */
 	ms?: number;
+	/** '503': the Retry-After header, in seconds. */
+	retryAfter?: number;
 	/** 'partial': how many requests of the batch are tracked before the failure. Default half (rounded down). */
 	tracked?: number;
 	/**
@@ -60,6 +62,8 @@ export interface DoubleOptions {
 	sites?: DoubleSite[];
 	/** Answer bulk posts as Matomo does when the BulkTracking plugin is deactivated. */
 	bulkTrackingDisabled?: boolean;
+	/** A web server in front of Matomo that refuses bodies of more requests than this with HTTP 413. */
+	maxBulkRequests?: number;
 	/** Matomo's `[Tracker] bulk_requests_require_authentication = 1`. */
 	requireBulkAuthentication?: boolean;
 	/**
