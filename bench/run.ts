@@ -9,6 +9,7 @@
  * 20 ms). A benchmark, not a test: it exits 0 whatever the numbers, 1 only when something crashed.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { nodeFlags } from '../source/node-flags.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,8 @@ import { benchRealMatomo } from './real-matomo.js';
 
 const ROOT = path.resolve(OUT_DIR, '..', '..');
 const CLI = path.join(ROOT, 'dist/source/cli.js');
+/** Applies the program's V8 tuning before cli.js loads, as bin.js does. */
+const TUNE = path.join(ROOT, 'bench/tune-v8.mjs');
 const TIME = '/usr/bin/time';
 const TOKEN = 'bench-token';
 const STATE_DIR = path.join(OUT_DIR, 'state');
@@ -52,10 +55,12 @@ for (const name of ['lines', 'big', 'runs', 'settle', 'timeout'] as const) {
 }
 let crashed = false;
 
-/** The Node flags of the program's own `#!/usr/bin/env -S node …` line: the bench runs it as its users do. */
-function nodeFlags(): string[] {
-	const first = fs.readFileSync(CLI, 'utf8').split('\n', 1)[0]!;
-	return first.startsWith('#!') ? first.split(/\s+/).slice(first.includes(' -S ') ? 3 : 2) : [];
+/**
+ * The program as the installed command runs it (bin.ts): cli.js in a Node process with the program's flags and its
+ * V8 tuning. Started directly, not through bin.js, so that the process measured is the one that imports.
+ */
+function programCommand(): string[] {
+	return [process.execPath, ...nodeFlags, '--import', TUNE, CLI];
 }
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
@@ -219,7 +224,7 @@ async function bench(label: string, run: string, file: string, lines: number, ar
 		await settle(Number(opts.settle));
 		const busyBefore = machineBusySeconds();
 		const doubleBefore = double?.cpu() ?? null;
-		const m = await measure([process.execPath, ...nodeFlags(), CLI, '--yes', '--idsite=1', ...extra, ...args, file], timeoutMs);
+		const m = await measure([...programCommand(), '--yes', '--idsite=1', ...extra, ...args, file], timeoutMs);
 		const busy = machineBusySeconds() - busyBefore;
 		const doubleCpu = double && doubleBefore !== null ? (double.cpu() ?? doubleBefore) - doubleBefore : null;
 		const stats = await double?.stop();

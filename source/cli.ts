@@ -1,9 +1,8 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --v8-pool-size=1
 /**
  * matomo-log-import: in a terminal without --yes, the wizard and the live dashboard; otherwise (cron, pipes, CI)
- * headless: no prompts, progress on stderr, the summary on stdout, exit codes that say what happened.
+ * headless: no prompts, progress on stderr, the summary on stdout, exit codes that say what happened. Started by
+ * the installed command (bin.ts), which gives it its Node settings.
  */
-import './gc-tuning.js';
 import fs from 'node:fs';
 import process from 'node:process';
 import {parseArgv, UsageError} from './options/argv.js';

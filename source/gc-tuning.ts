@@ -1,6 +1,6 @@
 /**
- * V8 settings for an import, set before anything is allocated. Each was measured on 1M lines into the count-mode
- * double (bench/profile.md, session 3).
+ * V8 settings for an import, set by the entry point (bin.ts, `tuneV8`) before the program is loaded; importing
+ * this module changes nothing. Each was measured on 1M lines into the count-mode double (bench/profile.md).
  *
  * - A heap-growing factor of 5%: V8 otherwise lets the old generation grow to several times the live data between
  *   full collections (an import promotes a steady stream of short-lived batches).
@@ -9,15 +9,18 @@
  *   bytes each.
  * - Young generations sized per thread. V8 fixes an isolate's young generation when it creates it, from the flag as it
  *   is at that moment (a worker's resource limits do not override a flag given on the command line). The run's
- *   thread gets 1 MB semi-spaces from the `node` line (cli.ts's shebang, `npm start`; the bench reads that line): it
- *   moves batches, not lines. The parse worker allocates some 2 KB per line; `beforeParseWorker` gives it more.
+ *   thread gets 1 MB semi-spaces from the node flags it is started with (node-flags.ts): it moves batches, not
+ *   lines. The parse worker allocates a few KB per line; `beforeParseWorker` gives it more.
  */
 import v8 from 'node:v8';
 
-v8.setFlagsFromString('--heap-growing-percent=5');
-v8.setFlagsFromString('--liftoff-only');
+/** Process-wide: call once, first thing, in the entry point. */
+export function tuneV8(): void {
+	v8.setFlagsFromString('--heap-growing-percent=5');
+	v8.setFlagsFromString('--liftoff-only');
+}
 
-/** Semi-space size of a parse worker, in MB: 4 parses 2–3% faster than 2 and costs 4 MB more resident memory. */
+/** Semi-space size of a parse worker, in MB: a little more than the run's thread, which moves batches only (bench/profile.md). */
 const parseWorkerSemiSpaceMb = 2;
 
 /** Call just before starting a parse worker: its heap is sized from the flags as they are then. */

@@ -17,10 +17,6 @@ function options(overrides: Partial<FormatOptions> = {}): FormatOptions {
 	return {...defaultFormatOptions, ...overrides};
 }
 
-function detectedName(sample: readonly string[], opts = options()): string | null {
-	return detectFormat(sample, formats, opts)?.format.name ?? null;
-}
-
 /** A fixture's format: its file name up to the first `-` or `.` (`amazon_cloudfront-rtmp.log` → amazon_cloudfront). */
 function formatOfFixture(file: string): string {
 	return /^[a-z0-9_]+/.exec(file)![0];

@@ -38,7 +38,7 @@ function syntheticListen(end: string, duration: number, overrides: Partial<Hit> 
 		referrer: '', userAgent: 'VLC/3.0.18 LibVLC/3.0.18', ip: '198.51.100.9', length: 1000, generationTimeMilli: 0,
 		host: undefined, userid: undefined, eventCategory: undefined, eventAction: undefined, eventName: undefined,
 		isDownload: false, isRobot: false, isError: false, isRedirect: false, seconds: utc(end), micros: 0,
-		args: undefined, pageCvars: undefined, visitCvars: undefined, ...overrides,
+		args: undefined, pageCvars: undefined, visitCvars: undefined, fields: undefined, ...overrides,
 	};
 	const listen = listenFromHit(hit, duration);
 	assert.ok(listen);

@@ -269,6 +269,39 @@ describe('API calls', () => {
 		}
 	});
 
+	test('a refused tracking request blames the token when Matomo refused it, HTTP credentials when a server in front did', async () => {
+		const matomoRefuses = await plainServer((req, res) => {
+			req.resume();
+			res.writeHead(403, { 'content-type': 'application/json' });
+			res.end(JSON.stringify({ status: 'error', tracked: 0, message: "token_auth is not valid for site 1" }));
+		});
+		const proxyAsks = await plainServer((req, res) => {
+			req.resume();
+			res.writeHead(401, { 'www-authenticate': 'Basic realm="x"', 'content-type': 'text/html' });
+			res.end('<h1>401</h1>');
+		});
+		const first = clientFor(matomoRefuses.url);
+		const second = clientFor(proxyAsks.url);
+		try {
+			await rejectsWith(first.sendBulk([hit()]), error => {
+				assert.equal(error.kind, 'auth');
+				assert.match(error.message, /Matomo refused the tracking request with HTTP 403: token_auth is not valid/);
+				assert.match(error.message, /Check the token/);
+				assert.doesNotMatch(error.message, /--auth-user/);
+			});
+			await rejectsWith(second.sendBulk([hit()]), error => {
+				assert.equal(error.kind, 'auth');
+				assert.match(error.message, /asks for HTTP authentication/);
+				assert.match(error.message, /--auth-user and --auth-password/);
+			});
+		} finally {
+			await first.close();
+			await second.close();
+			await matomoRefuses.close();
+			await proxyAsks.close();
+		}
+	});
+
 	test('API redirects are followed on the same host only, re-posting the body', async () => {
 		let finalBody = '';
 		const site = await plainServer(async (req, res) => {

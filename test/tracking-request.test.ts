@@ -3,7 +3,7 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import commonComplete from '../formats/common-complete.js';
 import {defaultFormatOptions} from '../source/parse/format.js';
-import {LineProcessor} from '../source/run/line-processor.js';
+import {LineProcessor} from '../source/parse/line-processor.js';
 import {compileChecks} from '../source/filter/checks.js';
 import {configFrom} from './helpers.js';
 import {QueryBuilder, toQueryString, trackingParams} from '../source/track/tracking-request.js';
@@ -22,6 +22,7 @@ function maybeHitFrom(line: string, args: string[]) {
 		hit: {...config, pageCvarGroups: config.pageCvarGroups, visitCvarGroups: config.visitCvarGroups},
 		addToDate: config.addToDate,
 		replay: undefined,
+		listening: false,
 	}, 0);
 	const outcome = processor.process(line, 0, line.length + 1);
 	return outcome.kind === 'hit' ? {hit: outcome.hit, config} : undefined;

@@ -16,7 +16,7 @@ import {nextCall, press, screen, shows, until, type Instance} from './ink-helper
 import {combinedLine, configFrom, tempDir, writeLog} from './helpers.js';
 import {createClient} from '../source/record/connect.js';
 import {ImportRun} from '../source/run/import-run.js';
-import {createInputProgress, createRunState, type RunState} from '../source/run/run-state.js';
+import {createInputProgress, createRunState, type RunState} from '../source/core/run-state.js';
 import type {LogItem} from '../source/ui/samples-panel.js';
 
 const {useRef, useState} = await import('react');

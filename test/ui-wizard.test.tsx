@@ -15,7 +15,7 @@ import zlib from 'node:zlib';
 import type {AddressInfo} from 'node:net';
 import {render} from 'ink-testing-library';
 import {startMatomoDouble, type MatomoDouble} from './matomo-double.js';
-import {allFrames, nextCall, press, screen, shows, until, type Instance} from './ink-helpers.js';
+import {allFrames, nextCall, press, screen, shows, type Instance} from './ink-helpers.js';
 import {combinedLine, runImport, tempDir, writeLog} from './helpers.js';
 import {MatomoStep, type MatomoConnectionInfo} from '../source/ui/matomo-step.js';
 import {FilesStep} from '../source/ui/files-step.js';
@@ -373,7 +373,7 @@ test('format: a file that matches no format, then a custom regex previewed as it
 
 test('format: another format from the list; one without host names is refused for sites by host', async () => {
 	const file = writeLog([combinedLine({}), combinedLine({path: '/x'})]);
-	const {instance, done} = await formatStep(file, []);
+	const {instance} = await formatStep(file, []);
 	await shows(instance, 'Detected: 2 of 2');
 	// No --idsite: sites by host name, and ncsa_extended has no host.
 	await press(instance, keys.enter);

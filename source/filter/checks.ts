@@ -4,7 +4,7 @@
  * other checks, as the reference does (so a robots.txt counts as a download and is then skipped as static).
  */
 import type {Hit} from '../parse/hit.js';
-import type {SkipReason} from '../run/run-state.js';
+import type {SkipReason} from '../core/run-state.js';
 import {fnmatchRegExp, urlHostname} from '../python/semantics.js';
 import type {DateBound} from '../options/config.js';
 import {staticExtensions, staticFiles} from './lists.js';

@@ -140,9 +140,7 @@ export function parseArgv(argv: readonly string[], importMeta: ImportMeta): Pars
 		flags: meowFlags(),
 		allowUnknownFlags: false,
 		booleanDefault: undefined,
-		// Values stay text: we validate numbers ourselves, with messages that name the flag.
-		allowParentFlags: false,
-	} as Parameters<typeof meow>[0]);
+	});
 
 	const given = new Map<string, string | boolean | string[] | number>();
 	for (const option of optionTable) {

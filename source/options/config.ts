@@ -23,6 +23,10 @@ export interface ImportConfig {
 	tokenSource: 'flag' | 'env' | 'file' | 'login' | undefined;
 	login: string | undefined;
 	password: string | undefined;
+	/** Matomo's config/config.ini.php, to obtain a token with its updatetoken.php (on the Matomo server). */
+	matomoConfigFile: string | undefined;
+	phpBinary: string;
+	enableTestmode: boolean;
 	trackerPath: string;
 	authUser: string | undefined;
 	authPassword: string | undefined;
@@ -261,6 +265,9 @@ export function buildConfig(given: Given, files: readonly string[], env: NodeJS.
 		tokenAuth,
 		tokenSource,
 		login: text(given, 'login'),
+		matomoConfigFile: text(given, 'config'),
+		phpBinary: text(given, 'php-binary') ?? 'php',
+		enableTestmode: flag(given, 'enable-testmode'),
 		password: text(given, 'password'),
 		trackerPath: text(given, 'tracker-endpoint-path') ?? '/matomo.php',
 		authUser: text(given, 'auth-user'),
@@ -337,6 +344,6 @@ export function buildConfig(given: Given, files: readonly string[], env: NodeJS.
 		debugRequestLimit: number(given, 'debug-request-limit', {integer: true, min: 1}),
 		forceOneHitEverySeconds: number(given, 'debug-force-one-hit-every-Ns', {min: 0}),
 		dumpLogRegex: flag(given, 'dump-log-regex'),
-		ignoredOptions: ['config', 'php-binary', 'enable-testmode'].filter(name => given.has(name)),
+		ignoredOptions: [],
 	};
 }

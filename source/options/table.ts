@@ -61,6 +61,8 @@ export const optionTable: readonly OptionSpec[] = [
 	{flag: 'token-auth-file', type: 'string', group: 'Matomo', value: 'FILE', ours: true, help: 'Read the token from the first line of FILE'},
 	{flag: 'login', type: 'string', group: 'Matomo', value: 'LOGIN', help: 'Matomo login, to create a token for this import (with --password)'},
 	{flag: 'password', type: 'string', group: 'Matomo', value: 'PASSWORD', secret: true, help: 'Matomo password, with --login'},
+	{flag: 'config', type: 'string', group: 'Matomo', value: 'FILE', help: 'On the Matomo server, without a token: the path of Matomo\'s config/config.ini.php; a temporary super-user token is then obtained by running Matomo\'s misc/cron/updatetoken.php with PHP (never printed or saved)'},
+	{flag: 'php-binary', type: 'string', group: 'Matomo', value: 'PATH', default: 'php', help: 'The PHP binary that runs updatetoken.php (with --config)'},
 	{flag: 'tracker-endpoint-path', type: 'string', group: 'Matomo', value: 'PATH', default: '/matomo.php', help: 'Path of the tracker under --url'},
 	{flag: 'auth-user', type: 'string', group: 'Matomo', value: 'USER', help: 'HTTP Basic auth user in front of Matomo'},
 	{flag: 'auth-password', type: 'string', group: 'Matomo', value: 'PASSWORD', secret: true, help: 'HTTP Basic auth password'},
@@ -155,10 +157,8 @@ export const optionTable: readonly OptionSpec[] = [
 	{flag: 'dump-log-regex', type: 'boolean', group: 'Debugging', help: 'Print the format and regex chosen for the first file, then exit'},
 
 	// Kept for compatibility: they need a local PHP Matomo install
-	{flag: 'config', type: 'string', group: 'Kept for compatibility', value: 'FILE', ignored: true, help: 'Matomo config file (only to find a token through PHP; use --token-auth or --login instead)'},
-	{flag: 'php-binary', type: 'string', group: 'Kept for compatibility', value: 'PATH', ignored: true, help: 'PHP binary (see --config)'},
 	{flag: 'resend-failed-batches-whole', type: 'boolean', group: 'Kept for compatibility', ours: true, help: 'No effect: resending a failed batch whole is now the default (see --bulk-requests-without-transaction)'},
-	{flag: 'enable-testmode', type: 'boolean', group: 'Kept for compatibility', ignored: true, help: 'Matomo test suite only'},
+	{flag: 'enable-testmode', type: 'boolean', group: 'Kept for compatibility', help: 'With --config: ask Matomo\'s updatetoken.php for a token in its test mode (Matomo\'s test suite only)'},
 ];
 
 export const optionByFlag: ReadonlyMap<string, OptionSpec> = new Map(optionTable.map(option => [option.flag, option]));

@@ -7,7 +7,7 @@ import type {FormatDefinition, LineParser} from './format.js';
 import {formats, formatByName} from '../../formats/index.js';
 import {createCustomFormat} from '../../formats/custom.js';
 import {detectFormat, headerLinesOf, iisTimeTakenWarning} from './detect.js';
-import {RunError} from '../run/run-error.js';
+import {RunError} from '../core/run-error.js';
 
 export interface FormatChoice {
 	parser: LineParser;

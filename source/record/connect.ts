@@ -4,6 +4,7 @@
  */
 import type {ImportConfig} from '../options/config.js';
 import {MatomoClient, MatomoError} from './matomo-client.js';
+import {ServerTokenError, tokenFromMatomoServer} from './server-token.js';
 
 export class MatomoSetupError extends Error {
 	override readonly name = 'MatomoSetupError';
@@ -71,8 +72,19 @@ export async function connectMatomo(config: ImportConfig, options: {log?: (messa
 		}
 	}
 
+	if (token === undefined && config.matomoConfigFile !== undefined) {
+		try {
+			token = await tokenFromMatomoServer({configFile: config.matomoConfigFile, phpBinary: config.phpBinary, matomoUrl: config.url, testmode: config.enableTestmode});
+			options.log?.('A temporary token was obtained from Matomo\'s updatetoken.php (not saved).');
+		} catch (error) {
+			if (error instanceof ServerTokenError) throw new MatomoSetupError(error.message);
+			throw error;
+		}
+	}
+
 	if (token === undefined && !config.dryRun) {
-		throw new MatomoSetupError('no token: set MATOMO_TOKEN_AUTH, or give --token-auth-file, --token-auth, or --login and --password (the token needs write access to the sites)');
+		throw new MatomoSetupError('no token: set MATOMO_TOKEN_AUTH, or give --token-auth-file, --token-auth, or --login and --password (the token needs write access to the sites); '
+			+ 'on the Matomo server itself, --config=/path/to/matomo/config/config.ini.php gets a temporary token through PHP (we are not installed inside Matomo, so give the path)');
 	}
 
 	const client = createClient(config, token);

@@ -186,3 +186,18 @@ export class HitBatch {
 		this.bytes = grown;
 	}
 }
+
+/**
+ * The bulk body: `{"requests":[…],"token_auth":"…"}` around the encoded requests. They are query strings the
+ * importer built with encodeURIComponent (plain ASCII: letters, digits, `%XX` and `-_.!~*'()=&?`, never a quote or a
+ * backslash), held as JSON array entries since they were queued (see HitBatch): no copy, no JSON.stringify scan.
+ */
+export function bulkBody(requests: EncodedRequests, tokenAuth: string | undefined): Buffer {
+	return requests.body(bulkHead, Buffer.from(tokenAuth ? `],"token_auth":${JSON.stringify(tokenAuth)}}` : ']}', 'utf8'));
+}
+
+const bulkHead = Buffer.from('{"requests":[', 'latin1');
+
+export function isEncoded(list: readonly string[] | EncodedRequests): list is EncodedRequests {
+	return !Array.isArray(list);
+}

@@ -12,66 +12,23 @@
  *   acknowledged before it sends again. API calls are retried here; both follow the one policy of retry-policy.ts.
  */
 import { createHttpAgent, type HttpAgent } from './undici-agent.js';
-import { encodeRequests, type EncodedRequests } from './hit-batch.js';
+import { bulkBody, encodeRequests, isEncoded, type EncodedRequests } from './hit-batch.js';
 import { parseRetryAfter, withRetry } from './retry-policy.js';
+import { BODY_SAMPLE_CHARS, MatomoError, classifyFailure, type MatomoErrorDetails, type MatomoErrorKind } from './matomo-error.js';
+import {
+	appendSuffix,
+	innermostMessage,
+	isObject,
+	parseJson,
+	plural,
+	snippet,
+	type RawResponse,
+	type Target,
+	stripSlashes,
+} from './http-text.js';
 
-export type MatomoErrorKind =
-	| 'http'
-	| 'network'
-	| 'timeout'
-	| 'api'
-	| 'invalid-json'
-	| 'bulk-disabled'
-	| 'auth'
-	| 'not-matomo'
-	| 'tls'
-	/** HTTP 413: the request was too large for the server (the recorders send fewer hits at a time). */
-	| 'too-large';
-
-export interface MatomoErrorDetails {
-	status?: number;
-	body?: string;
-	tracked?: number;
-	retryable?: boolean;
-	retryAfterMs?: number;
-	code?: string;
-	matomoMessage?: string;
-	cause?: unknown;
-}
-
-const BODY_SAMPLE_CHARS = 2000;
-
-export class MatomoError extends Error {
-	override readonly name = 'MatomoError';
-	readonly kind: MatomoErrorKind;
-	/** HTTP status, when Matomo answered. */
-	readonly status?: number;
-	/** The start of the answer's body (token redacted). */
-	readonly body?: string;
-	/** Bulk tracking: how many requests Matomo says it tracked before failing (from a JSON error body). */
-	readonly tracked?: number;
-	readonly retryable: boolean;
-	/** From a Retry-After header (429/503). */
-	readonly retryAfterMs?: number;
-	/** The system or undici error code behind a network/TLS/timeout error (ECONNREFUSED, …). */
-	readonly code?: string;
-	/** Matomo's own message for an API error. */
-	readonly matomoMessage?: string;
-	/** Set by withRetry when it gave up: how many attempts were made. */
-	attempts?: number;
-
-	constructor(kind: MatomoErrorKind, message: string, details: MatomoErrorDetails = {}) {
-		super(message, details.cause === undefined ? undefined : { cause: details.cause });
-		this.kind = kind;
-		this.status = details.status;
-		this.body = details.body;
-		this.tracked = details.tracked;
-		this.retryable = details.retryable ?? (kind === 'network' || kind === 'timeout');
-		this.retryAfterMs = details.retryAfterMs;
-		this.code = details.code;
-		this.matomoMessage = details.matomoMessage;
-	}
-}
+export { MatomoError, type MatomoErrorDetails, type MatomoErrorKind } from './matomo-error.js';
+export { bulkBody } from './hit-batch.js';
 
 export interface MatomoClientOptions {
 	/** --url (already normalised with http:// when no scheme). */
@@ -108,92 +65,6 @@ export interface BulkResult {
 	invalidIndices: number[];
 	status: string | null;
 	rawBody: string;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Helpers
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-	value !== null && typeof value === 'object' && !Array.isArray(value);
-
-function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
-	try {
-		return { ok: true, value: JSON.parse(text) };
-	} catch {
-		return { ok: false };
-	}
-}
-
-/** A short, one-line extract of a body for a message; HTML tags go, their text stays. */
-function snippet(text: string, max = 200): string {
-	const flat = text
-		.replace(/<[^>]*>/g, ' ')
-		.replace(/\s+/g, ' ')
-		.trim();
-	return flat.length > max ? `${flat.slice(0, max)}…` : flat;
-}
-
-/** Every error code in an error, its causes, and the members of an AggregateError (IPv4 + IPv6 attempts). */
-function errorCodes(error: unknown, seen = new Set<unknown>()): string[] {
-	if (!error || typeof error !== 'object' || seen.has(error)) return [];
-	seen.add(error);
-	const record = error as { code?: unknown; cause?: unknown; errors?: unknown };
-	const codes = typeof record.code === 'string' ? [record.code] : [];
-	codes.push(...errorCodes(record.cause, seen));
-	if (Array.isArray(record.errors)) for (const inner of record.errors) codes.push(...errorCodes(inner, seen));
-	return codes;
-}
-
-function innermostMessage(error: unknown): string {
-	let current: unknown = error;
-	let message = error instanceof Error ? error.message : String(error);
-	for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-		if (current.message) message = current.message;
-		current = (current as { cause?: unknown }).cause;
-	}
-	return message;
-}
-
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
-const NETWORK_CODES = new Set([
-	'ECONNREFUSED',
-	'ECONNRESET',
-	'EPIPE',
-	'ENOTFOUND',
-	'EAI_AGAIN',
-	'EHOSTUNREACH',
-	'ENETUNREACH',
-	'ENETDOWN',
-	'ECONNABORTED',
-	'UND_ERR_SOCKET',
-	'UND_ERR_CLOSED',
-]);
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
-const isTlsCode = (code: string) =>
-	/^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|ERR_OSSL_)/.test(code);
-
-function stripSlashes(path: string): string {
-	return path.replace(/\/+$/, '');
-}
-
-function appendSuffix(path: string, suffix: string | undefined): string {
-	if (!suffix) return path;
-	const raw = suffix.replace(/^[?&]/, '');
-	return raw ? `${path}${path.includes('?') ? '&' : '?'}${raw}` : path;
-}
-
-interface Target {
-	/** scheme://host:port */
-	origin: string;
-	/** Path and query, sent as they are. */
-	path: string;
-}
-
-interface RawResponse {
-	status: number;
-	headers: Record<string, string | string[] | undefined>;
-	text: string;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -315,39 +186,7 @@ export class MatomoClient {
 	}
 
 	private classify(error: unknown, target: Target, timeoutMs: number): MatomoError {
-		const codes = errorCodes(error);
-		const code = codes.find(c => TIMEOUT_CODES.has(c) || NETWORK_CODES.has(c) || isTlsCode(c)) ?? codes[0];
-		const detail = this.redact(innermostMessage(error));
-		const where = target.origin;
-		if (code && TIMEOUT_CODES.has(code)) {
-			return new MatomoError('timeout', `Matomo at ${where} did not answer within ${timeoutMs} ms (${code})`, { code, cause: error });
-		}
-		if (code && isTlsCode(code)) {
-			return new MatomoError(
-				'tls',
-				`TLS problem with ${where}: ${detail} (${code}). If you trust this server (for example a self-signed ` +
-					'certificate), run again with --accept-invalid-ssl-certificate',
-				{ code, retryable: false, cause: error },
-			);
-		}
-		if (code === 'ECONNREFUSED') {
-			return new MatomoError('network', `cannot connect to Matomo at ${where}: connection refused (ECONNREFUSED)`, { code, cause: error });
-		}
-		if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-			return new MatomoError('network', `cannot connect to Matomo at ${where}: host not found (${code})`, { code, cause: error });
-		}
-		if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') {
-			return new MatomoError('network', `connection to Matomo at ${where} was closed unexpectedly (${code})`, { code, cause: error });
-		}
-		if (code && NETWORK_CODES.has(code)) {
-			return new MatomoError('network', `connection to Matomo at ${where} failed: ${detail} (${code})`, { code, cause: error });
-		}
-		// Anything else (an invalid --request-suffix, a bug) will not get better by trying again.
-		return new MatomoError('network', `request to Matomo at ${where} failed: ${detail}${code ? ` (${code})` : ''}`, {
-			code,
-			retryable: false,
-			cause: error,
-		});
+		return classifyFailure(error, target.origin, timeoutMs, this.redact(innermostMessage(error)));
 	}
 
 	// ----- Reporting API -----------------------------------------------------------------------------------------
@@ -449,11 +288,10 @@ export class MatomoClient {
 			});
 		}
 		if (status === 401 || status === 403) {
-			return this.throwApi(
-				'auth',
-				`${where} refused access with HTTP ${status} before Matomo could answer; check --auth-user/--auth-password`,
-				{ ...details, retryable: false },
-			);
+			return this.throwApi('auth', this.refusal(where, `the API call ${method}`, response, parsed.ok ? parsed.value : undefined), {
+				...details,
+				retryable: false,
+			});
 		}
 		if (status >= 300) {
 			return this.throwApi('http', `Matomo API call ${method} to ${where} failed with HTTP ${status}: ${snippet(this.redact(text))}`, {
@@ -471,6 +309,23 @@ export class MatomoClient {
 			);
 		}
 		return parsed.value as T;
+	}
+
+	/**
+	 * Why a 401/403 came: Matomo refusing the token (it answers with its JSON error), or a server in front of it asking
+	 * for HTTP authentication (a WWW-Authenticate header, or a page that is not Matomo's).
+	 */
+	private refusal(where: string, what: string, response: RawResponse, json: unknown): string {
+		const status = response.status;
+		if (isObject(json) && ('status' in json || 'result' in json || 'message' in json) && !response.headers['www-authenticate']) {
+			const said = typeof json.message === 'string' ? this.redact(json.message) : '(no reason given; --debug-tracker shows Matomo\'s)';
+			return `Matomo refused ${what} with HTTP ${status}: ${said}. Check the token (--token-auth, MATOMO_TOKEN_AUTH or --token-auth-file): it needs write access to the site`;
+		}
+		const asked = response.headers['www-authenticate'] ? ' and asks for HTTP authentication' : '';
+		const fix = this.authorization
+			? 'check --auth-user/--auth-password (or the credentials in --url)'
+			: 'give the credentials of that server with --auth-user and --auth-password';
+		return `${where} refused ${what} with HTTP ${status}${asked} before Matomo could answer: ${fix}`;
 	}
 
 	private throwApi(kind: MatomoErrorKind, message: string, details: MatomoErrorDetails): never {
@@ -570,11 +425,7 @@ export class MatomoClient {
 			});
 		}
 		if (status === 401 || status === 403) {
-			throw new MatomoError(
-				'auth',
-				`${where} refused the tracking request with HTTP ${status}; check --auth-user/--auth-password`,
-				{ ...details, retryable: false },
-			);
+			throw new MatomoError('auth', this.refusal(where, 'the tracking request', response, json), { ...details, retryable: false });
 		}
 		if (status === 413) {
 			throw new MatomoError(
@@ -633,19 +484,4 @@ export class MatomoClient {
 		clearTimeout(timer);
 		if (outcome === 'late') await this.http.agent.destroy();
 	}
-}
-
-/**
- * The bulk body: `{"requests":[…],"token_auth":"…"}` around the encoded requests. They are query strings the
- * importer built with encodeURIComponent (plain ASCII: letters, digits, `%XX` and `-_.!~*'()=&?`, never a quote or a
- * backslash), held as JSON array entries since they were queued (see HitBatch): no copy, no JSON.stringify scan.
- */
-export function bulkBody(requests: EncodedRequests, tokenAuth: string | undefined): Buffer {
-	return requests.body(bulkHead, Buffer.from(tokenAuth ? `],"token_auth":${JSON.stringify(tokenAuth)}}` : ']}', 'utf8'));
-}
-
-const bulkHead = Buffer.from('{"requests":[', 'latin1');
-
-function isEncoded(list: readonly string[] | EncodedRequests): list is EncodedRequests {
-	return !Array.isArray(list);
 }

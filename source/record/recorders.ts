@@ -7,8 +7,8 @@
  * user said their Matomo keeps what a failed bulk request tracked (no transactions).
  */
 import PQueue from 'p-queue';
-import type {LaneState, MatomoErrorSample, RunState} from '../run/run-state.js';
-import {nextSampleSeq, pushRing} from '../run/run-state.js';
+import type {LaneState, MatomoErrorSample, RunState} from '../core/run-state.js';
+import {nextSampleSeq, pushRing} from '../core/run-state.js';
 import {AdaptiveBatchSize, AdaptiveConcurrency} from './adaptive.js';
 import {HitBatch, type EncodedRequests, type HitRef} from './hit-batch.js';
 import {mayRetry, retryDelay, sleep} from './retry-policy.js';

@@ -2,7 +2,7 @@
  * The headless view of an import run (cron, CI, pipes): plain progress lines on stderr at a fixed interval, computed
  * from snapshots like the TUI's, never per line. No prompts, no raw mode.
  */
-import type {RunState} from '../run/run-state.js';
+import type {RunState} from '../core/run-state.js';
 
 export interface ProgressReporter {
 	stop(): void;

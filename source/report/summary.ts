@@ -2,7 +2,7 @@
  * The import summary: the reference's sections and counters (so scripts that read it keep working), plus the lines
  * for what the reference dropped silently (excluded paths) or could not do (resume). Also as one JSON object.
  */
-import type {RunState, SkipReason} from '../run/run-state.js';
+import type {RunState, SkipReason} from '../core/run-state.js';
 import {pythonFloatText} from '../python/semantics.js';
 import {wrapWords} from './wrap.js';
 import {listeningSummaryJson, renderListeningSummary} from './listening-stats.js';

@@ -4,7 +4,7 @@
  * replayed `idsite`.
  */
 import type {Hit} from '../parse/hit.js';
-import type {SiteSummary} from '../run/run-state.js';
+import type {SiteSummary} from '../core/run-state.js';
 import type {SiteTarget} from './tracking-request.js';
 
 /** The part of the Matomo client the resolvers use. */

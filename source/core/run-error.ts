@@ -2,3 +2,8 @@
 export class RunError extends Error {
 	override readonly name = 'RunError';
 }
+
+/** The message of anything thrown. */
+export function errorMessage(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}

@@ -3,11 +3,11 @@
  * synchronously; what needs I/O (site look-ups, the recorders) is left to the caller. Kept free of awaits so that
  * millions of lines cost only their parsing.
  */
-import type {LineParser} from '../parse/format.js';
-import {buildHit, completeHit, type Hit, type HitOptions} from '../parse/hit.js';
-import {createDateReader, type DateReader} from '../parse/dates.js';
+import type {LineParser} from './format.js';
+import {buildHit, completeHit, type Hit, type HitOptions} from './hit.js';
+import {createDateReader, type DateReader} from './dates.js';
 import type {Checks, CheckCounters} from '../filter/checks.js';
-import type {SkipReason} from './run-state.js';
+import type {SkipReason} from '../core/run-state.js';
 import {applyReplay, type ReplayOptions} from '../track/replay.js';
 import {durationFromFields, isListenerRequest} from '../track/listening-time.js';
 

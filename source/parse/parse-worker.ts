@@ -11,7 +11,7 @@ import {compileChecks} from '../filter/checks.js';
 import {openInput} from '../input/open-input.js';
 import {readLines} from '../input/line-reader.js';
 import type {LineBatch} from '../input/types.js';
-import {chooseFormat} from '../parse/choose-format.js';
+import {chooseFormat} from './choose-format.js';
 import {QueryBuilder} from '../track/tracking-request.js';
 import {LineProcessor} from './line-processor.js';
 import {BatchParser, BufferPool, batchTexts, type BatchTexts} from './parsed-batch.js';

@@ -11,8 +11,8 @@
  * - Hits that need the run (site look-ups, listening time, replay): the hit itself, in-process only.
  */
 import type {LineBatch} from '../input/types.js';
-import type {Hit} from '../parse/hit.js';
-import {skipReasonLabels, type SkipReason} from './run-state.js';
+import type {Hit} from './hit.js';
+import {skipReasonLabels, type SkipReason} from '../core/run-state.js';
 import type {LineProcessor} from './line-processor.js';
 import type {CheckCounters} from '../filter/checks.js';
 import {entryLength, writeEntry} from '../record/hit-batch.js';
