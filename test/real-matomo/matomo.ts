@@ -31,7 +31,14 @@ export type Acquired = {matomo: Matomo; skip?: undefined} | {matomo?: undefined;
 export async function acquireMatomo(): Promise<Acquired> {
 	const url = process.env.MATOMO_URL;
 	const token = process.env.MATOMO_TOKEN;
-	if (url && token) return {matomo: {url: withSlash(url), token, dir: process.env.MATOMO_DIR || undefined, async stop() {}}};
+	if (url && token) {
+		// Test files run in parallel; imports into one Matomo at once can deadlock inside it (see replayRequests).
+		const release = await exclusive(url);
+		return {matomo: {url: withSlash(url), token, dir: process.env.MATOMO_DIR || undefined, async stop() {
+			release();
+		}}};
+	}
+
 	if (!fs.existsSync(START)) return {skip: `real-Matomo tests skipped: no Matomo (MATOMO_URL/MATOMO_TOKEN not set, ${START} not found); to run them, ${HOW_TO_RUN}`};
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mli-matomo-'));
 	const started = await runCommand(START, [dir]);
@@ -51,6 +58,34 @@ export async function acquireMatomo(): Promise<Acquired> {
 			},
 		},
 	};
+}
+
+/** One test file at a time per Matomo, across processes: a lock directory holding the owner's pid. */
+async function exclusive(url: string): Promise<() => void> {
+	const lock = path.join(os.tmpdir(), `mli-e2e-lock-${Buffer.from(url).toString('hex').slice(0, 60)}`);
+	for (;;) {
+		try {
+			fs.mkdirSync(lock);
+			fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+			return () => fs.rmSync(lock, {recursive: true, force: true});
+		} catch {
+			let owner = NaN;
+			try {
+				owner = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+			} catch {}
+			if (Number.isInteger(owner) && !alive(owner)) fs.rmSync(lock, {recursive: true, force: true});
+			await new Promise(resolve => setTimeout(resolve, 200));
+		}
+	}
+}
+
+function alive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch {
+		return false;
+	}
 }
 
 function withSlash(url: string): string {
