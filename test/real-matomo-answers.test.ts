@@ -96,6 +96,16 @@ if (found.matomo === undefined) {
 			assert.equal(result.summary!.imported, 2);
 		});
 
+		test('no token on the Matomo server: --config gets a temporary one from updatetoken.php, never printed', {skip: matomo.dir ? false : 'runs Matomo\'s PHP: needs a Matomo the tests started'}, async () => {
+			const idSite = await addSite(matomo, 'config token');
+			const result = await runCli(matomo, [`--idsite=${idSite}`, `--config=${path.join(matomo.dir!, 'matomo', 'config', 'config.ini.php')}`, onePageView()], {token: null});
+			assert.equal(result.code, 0, result.stderr.slice(-2000));
+			assert.equal(result.summary!.imported, 1);
+			const visits = await api<Array<unknown>>(matomo, 'Live.getLastVisitsDetails', {idSite, period: 'range', date: '2000-01-01,today'});
+			assert.equal(visits.length, 1, 'Matomo stored the hit');
+			assert.doesNotMatch(result.stdout + result.stderr, /\b[0-9a-f]{32}\b/, 'no token in the output');
+		});
+
 		test('BulkTracking switched off: exit 1 and the message says so', {skip: matomo.dir ? false : 'switches a plugin off: needs a Matomo the tests started'}, async () => {
 			const plugin = path.join(matomo.dir!, 'matomo', 'plugins', 'BulkTracking');
 			const aside = path.join(matomo.dir!, 'BulkTracking.off');
