@@ -9,7 +9,7 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
-import {acquireMatomo, addSite, sql, storedCounts, type Matomo} from './real-matomo/matomo.js';
+import {acquireMatomo, addSite, primeDay, sql, storedCounts, type Matomo} from './real-matomo/matomo.js';
 import {runCli, spawnCli} from './real-matomo/cli.js';
 import {clfDate} from './real-matomo/generated-log.js';
 import {tempDir} from './helpers.js';
@@ -18,6 +18,7 @@ const found = await acquireMatomo();
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0';
 const START = Date.UTC(2025, 5, 2, 8) / 1000;
+const DAY = '2025-06-02';
 
 /** `count` page views, each its own second and path (so a doubled one shows), from `visitors` IPs. */
 function pageViews(count: number, visitors = 10): string {
@@ -32,10 +33,13 @@ function writeLog(text: string): string {
 	return file;
 }
 
-/** Actions Matomo stored for a site, and how many distinct (time, page) pairs they are: equal when none is doubled. */
-function storedActions(matomo: Matomo, idSite: number): {actions: number; distinct: number} {
+/**
+ * Actions Matomo stored for a site, and how many distinct (time, page) pairs they are: equal when none is doubled;
+ * less `primed` (the priming hits of primeDay).
+ */
+function storedActions(matomo: Matomo, idSite: number, primed = 0): {actions: number; distinct: number} {
 	const [actions, distinct] = sql(matomo, `SELECT COUNT(*), COUNT(DISTINCT server_time, idaction_url) FROM matomo_log_link_visit_action WHERE idsite=${idSite}`).trim().split('\t').map(Number);
-	return {actions: actions!, distinct: distinct!};
+	return {actions: actions! - primed, distinct: distinct! - primed};
 }
 
 async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, child?: ChildProcess): Promise<T> {
@@ -79,16 +83,19 @@ if (found.matomo === undefined) {
 			}
 		});
 
-		test('Matomo\'s web server stopped and started again during an import: every hit stored once', {skip: owned}, async () => {
+		test('Matomo\'s web server stopped and started again during an import: nothing lost, duplicates within the readme\'s bound', {skip: owned}, async () => {
 			const idSite = await addSite(matomo, 'server restart');
+			await primeDay(matomo, idSite, DAY);
 			const lines = 1500;
+			const recorders = 2;
+			const batch = 50;
 			const state = path.join(tempDir('mli-e2e-state-'), 'state.json');
-			const child = spawnCli(matomo, [`--idsite=${idSite}`, '--recorders=2', '--recorder-max-payload-size=50', '--retry-delay=0.2', '--retry-max-attempts=0', writeLog(pageViews(lines, 40))], state);
+			const child = spawnCli(matomo, [`--idsite=${idSite}`, `--recorders=${recorders}`, `--recorder-max-payload-size=${batch}`, '--retry-delay=0.2', '--retry-max-attempts=0', writeLog(pageViews(lines, 40))], state);
 			let stderr = '';
 			child.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr += chunk);
 			const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)));
 			// Stop the web server once Matomo holds some of the import, and start it again the way ./start does.
-			await waitFor('Matomo stored hits', async () => (await storedCounts(matomo, idSite)).actions >= 200 ? true : undefined, child);
+			await waitFor('Matomo stored hits', async () => (await storedCounts(matomo, idSite)).actions >= 201 ? true : undefined, child);
 			const restarted = await restartWebServer(matomo);
 			try {
 				assert.equal(await exited, 0, stderr.slice(-2000));
@@ -96,11 +103,16 @@ if (found.matomo === undefined) {
 				restarted.unref();
 			}
 
-			assert.deepEqual(storedActions(matomo, idSite), {actions: lines, distinct: lines});
+			const stored = storedActions(matomo, idSite, 1);
+			assert.equal(stored.distinct, lines, 'every line stored');
+			// The readme: a request whose connection broke after Matomo had processed it is resent whole, at most
+			// one batch per such request; the stop breaks at most the requests in flight, one per recorder.
+			assert.ok(stored.actions - lines <= recorders * batch, `${stored.actions - lines} duplicates`);
 		});
 
 		test('the importer killed with SIGKILL and run again with the same state file: nothing lost, duplicates within the readme\'s bound', async () => {
 			const idSite = await addSite(matomo, 'sigkill');
+			await primeDay(matomo, idSite, DAY);
 			const lines = 1500;
 			const recorders = 2;
 			const batch = 50;
@@ -116,7 +128,7 @@ if (found.matomo === undefined) {
 			const again = await runCli(matomo, args, {stateFile: state});
 			assert.equal(again.code, 0, again.stderr.slice(-2000));
 			assert.ok(again.summary!.skipped.alreadyImported > 0, 'the second run resumed from the checkpoint');
-			const stored = matomo.dir ? storedActions(matomo, idSite) : {actions: (await storedCounts(matomo, idSite)).actions, distinct: lines};
+			const stored = matomo.dir ? storedActions(matomo, idSite, 1) : {actions: (await storedCounts(matomo, idSite)).actions - 1, distinct: lines};
 			assert.equal(stored.distinct, lines, 'every line stored');
 			// The readme: the requests in flight (one per recorder) and what was acknowledged since the last save
 			// (about two batches per recorder in all).
