@@ -1,5 +1,7 @@
 /**
  * `npm run bench [-- --lines 1000000 --big 10000000 --runs 1 --recorders 1,4,8,auto --big-recorders auto --timeout S]`
+ * `[--matomo-lines 20000 --matomo-recorders 1,2,4,auto]` (imports into a real Matomo when one is available: real-matomo.ts;
+ * `--matomo-lines 0` to leave it out)
  *
  * Times the built CLI (dist/, rebuilt when older than source/ or formats/) on generated logs: a dry run (parse only)
  * and end-to-end runs into the Matomo double in count mode (its own process), then the same for a big log to show
@@ -14,6 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureLog, OUT_DIR } from './generate-log.js';
 import { cpuSeconds, machineBusySeconds, settle } from './machine.js';
+import { benchRealMatomo } from './real-matomo.js';
 
 const ROOT = path.resolve(OUT_DIR, '..', '..');
 const CLI = path.join(ROOT, 'dist/source/cli.js');
@@ -35,6 +38,8 @@ const { values: opts } = parseArgs({
 		timeout: { type: 'string' },
 		/** Before each run, wait up to this many seconds for the other processes to leave the CPUs alone. */
 		settle: { type: 'string', default: '30' },
+		'matomo-lines': { type: 'string', default: '20000' },
+		'matomo-recorders': { type: 'string', default: '1,2,4,auto' },
 	},
 	strict: true,
 });
@@ -374,6 +379,9 @@ async function main(): Promise<void> {
 		+ `the importer; double CPU: of the double (its own process, same cores) during the import; other CPU: `
 		+ `everything else on the machine meanwhile (noise).\n`);
 	fs.writeFileSync(path.join(OUT_DIR, 'last-run.json'), JSON.stringify({ node: process.version, rows }, null, '\t'));
+	if (Number(opts['matomo-lines']) > 0) {
+		process.stdout.write('\n' + await benchRealMatomo([process.execPath, ...nodeFlags(), CLI], Number(opts['matomo-lines']), opts['matomo-recorders'].split(',').filter(Boolean)));
+	}
 }
 
 main().then(
