@@ -380,7 +380,7 @@ async function main(): Promise<void> {
 		+ `everything else on the machine meanwhile (noise).\n`);
 	fs.writeFileSync(path.join(OUT_DIR, 'last-run.json'), JSON.stringify({ node: process.version, rows }, null, '\t'));
 	if (Number(opts['matomo-lines']) > 0) {
-		process.stdout.write('\n' + await benchRealMatomo([process.execPath, ...nodeFlags(), CLI], Number(opts['matomo-lines']), opts['matomo-recorders'].split(',').filter(Boolean)));
+		process.stdout.write('\n' + await benchRealMatomo(programCommand(), Number(opts['matomo-lines']), opts['matomo-recorders'].split(',').filter(Boolean)));
 	}
 }
 
