@@ -498,13 +498,14 @@ test('review: everything chosen, the estimate, the cron command without the toke
 		tokenSource: 'flag',
 	} as unknown as MatomoConnectionInfo;
 	const instance = show(
-		<ReviewStep given={map} files={[file]} infos={infos} sample={sample} connection={connection} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={start.callback} onBack={() => {}} />,
+		<ReviewStep given={map} files={[file]} infos={infos} sample={sample} connection={connection} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={start.callback} onBack={() => {}} program={['matomo-log-import']} />,
 	);
 	let text = await shows(instance, 'for cron');
 	assert.match(text, /every hit to site 3 \(Blog, http:\/\/blog\.example\.net\)/);
 	assert.match(text, /plus --enable-static/);
 	assert.match(text, /about 40 lines to read/);
-	assert.match(text, new RegExp(`MATOMO_TOKEN_AUTH=… matomo-log-import --yes --url=${matomo.url.replace(/\./g, '\\.')} --idsite=3 --enable-static`));
+	// Wrapped between words only, with shell continuations: read back as one line it is the command.
+	assert.match(text.replace(/ \\\n */g, ' '), new RegExp(`MATOMO_TOKEN_AUTH=… matomo-log-import --yes --url=${matomo.url.replace(/\./g, '\\.')} --idsite=3 --enable-static`));
 	assert.ok(!text.includes(token));
 	await press(instance, 's');
 	text = await shows(instance, 'Saved to');
@@ -591,7 +592,8 @@ test('the whole wizard, from nothing to a finished import; Esc goes back a step'
 	assert.match(text, /1 invalid log lines/);
 	assert.match(text, /core:archive/);
 	assert.match(text, /✗ .*access\.log:4 line did not match: junk line/);
-	assert.match(text, /MATOMO_TOKEN_AUTH=… matomo-log-import --yes/);
+	// The program by its absolute path (cron has no PATH to find it by name).
+	assert.match(text, /Next time, without questions \(for cron\):\nMATOMO_TOKEN_AUTH=… \/\S+/);
 	assert.deepEqual(matomo.received.map(hit => new URL(hit.params.url!).pathname).sort(), ['/one', '/two']);
 	assert.ok(matomo.received.every(hit => hit.params.idsite === '1'));
 	assert.deepEqual(matomo.violations, []);

@@ -60,10 +60,10 @@ export const optionTable: readonly OptionSpec[] = [
 	{flag: 'token-auth', type: 'string', group: 'Matomo', value: 'TOKEN', wizard: 'matomo', secret: true, help: 'Matomo token_auth with write access (better: the MATOMO_TOKEN_AUTH environment variable or --token-auth-file, so it does not show in ps)'},
 	{flag: 'token-auth-file', type: 'string', group: 'Matomo', value: 'FILE', ours: true, help: 'Read the token from the first line of FILE'},
 	{flag: 'login', type: 'string', group: 'Matomo', value: 'LOGIN', help: 'Matomo login, to create a token for this import (with --password)'},
-	{flag: 'password', type: 'string', group: 'Matomo', value: 'PASSWORD', secret: true, help: 'Matomo password, with --login'},
+	{flag: 'password', type: 'string', group: 'Matomo', value: 'PASSWORD', secret: true, help: 'Matomo password, with --login (better: the MATOMO_PASSWORD environment variable, so it does not show in ps)'},
 	{flag: 'tracker-endpoint-path', type: 'string', group: 'Matomo', value: 'PATH', default: '/matomo.php', help: 'Path of the tracker under --url'},
 	{flag: 'auth-user', type: 'string', group: 'Matomo', value: 'USER', help: 'HTTP Basic auth user in front of Matomo'},
-	{flag: 'auth-password', type: 'string', group: 'Matomo', value: 'PASSWORD', secret: true, help: 'HTTP Basic auth password'},
+	{flag: 'auth-password', type: 'string', group: 'Matomo', value: 'PASSWORD', secret: true, help: 'HTTP Basic auth password (better: the MATOMO_AUTH_PASSWORD environment variable, so it does not show in ps)'},
 	{flag: 'accept-invalid-ssl-certificate', type: 'boolean', group: 'Matomo', help: 'Do not verify Matomo\'s TLS certificate (self-signed test servers only)'},
 	{flag: 'request-suffix', type: 'string', group: 'Matomo', value: 'TEXT', help: 'Raw text added to the query string of every request to Matomo'},
 

@@ -16,6 +16,7 @@ import {Dashboard} from './dashboard.js';
 import {SamplesPanel, SampleFeed, type LogItem} from './samples-panel.js';
 import {SummaryScreen} from './summary-screen.js';
 import {commandFor} from './review-step.js';
+import {redactUrl} from '../options/equivalent-command.js';
 import {explainMatomoError} from './matomo-check.js';
 import {createTheme, ThemeContext} from './theme.js';
 import {useTerminalSize} from './use-terminal-size.js';
@@ -45,7 +46,7 @@ type Stage =
 
 function targetText(config: ImportConfig, connection: MatomoConnectionInfo | undefined): string {
 	const site = config.idsite !== undefined ? `site ${config.idsite}` : 'sites by host name';
-	return `${connection ? `Matomo ${connection.version} at ` : ''}${config.url ?? '(no Matomo)'}, ${site}`;
+	return `${connection ? `Matomo ${connection.version} at ` : ''}${config.url === undefined ? '(no Matomo)' : redactUrl(config.url)}, ${site}`;
 }
 
 export function App({given, files, env, cwd, color, signals, onExit, refreshMs}: AppProps) {
@@ -108,7 +109,7 @@ export function App({given, files, env, cwd, color, signals, onExit, refreshMs}:
 		wizardConnection.current = undefined;
 		runConnection.current = connection;
 		const run = new ImportRun(config, {matomo: connection?.client});
-		const command = commandFor(result.given, result.files, cwd, result.connection?.tokenSource ?? config.tokenSource).line;
+		const command = commandFor(result.given, result.files, cwd, result.connection?.tokenSource ?? config.tokenSource, undefined, env).words;
 		setStage({kind: 'running', run, config, result});
 		run.run().then(
 			outcome => {
@@ -120,7 +121,7 @@ export function App({given, files, env, cwd, color, signals, onExit, refreshMs}:
 					{
 						kind: 'block',
 						key: 'summary',
-						node: <SummaryScreen state={outcome.state} exitCode={outcome.exitCode} apiUrl={config.apiUrl} command={command} />,
+						node: <SummaryScreen state={outcome.state} exitCode={outcome.exitCode} apiUrl={config.apiUrl} command={command} width={width} />,
 					},
 				]);
 				setStage({kind: 'over', exitCode: outcome.exitCode});

@@ -3,6 +3,7 @@
  * become a plain sentence and the fix, never a stack trace.
  */
 import type {ImportConfig} from '../options/config.js';
+import {redactUrl} from '../options/equivalent-command.js';
 import {connectMatomo, createClient, MatomoSetupError} from '../record/connect.js';
 import {MatomoError, type MatomoClient} from '../record/matomo-client.js';
 
@@ -115,7 +116,7 @@ export async function checkMatomo(config: ImportConfig): Promise<MatomoCheck> {
 			const connection = await connectMatomo(settings);
 			return {client: connection!.client, version: connection!.version};
 		} catch (error) {
-			throw new MatomoCheckError(explainMatomoError(error, config.url));
+			throw new MatomoCheckError(explainMatomoError(error, config.url === undefined ? undefined : redactUrl(config.url)));
 		}
 	}
 
@@ -124,7 +125,7 @@ export async function checkMatomo(config: ImportConfig): Promise<MatomoCheck> {
 		return {client, version: await client.getVersion()};
 	} catch (error) {
 		await client.close();
-		throw new MatomoCheckError(explainMatomoError(error, config.url));
+		throw new MatomoCheckError(explainMatomoError(error, config.url === undefined ? undefined : redactUrl(config.url)));
 	}
 }
 

@@ -7,6 +7,7 @@ import {useEffect, useRef, useState} from 'react';
 import {Box, Text} from 'ink';
 import Spinner from 'ink-spinner';
 import {buildConfig, type ImportConfig} from '../options/config.js';
+import {redactUrl} from '../options/equivalent-command.js';
 import {TextField} from './text-field.js';
 import {SitePicker} from './site-picker.js';
 import {useKeys} from './use-keys.js';
@@ -97,7 +98,7 @@ export function MatomoStep({given, files, env, auto, width, onDone}: MatomoStepP
 			} catch (error) {
 				await connected?.client.close();
 				if (cancelled) return;
-				const details = error instanceof MatomoCheckError ? error.details : explainMatomoError(error, config.url);
+				const details = error instanceof MatomoCheckError ? error.details : explainMatomoError(error, config.url === undefined ? undefined : redactUrl(config.url));
 				autoRef.current = false;
 				setProblem(details);
 				setPhase(details.field === 'token' ? 'token' : 'url');
@@ -174,14 +175,14 @@ export function MatomoStep({given, files, env, auto, width, onDone}: MatomoStepP
 					<Text color={theme.accent}>
 						<Spinner type="dots" />
 					</Text>
-					<Text> Checking {current.get('url') === undefined ? url : String(current.get('url'))}…</Text>
+					<Text> Checking {redactUrl(current.get('url') === undefined ? url : String(current.get('url')))}…</Text>
 				</Box>
 			);
 		case 'sites':
 			return (
 				<Box flexDirection="column">
 					<Text color={theme.ok}>
-						✔ Matomo {check?.version} at {check?.config.url}
+						✔ Matomo {check?.version} at {redactUrl(check?.config.url ?? '')}
 						{check?.config.tokenSource ? <Text dimColor>{` (${tokenSourceLabel[check.config.tokenSource]})`}</Text> : null}
 					</Text>
 					<SitePicker
