@@ -10,7 +10,7 @@ import {parseArgv, UsageError} from './options/argv.js';
 import {buildConfig, type ImportConfig} from './options/config.js';
 import {ImportRun} from './run/import-run.js';
 import {renderSummary, summaryJson} from './report/summary.js';
-import {startHeadlessProgress} from './report/headless.js';
+import {startHeadlessProgress, startMatomoErrorLog} from './report/headless.js';
 import {isInteractive} from './report/terminal.js';
 
 let writeOut = (text: string) => {
@@ -67,9 +67,12 @@ async function runHeadless(config: ImportConfig): Promise<number> {
 	const progress = showProgress
 		? startHeadlessProgress(run, {intervalMs: config.showProgressDelayMs, write: line => writeErr(line + '\n')})
 		: undefined;
+	// Failed requests and their retries, always (as import_logs.py): a run that slows down says why.
+	const errorLog = startMatomoErrorLog(run, {maxAttempts: config.retryMaxAttempts, write: line => writeErr(line + '\n')});
 	try {
 		const outcome = await run.run();
 		progress?.stop();
+		errorLog.stop();
 		if (outcome.dump !== undefined) {
 			writeErr(outcome.dump + '\n');
 			return 0;
@@ -87,6 +90,7 @@ async function runHeadless(config: ImportConfig): Promise<number> {
 		return outcome.exitCode;
 	} finally {
 		progress?.stop();
+		errorLog.stop();
 		process.off('SIGINT', onSignal);
 		process.off('SIGTERM', onSignal);
 		await connection?.client.close();

@@ -95,6 +95,8 @@ export interface LaneState {
 	retries: number;
 	/** Latency of the last answered request, ms. */
 	lastLatencyMs: number | null;
+	/** While phase is 'retrying': when the next attempt is due (epoch ms). Optional: set by the recorders. */
+	retryAt?: number | null;
 }
 
 export interface LineSample {
@@ -117,6 +119,10 @@ export interface MatomoErrorSample {
 	message: string;
 	attempt: number;
 	willRetry: boolean;
+	/** Attempts allowed for this request (--retry-max-attempts; 0: no limit). Optional: set by the recorders. */
+	maxAttempts?: number;
+	/** When the next attempt is due (epoch ms), when willRetry. Optional: set by the recorders. */
+	retryAt?: number;
 }
 
 export interface SiteSummary {
