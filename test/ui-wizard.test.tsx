@@ -450,6 +450,14 @@ test('track: toggles with Space, patterns and recorders typed; the answers are f
 	assert.equal(changes.recorders, 'auto');
 });
 
+test('keys glued in one write (Space Enter, as a paste or a busy machine gives them) are each handled, in order', {timeout: 10_000}, async () => {
+	const {instance, done} = trackStep();
+	await shows(instance, '❯ [ ] --enable-static');
+	instance.stdin.write(' \r');
+	const [changes] = await done;
+	assert.equal(changes['enable-static'], true);
+});
+
 test('track: listening time is offered for Icecast and SHOUTcast logs only', async () => {
 	const web = trackStep([], false, 'ncsa_extended');
 	assert.doesNotMatch(await shows(web.instance, '--enable-static'), /track-listening-time/);
@@ -523,6 +531,16 @@ test('review: everything chosen, the estimate, the cron command without the toke
 	assert.match(Buffer.from(osc[1]!, 'base64').toString('utf8'), /^MATOMO_TOKEN_AUTH=… matomo-log-import --yes /);
 	await press(instance, keys.enter);
 	await start.promise;
+});
+
+test('review: one line is "about 1 line"', async () => {
+	const dir = tempDir('mli-ui-one-');
+	const file = writeLog([combinedLine({path: '/only'})], 'access.log', dir);
+	const {infos} = await describeFiles([file]);
+	const instance = show(
+		<ReviewStep given={given([['url', 'http://m'], ['idsite', '1']])} files={[file]} infos={infos} sample={await readSample(file)} connection={undefined} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={() => {}} onBack={() => {}} program={['matomo-log-import']} />,
+	);
+	assert.match(await shows(instance, 'to read'), /about 1 line to read/);
 });
 
 test('review: files imported before are shown, and r chooses between resuming and importing again', async () => {

@@ -192,7 +192,7 @@ export function ReviewStep({given, files, infos, sample, connection, cwd, width,
 			{dryRun ? <Row label="Dry run">yes: lines are read and counted, nothing is sent to Matomo</Row> : null}
 			<Row label="Estimate">
 				{estimate
-					? `about ${formatCount(estimate.lines)} lines to read (${average!.toFixed(0)} bytes a line in the first lines)${estimate.unknownFiles > 0 ? `, plus ${estimate.unknownFiles} bzip2 files of unknown length` : ''}`
+					? `about ${formatCount(estimate.lines)} ${Math.round(estimate.lines) === 1 ? 'line' : 'lines'} to read (${average!.toFixed(0)} bytes a line in the first lines)${estimate.unknownFiles > 0 ? `, plus ${estimate.unknownFiles} bzip2 files of unknown length` : ''}`
 					: 'unknown (no sample of the files)'}
 			</Row>
 			<Box flexDirection="column" marginTop={rows < 30 ? 0 : 1}>

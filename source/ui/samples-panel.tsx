@@ -123,7 +123,7 @@ export function HiddenSamples({hidden}: {readonly hidden: {invalid: number; erro
 	if (hidden.invalid === 0 && hidden.errors === 0) return null;
 	const parts = [
 		hidden.invalid > 0 ? `${formatCount(hidden.invalid)} more invalid lines` : '',
-		hidden.errors > 0 ? `${hidden.errors} more Matomo errors` : '',
+		hidden.errors > 0 ? `${formatCount(hidden.errors)} more Matomo ${hidden.errors === 1 ? 'error' : 'errors'}` : '',
 	].filter(part => part !== '');
 	return <Text color={theme.warn} wrap="truncate-end">{parts.join(', ')} not shown (e: show more)</Text>;
 }
