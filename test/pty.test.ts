@@ -127,7 +127,8 @@ function startSession(session: string, argv: string[], cwd: string, env: Record<
 		shellQuote(process.execPath),
 		...argv.map(word => shellQuote(word)),
 	].join(' ');
-	tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', '-c', cwd, `${command}; echo "[exit $?]"; sleep 600`);
+	// A line of the shell before the program: it must still be there after the program (the full screen gives it back).
+	tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', '-c', cwd, `echo "[shell before]"; ${command}; echo "[exit $?]"; sleep 600`);
 }
 
 before(async () => {
@@ -199,6 +200,10 @@ test('the wizard in a real terminal: from no arguments to a finished import', {s
 	screen = await waitText(session, '[exit 0]', 15_000);
 	assert.match(screen, /Import done\./);
 	assert.match(screen, /Logs import summary/);
+	// The shell's screen is back, with the end of the dashboard (rates, retries, durations) above the summary.
+	assert.match(screen, /\[shell before\]/);
+	assert.ok(!screen.includes('Step 5 of 5'), 'the wizard was on the alternate screen');
+	assert.match(screen, /Hits recorded .*\/s avg[\s\S]*Logs import summary/);
 	assert.match(screen, /3 requests imported successfully/);
 	assert.match(screen, /1 invalid log lines/);
 	assert.match(screen, /core:archive --force-all-websites/);
@@ -237,6 +242,28 @@ test('--yes in a real terminal: headless, raw mode never touched', {skip: hasTmu
 	assert.ok(!fs.existsSync(rawModeLog), 'raw mode was never switched');
 	assert.equal(matomo.received.length, 3);
 	assert.ok(matomo.received.every(hit => hit.params.idsite === '2'));
+});
+
+test('full screen: the wizard on the alternate screen, drawn whole after a resize, the shell\'s screen given back on Ctrl+C', {skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it)', timeout: 30_000}, async () => {
+	const dir = tempDir('mli-pty-');
+	const session = 'fullscreen';
+	startSession(session, cliCommand(), dir, {XDG_STATE_HOME: path.join(dir, 'state')});
+	await waitText(session, 'Step 1 of 5: Matomo', 15_000);
+	const alternate = () => tmux('display-message', '-p', '-t', session, '#{alternate_on}').trim();
+	assert.equal(alternate(), '1', 'the alternate screen');
+	await type(session, 'http://127.0.0.1:9', 'URL http://127.0.0.1:9');
+	// Narrower: the terminal re-flows the old frame; what is on the screen afterwards is one whole frame.
+	tmux('resize-window', '-t', session, '-x', '60', '-y', '30');
+	let screen = await waitFor(session, text => text.includes('Step 1 of 5') && text.split('\n').every(line => line.trimEnd().length <= 60), 'a frame drawn at 60 columns');
+	assert.equal(screen.split('Step 1 of 5').length - 1, 1, `one frame, not torn copies:\n${screen}`);
+	assert.equal(screen.split('matomo-log-import').length - 1, 1, screen);
+	tmux('resize-window', '-t', session, '-x', '100', '-y', '40');
+	screen = await waitFor(session, text => text.includes('URL http://127.0.0.1:9') && text.split('Step 1 of 5').length === 2, 'a frame drawn at 100 columns');
+	key(session, 'C-c');
+	screen = await waitText(session, '[exit 130]');
+	assert.equal(alternate(), '0', 'the normal screen again');
+	assert.match(screen, /\[shell before\]/);
+	assert.ok(!screen.includes('Step 1 of 5'), `nothing of the wizard left on the shell's screen:\n${screen}`);
 });
 
 test('the build leaves the program executable (run before the cron test: it runs the built program)', {timeout: 120_000}, () => {

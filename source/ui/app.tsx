@@ -5,9 +5,9 @@
  * - while importing: first Ctrl+C (or q, or SIGINT/SIGTERM) stops gracefully, finishing the batches in flight; a
  *   second Ctrl+C (or signal) stops at once.
  */
-import {useEffect, useRef, useState} from 'react';
+import {useEffect, useRef, useState, type ReactElement} from 'react';
 import type {EventEmitter} from 'node:events';
-import {Text, useApp} from 'ink';
+import {Box, Text, useApp} from 'ink';
 import {buildConfig, type ImportConfig} from '../options/config.js';
 import {connectMatomo, type MatomoConnection} from '../record/connect.js';
 import {ImportRun} from '../run/import-run.js';
@@ -15,6 +15,7 @@ import {Wizard, type WizardResult} from './wizard.js';
 import {Dashboard} from './dashboard.js';
 import {SamplesPanel, SampleFeed, type LogItem} from './samples-panel.js';
 import {SummaryScreen} from './summary-screen.js';
+import {FinalReport} from './final-report.js';
 import {commandFor} from './review-step.js';
 import {redactUrl} from '../options/equivalent-command.js';
 import {explainMatomoError} from './matomo-check.js';
@@ -36,6 +37,8 @@ export interface AppProps {
 	readonly onExit: (code: number, immediate: boolean) => void;
 	/** Dashboard refresh, ms. */
 	readonly refreshMs?: number;
+	/** The final dashboard and the summary, to print again on the normal screen after the full-screen one. */
+	readonly onFinal?: (report: ReactElement) => void;
 }
 
 type Stage =
@@ -49,7 +52,7 @@ function targetText(config: ImportConfig, connection: MatomoConnectionInfo | und
 	return `${connection ? `Matomo ${connection.version} at ` : ''}${config.url === undefined ? '(no Matomo)' : redactUrl(config.url)}, ${site}`;
 }
 
-export function App({given, files, env, cwd, color, signals, onExit, refreshMs}: AppProps) {
+export function App({given, files, env, cwd, color, signals, onExit, refreshMs, onFinal}: AppProps) {
 	const {exit} = useApp();
 	const {columns: width, rows} = useTerminalSize();
 	const [stage, setStage] = useState<Stage>({kind: 'wizard'});
@@ -124,6 +127,11 @@ export function App({given, files, env, cwd, color, signals, onExit, refreshMs}:
 						node: <SummaryScreen state={outcome.state} exitCode={outcome.exitCode} apiUrl={config.apiUrl} command={command} width={width} />,
 					},
 				]);
+				onFinal?.(
+					<ThemeContext.Provider value={createTheme(color)}>
+						<FinalReport state={outcome.state} exitCode={outcome.exitCode} target={targetText(config, result.connection)} sizes={new Map(result.infos.map(info => [info.path, info.size]))} width={width} apiUrl={config.apiUrl} command={command} />
+					</ThemeContext.Provider>,
+				);
 				setStage({kind: 'over', exitCode: outcome.exitCode});
 			},
 			(error: unknown) => {
@@ -237,7 +245,10 @@ export function App({given, files, env, cwd, color, signals, onExit, refreshMs}:
 	return (
 		<ThemeContext.Provider value={createTheme(color)}>
 			<SamplesPanel items={log} width={width} />
-			{body}
+			{/* Cut at the terminal's edge: the frame drawn right after a resize, still of the old width, must not wrap. */}
+			<Box flexDirection="column" overflowX="hidden">
+				{body}
+			</Box>
 		</ThemeContext.Provider>
 	);
 }
