@@ -163,6 +163,14 @@ test('overall ETA: from the bytes read so far, with the sizes the wizard knew fo
 	assert.equal(overallEta(state, new Map(), 10_000), null, 'a size unknown: no ETA rather than a wrong one');
 });
 
+test('ETA after a resume: counted from where the import resumed, not from the start of the file', () => {
+	const state = createRunState(false);
+	state.startedAt = 0;
+	// Resumed at byte 52,380 of 300,000; 10,000 bytes read in this run's 10 s: 237,620 left at 1,000 B/s.
+	state.inputs = [{...inputOf(0), phase: 'reading', compression: 'none', size: 300_000, startOffset: 52_380, bytesRead: 62_380, startedAt: 0}];
+	assert.equal(Math.round(overallEta(state, new Map(), 10_000)!), 238);
+});
+
 test('skipped rows: only the reasons that happened, the largest first', () => {
 	const state = createRunState(false);
 	state.counters.skipped.static = 3;

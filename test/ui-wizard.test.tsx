@@ -551,20 +551,24 @@ test('review: files imported before are shown, and r chooses between resuming an
 	await runImport(['--idsite=1', `--state-file=${state}`, file], {url: matomo.url, token});
 	fs.appendFileSync(file, combinedLine({path: '/new'}) + '\n');
 	const {infos} = await describeFiles([file]);
+	const sample = await readSample(file);
 	const changed = nextCall<[Record<string, boolean | undefined>]>();
 	const map = given([['url', matomo.url], ['token-auth', token], ['idsite', '1'], ['state-file', state]]);
 	const instance = show(
-		<ReviewStep given={map} files={[file]} infos={infos} sample={undefined} connection={undefined} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={() => {}} onBack={() => {}} onChange={changed.callback} />,
+		<ReviewStep given={map} files={[file]} infos={infos} sample={sample} connection={undefined} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={() => {}} onBack={() => {}} onChange={changed.callback} program={['matomo-log-import']} />,
 	);
 	const text = await shows(instance, 'continues from there');
 	assert.match(text, /access\.log: imported up to line 12 \(.*\), continues from there/);
+	// Counted from where the import resumes: the one new line.
+	assert.match(text, /about 1 line to read/);
 	assert.match(text, /r import again from the start/);
 	await press(instance, 'r');
 	assert.deepEqual(await changed.promise, [{reimport: true}]);
 	instance.rerender(
-		<ReviewStep given={given([...map, ['reimport', true]])} files={[file]} infos={infos} sample={undefined} connection={undefined} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={() => {}} onBack={() => {}} onChange={() => {}} />,
+		<ReviewStep given={given([...map, ['reimport', true]])} files={[file]} infos={infos} sample={sample} connection={undefined} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={() => {}} onBack={() => {}} onChange={() => {}} program={['matomo-log-import']} />,
 	);
 	const again = await shows(instance, 'imported again (--reimport)');
+	assert.match(again, /about 13 lines to read/);
 	// A one-time choice: the cron line never carries --reimport.
 	assert.doesNotMatch(again, /matomo-log-import --yes.*--reimport/s);
 });

@@ -146,7 +146,13 @@ export function ReviewStep({given, files, infos, sample, connection, cwd, width,
 	const [note, setNote] = useState<string | undefined>();
 	const command = commandFor(given, files, cwd, connection?.tokenSource, program);
 	const average = averageLineBytes(sample);
-	const estimate = estimateLines(infos, average);
+	// Where the import resumes: what earlier runs imported is not read again (unless --reimport).
+	const imported = new Map(reimport ? [] : resume.flatMap(entry => {
+		if (entry.status === 'partial') return [[entry.path, entry.offset] as const];
+		if (entry.status === 'done') return [[entry.path, Number.POSITIVE_INFINITY] as const];
+		return [];
+	}));
+	const estimate = estimateLines(infos, average, imported);
 	const totalSize = infos.reduce((sum, info) => sum + info.size, 0);
 	const dryRun = givenFlag(given, 'dry-run');
 
