@@ -171,6 +171,18 @@ test('ETA after a resume: counted from where the import resumed, not from the st
 	assert.equal(Math.round(overallEta(state, new Map(), 10_000)!), 238);
 });
 
+test('recorders: one at a time with two lanes is not "2 batches in flight"; --recorders=1 says why + cannot add', async () => {
+	const {RecordersPanel} = await import('../source/ui/recorders-panel.js');
+	const state = createRunState(false);
+	const lane = (id: number, phase: 'sending' | 'waiting' | 'idle') => ({id, phase, queued: 0, inFlight: phase === 'idle' ? 0 : 200, requests: 1, hitsSent: 0, retries: 0, lastLatencyMs: null});
+	state.lanes = [lane(0, 'sending'), lane(1, 'waiting')];
+	const two = render(<RecordersPanel state={state} concurrency={1} width={96} />);
+	assert.match(screen(two), /Recorders 1 of 2 at a time · 1 request in flight · 1 waiting for a slot/);
+	state.lanes = [lane(0, 'sending')];
+	const one = render(<RecordersPanel state={state} concurrency={1} width={96} />);
+	assert.match(screen(one).replace(/\s+/g, ' '), /\+ cannot add: --recorders=1 sends in log order/);
+});
+
 test('skipped rows: only the reasons that happened, the largest first', () => {
 	const state = createRunState(false);
 	state.counters.skipped.static = 3;
@@ -202,7 +214,8 @@ test('dashboard: rates, skipped lines by reason, error samples above; e, p, + an
 	assert.match(text, /static resources +[\d,]+ +\d/);
 	assert.match(text, /bots, search engines… +[\d,]+ +\d/);
 	assert.match(text, /HTTP redirects +[\d,]+ +\d/);
-	assert.match(text, /Recorders 2 at a time \(\+\/-\) · 4 lanes/);
+	assert.match(text, /Recorders 2 of 4 at a time · \d requests? in flight/);
+	assert.match(text, /\+ up to 4 · - down to 1/);
 	// The samples: printed once, above the box; the rest counted, `e` prints more.
 	const printed = (screenText: string) => screenText.split('\n').filter(line => /^✗ .*line did not match: junk line number/.test(line)).length;
 	text = await until(instance, screenText => printed(screenText) === 5 && screenText.includes('25 more invalid lines not shown (e: show more)'), 'the first 5 samples');
@@ -217,10 +230,14 @@ test('dashboard: rates, skipped lines by reason, error samples above; e, p, + an
 	await press(instance, 'p');
 	await shows(instance, /│ importing/);
 	await press(instance, '+');
-	await shows(instance, 'Recorders 3 at a time');
+	await shows(instance, 'Recorders 3 of 4 at a time');
 	assert.equal(run.concurrency, 3);
-	await press(instance, '-', '-');
-	await shows(instance, 'Recorders 1 at a time');
+	// + stops at the lanes the run started with, and says so.
+	await press(instance, '+', '+');
+	text = await shows(instance, /\+ stops at 4, the lanes this run started with/);
+	assert.equal(run.concurrency, 4);
+	await press(instance, '-', '-', '-');
+	await shows(instance, 'Recorders 1 of 4 at a time');
 	assert.equal(run.concurrency, 1);
 	await press(instance, 'q');
 	assert.deepEqual(await stop.promise, ['q']);

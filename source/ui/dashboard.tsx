@@ -10,7 +10,7 @@ import {ProgressPanel} from './progress-panel.js';
 import {RatesPanel} from './rates-panel.js';
 import {SkippedPanel} from './skipped-panel.js';
 import {HiddenSamples, type LogItem, type SampleFeed} from './samples-panel.js';
-import {RecordersPanel} from './recorders-panel.js';
+import {RecordersPanel, recordersLimitText} from './recorders-panel.js';
 import {useRunSnapshot} from './use-run-snapshot.js';
 import {isCtrlC, useKeys} from './use-keys.js';
 import {useTheme} from './theme.js';
@@ -43,6 +43,7 @@ export function Dashboard({run, target, sizes, width, rows, feed, onLog, onStop,
 	const [shownAt, setShownAt] = useState(0);
 	// The concurrency as last set here, for the render right after a key (the snapshot does not carry it).
 	const [, setConcurrency] = useState(() => run.concurrency);
+	const [keyNote, setKeyNote] = useState<string | undefined>();
 
 	useEffect(() => {
 		const items = feed.take(state);
@@ -57,11 +58,15 @@ export function Dashboard({run, target, sizes, width, rows, feed, onLog, onStop,
 			if (state.phase === 'paused') run.resume();
 			else run.pause();
 		} else if (input === '+' || input === '=') {
-			run.setConcurrency(run.concurrency + 1);
+			const before = run.concurrency;
+			run.setConcurrency(before + 1);
 			setConcurrency(run.concurrency);
+			// Said, not silent: why + did nothing.
+			setKeyNote(run.concurrency === before ? recordersLimitText(state.lanes.length, before) : undefined);
 		} else if (input === '-' || input === '_') {
 			run.setConcurrency(Math.max(1, run.concurrency - 1));
 			setConcurrency(run.concurrency);
+			setKeyNote(undefined);
 		} else if (input === 'e') {
 			feed.raise(samplesStep);
 			setShownAt(Date.now());
@@ -105,6 +110,7 @@ export function Dashboard({run, target, sizes, width, rows, feed, onLog, onStop,
 				</Box>
 			</Box>
 			<HiddenSamples hidden={feed.hidden(state)} />
+			{keyNote ? <Text color={theme.warn} wrap="wrap">{keyNote}</Text> : null}
 			<Text dimColor wrap="truncate-end">p {paused ? 'resume' : 'pause'} · +/- recorders · e more error samples · q stop (finishes the batches in flight)</Text>
 		</Box>
 	);
