@@ -257,6 +257,13 @@ test('full screen: the wizard on the alternate screen, drawn whole after a resiz
 	let screen = await waitFor(session, text => text.includes('Step 1 of 5') && text.split('\n').every(line => line.trimEnd().length <= 60), 'a frame drawn at 60 columns');
 	assert.equal(screen.split('Step 1 of 5').length - 1, 1, `one frame, not torn copies:\n${screen}`);
 	assert.equal(screen.split('matomo-log-import').length - 1, 1, screen);
+	// F1: every key of the step, within the 60 columns.
+	key(session, 'F1');
+	screen = await waitText(session, 'check the address, then the token');
+	assert.match(screen, /F1 \(or \?\) +this help/);
+	assert.ok(screen.split('\n').every(line => line.trimEnd().length <= 60), screen);
+	key(session, 'F1');
+	await waitFor(session, text => !text.includes('check the address, then the token'), 'the help hidden again');
 	tmux('resize-window', '-t', session, '-x', '100', '-y', '40');
 	screen = await waitFor(session, text => text.includes('URL http://127.0.0.1:9') && text.split('Step 1 of 5').length === 2, 'a frame drawn at 100 columns');
 	key(session, 'C-c');

@@ -239,6 +239,12 @@ test('dashboard: rates, skipped lines by reason, error samples above; e, p, + an
 	await press(instance, '-', '-', '-');
 	await shows(instance, 'Recorders 1 of 4 at a time');
 	assert.equal(run.concurrency, 1);
+	// ? lists every key; the footer fits 60 columns.
+	assert.ok(screen(instance).split('\n').some(line => line.trim() === 'p pause · +/- recorders · e errors · q stop · ? help'));
+	assert.ok('p pause · +/- recorders · e errors · q stop · ? help'.length <= 60);
+	await press(instance, '?');
+	text = await shows(instance, 'print more error samples above');
+	assert.match(text, /Ctrl\+C +the same; a second time: stop at once/);
 	await press(instance, 'q');
 	assert.deepEqual(await stop.promise, ['q']);
 	matomo.clearFaults();

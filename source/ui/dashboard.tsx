@@ -14,6 +14,7 @@ import {RecordersPanel, recordersLimitText} from './recorders-panel.js';
 import {useRunSnapshot} from './use-run-snapshot.js';
 import {isCtrlC, useKeys} from './use-keys.js';
 import {useTheme} from './theme.js';
+import {HelpScreen, useHelpKey} from './help-screen.js';
 
 /** What the dashboard uses of a run (an ImportRun). */
 export type DashboardRun = Pick<ImportRun, 'snapshot' | 'pause' | 'resume' | 'setConcurrency' | 'concurrency'>;
@@ -44,6 +45,10 @@ export function Dashboard({run, target, sizes, width, rows, feed, onLog, onStop,
 	// The concurrency as last set here, for the render right after a key (the snapshot does not carry it).
 	const [, setConcurrency] = useState(() => run.concurrency);
 	const [keyNote, setKeyNote] = useState<string | undefined>();
+	const [help, setHelp] = useState(false);
+	useHelpKey(() => {
+		setHelp(shown => !shown);
+	}, true);
 
 	useEffect(() => {
 		const items = feed.take(state);
@@ -111,7 +116,8 @@ export function Dashboard({run, target, sizes, width, rows, feed, onLog, onStop,
 			</Box>
 			<HiddenSamples hidden={feed.hidden(state)} />
 			{keyNote ? <Text color={theme.warn} wrap="wrap">{keyNote}</Text> : null}
-			<Text dimColor wrap="truncate-end">p {paused ? 'resume' : 'pause'} · +/- recorders · e more error samples · q stop (finishes the batches in flight)</Text>
+			{help ? <HelpScreen context="dashboard" width={width} /> : null}
+			<Text dimColor>p {paused ? 'resume' : 'pause'} · +/- recorders · e errors · q stop · ? help</Text>
 		</Box>
 	);
 }
