@@ -6,6 +6,7 @@
 import {useEffect, useState} from 'react';
 import {Box, Text} from 'ink';
 import type {ImportRun} from '../run/import-run.js';
+import type {RunState} from '../run/run-state.js';
 import {ProgressPanel} from './progress-panel.js';
 import {RatesPanel} from './rates-panel.js';
 import {SkippedPanel} from './skipped-panel.js';
@@ -37,6 +38,23 @@ export interface DashboardProps {
 }
 
 const samplesStep = 10;
+
+/**
+ * While a request waits to be tried again: why the rates dropped, and for how long. The due time comes from the
+ * lanes (LaneState.retryAt) or the error (MatomoErrorSample.retryAt) when the recorders give it.
+ */
+export function retryText(state: RunState, now: number): string | undefined {
+	const retrying = state.lanes.filter(lane => lane.phase === 'retrying');
+	if (retrying.length === 0) return undefined;
+	const last = state.matomoErrors.filter(sample => sample.willRetry).at(-1);
+	const dues = [...retrying.map(lane => lane.retryAt), last?.retryAt].filter((at): at is number => typeof at === 'number' && at >= now - 1000);
+	const due = dues.length > 0 ? Math.min(...dues) : undefined;
+	const when = due === undefined ? 'retrying soon' : `retrying in ${Math.max(0, Math.ceil((due - now) / 1000))} s`;
+	const attempt = last ? `, attempt ${last.attempt + 1}${last.maxAttempts ? ` of ${last.maxAttempts}` : ''}` : '';
+	const what = last ? ` after ${last.status === null ? 'a network error' : `HTTP ${last.status}`}` : '';
+	const lanes = retrying.length > 1 ? ` (${retrying.length} requests)` : '';
+	return `↻ Matomo failed${what}: ${when}${attempt}${lanes}`;
+}
 
 export function Dashboard({run, target, sizes, width, rows, feed, onLog, onStop, stopping, refreshMs = 250}: DashboardProps) {
 	const theme = useTheme();
@@ -114,6 +132,7 @@ export function Dashboard({run, target, sizes, width, rows, feed, onLog, onStop,
 					<RecordersPanel state={state} concurrency={run.concurrency} width={inner} compact={compact} />
 				</Box>
 			</Box>
+			{retryText(state, now) ? <Text color={theme.warn} wrap="wrap">{retryText(state, now)}</Text> : null}
 			<HiddenSamples hidden={feed.hidden(state)} />
 			{keyNote ? <Text color={theme.warn} wrap="wrap">{keyNote}</Text> : null}
 			{help ? <HelpScreen context="dashboard" width={width} /> : null}
