@@ -4,6 +4,7 @@
  * headless: no prompts, progress on stderr, the summary on stdout, exit codes that say what happened.
  */
 import './gc-tuning.js';
+import {releaseKeys} from './ui/hold-keys.js';
 import fs from 'node:fs';
 import process from 'node:process';
 import {parseArgv, UsageError} from './options/argv.js';
@@ -113,6 +114,7 @@ async function main(): Promise<number> {
 	}
 
 	if (config.output) redirectOutput(config.output);
+	if (!isInteractive(config)) releaseKeys();
 	if (isInteractive(config)) {
 		const {runInteractive} = await import('./ui/start.js');
 		return runInteractive(config, parsed.given);

@@ -273,6 +273,41 @@ test('full screen: the wizard on the alternate screen, drawn whole after a resiz
 	assert.ok(!screen.includes('Step 1 of 5'), `nothing of the wizard left on the shell's screen:\n${screen}`);
 });
 
+/**
+ * Holds the loading of Ink until the file $INK_GATE exists: the program's start-up, made as long as the test needs,
+ * so that keys can be typed during it without racing it.
+ */
+const inkGate = `data:text/javascript,${encodeURIComponent(`
+import {register} from 'node:module';
+register('data:text/javascript,' + encodeURIComponent(\`
+import fs from 'node:fs';
+export async function resolve(specifier, context, next) {
+	if (specifier === 'ink' && process.env.INK_GATE) {
+		while (!fs.existsSync(process.env.INK_GATE)) await new Promise(done => setTimeout(done, 20));
+	}
+	return next(specifier, context);
+}
+\`));
+`)}`;
+
+test('keys typed while the program starts: not echoed by the terminal, not lost', {skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it)', timeout: 30_000}, async () => {
+	const dir = tempDir('mli-pty-');
+	const rawModeLog = path.join(dir, 'raw-mode.log');
+	const gate = path.join(dir, 'ink-may-load');
+	const session = 'typeahead';
+	startSession(session, ['--import', rawModeTrap, '--import', inkGate, ...cliCommand()], dir, {XDG_STATE_HOME: path.join(dir, 'state'), RAW_MODE_LOG: rawModeLog, INK_GATE: gate});
+	// Started, the UI not loaded yet: the terminal must already be in raw mode (no echo).
+	await waitFor(session, () => fs.existsSync(rawModeLog) && fs.readFileSync(rawModeLog, 'utf8').includes('setRawMode(true)'), 'raw mode before the UI loads', 15_000);
+	tmux('send-keys', '-t', session, '-l', 'http://typed.early:8');
+	// A terminal that echoes does so at once, on the shell's screen (the full screen is not on yet).
+	await waitFor(session, screen => screen.includes('typed.early') || fs.readFileSync(rawModeLog, 'utf8') !== '', 'the keys in');
+	fs.writeFileSync(gate, '');
+	let screen = await waitText(session, 'URL http://typed.early:8', 15_000);
+	key(session, 'C-c');
+	screen = await waitText(session, '[exit 130]');
+	assert.ok(!screen.includes('typed.early'), `nothing echoed on the shell's screen:\n${screen}`);
+});
+
 test('the build leaves the program executable (run before the cron test: it runs the built program)', {timeout: 120_000}, () => {
 	execFileSync('npm', ['run', 'build'], {cwd: root, stdio: 'ignore'});
 	assert.ok((fs.statSync(path.join(root, 'dist', 'source', 'cli.js')).mode & 0o111) !== 0);
