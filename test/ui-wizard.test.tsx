@@ -533,6 +533,18 @@ test('review: everything chosen, the estimate, the cron command without the toke
 	await start.promise;
 });
 
+test('review: a file chosen twice (here as itself and through a link) is flagged', async () => {
+	const dir = tempDir('mli-ui-twice-');
+	const file = writeLog([combinedLine({path: '/a'})], 'access.log', dir);
+	fs.symlinkSync(file, path.join(dir, 'current.log'));
+	const {infos} = await describeFiles([file, path.join(dir, 'current.log')]);
+	const instance = show(
+		<ReviewStep given={given([['url', 'http://m'], ['idsite', '1']])} files={[file, path.join(dir, 'current.log')]} infos={infos} sample={await readSample(file)} connection={undefined} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={() => {}} onBack={() => {}} program={['matomo-log-import']} />,
+	);
+	const text = await shows(instance, 'chosen 2 times');
+	assert.match(text.replace(/\s+/g, ' '), /⚠ access\.log is chosen 2 times \(.*access\.log, .*current\.log\): Esc and remove one/);
+});
+
 test('review: one line is "about 1 line"', async () => {
 	const dir = tempDir('mli-ui-one-');
 	const file = writeLog([combinedLine({path: '/only'})], 'access.log', dir);
@@ -569,6 +581,7 @@ test('review: files imported before are shown, and r chooses between resuming an
 	);
 	const again = await shows(instance, 'imported again (--reimport)');
 	assert.match(again, /about 13 lines to read/);
+	assert.match(again.replace(/\s+/g, ' '), /⚠ --reimport: the 12 lines imported before are sent again, and Matomo counts them again/);
 	// A one-time choice: the cron line never carries --reimport.
 	assert.doesNotMatch(again, /matomo-log-import --yes.*--reimport/s);
 });

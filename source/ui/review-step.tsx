@@ -59,6 +59,39 @@ export function resumeText(inputs: readonly ResumeInfo[], reimport: boolean): st
 	return lines.join('\n');
 }
 
+/** Files chosen more than once (named twice, a glob and a file it contains, a link): by what they are. */
+export function duplicateFiles(infos: readonly FileInfo[]): string[][] {
+	const byFile = new Map<string, string[]>();
+	for (const info of infos) {
+		let real = info.path;
+		try {
+			real = fs.realpathSync(info.path);
+		} catch {}
+
+		byFile.set(real, [...(byFile.get(real) ?? []), info.path]);
+	}
+
+	return [...byFile.values()].filter(paths => paths.length > 1);
+}
+
+/** What could make Matomo count hits twice, said before it happens. */
+export function warningsText(infos: readonly FileInfo[], resume: readonly ResumeInfo[], reimport: boolean): string | undefined {
+	const warnings: string[] = [];
+	if (reimport) {
+		const before = resume.filter(entry => entry.status === 'partial' || entry.status === 'done');
+		const lines = before.reduce((sum, entry) => sum + entry.lineNo, 0);
+		warnings.push(before.length > 0
+			? `--reimport: the ${formatCount(lines)} ${lines === 1 ? 'line' : 'lines'} imported before are sent again, and Matomo counts them again (its reports will show those visits twice, unless you invalidate them in Matomo first)`
+			: '--reimport: lines imported before are sent again, and Matomo counts them again');
+	}
+
+	for (const paths of duplicateFiles(infos)) {
+		warnings.push(`${path.basename(paths[0]!)} is chosen ${paths.length} times (${[...new Set(paths)].join(', ')}): Esc and remove one, or its lines may be counted twice`);
+	}
+
+	return warnings.length === 0 ? undefined : warnings.map(warning => `⚠ ${warning}`).join('\n');
+}
+
 /**
  * The cron command for these answers, with the token from the environment however it was given. It starts this very
  * program by absolute paths, and keeps to this run's state file when cron would look elsewhere (XDG_STATE_HOME is
@@ -195,6 +228,7 @@ export function ReviewStep({given, files, infos, sample, connection, cwd, width,
 			{filtersText(given) ? <Row label="Filters">{filtersText(given)}</Row> : null}
 			<Row label="Recorders">{givenText(given, 'recorders') ?? '1'}</Row>
 			{resumeText(resume, reimport) ? <Row label="Earlier">{resumeText(resume, reimport)}</Row> : null}
+			{warningsText(infos, resume, reimport) ? <Text color={theme.warn} wrap="wrap">{warningsText(infos, resume, reimport)}</Text> : null}
 			{dryRun ? <Row label="Dry run">yes: lines are read and counted, nothing is sent to Matomo</Row> : null}
 			<Row label="Estimate">
 				{estimate
