@@ -412,7 +412,7 @@ test('format: a format given as a flag that reads the file passes by itself', as
 
 function trackStep(entries: Array<[string, GivenValue]> = [], auto = false, format?: string) {
 	const done = nextCall<[GivenChanges]>();
-	const back = nextCall<[]>();
+	const back = nextCall<[GivenChanges?]>();
 	const instance = show(
 		<TrackStep given={given(entries)} files={['a.log']} env={{}} matomoUrl="http://127.0.0.1:8080/" auto={auto} width={100} rows={24} onDone={done.callback} onBack={back.callback} format={format} />,
 	);
@@ -456,6 +456,16 @@ test('keys glued in one write (Space Enter, as a paste or a busy machine gives t
 	instance.stdin.write(' \r');
 	const [changes] = await done;
 	assert.equal(changes['enable-static'], true);
+});
+
+test('track: Esc goes back with the ticks made here, not discarding them', async () => {
+	const {instance, back} = trackStep();
+	await shows(instance, '❯ [ ] --enable-static');
+	await press(instance, keys.space);
+	await shows(instance, '[x] --enable-static');
+	await press(instance, keys.escape);
+	const [changes] = await back;
+	assert.equal(changes?.['enable-static'], true);
 });
 
 test('track: listening time is offered for Icecast and SHOUTcast logs only', async () => {

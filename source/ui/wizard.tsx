@@ -87,8 +87,10 @@ export function Wizard({given: initialGiven, files: initialFiles, env, cwd, widt
 		setVisit(previous => previous + 1);
 	};
 
-	const back = () => {
+	/** `changes`: what the step left had answered so far, kept for when it is entered again. */
+	const back = (changes?: GivenChanges) => {
 		if (index === 0) return;
+		if (changes) setGiven(previous => applyChanges(previous, changes));
 		const previousStep = steps[index - 1]!;
 		setAuto(previous => ({...previous, [previousStep]: false}));
 		setIndex(index - 1);
