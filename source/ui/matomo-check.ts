@@ -89,6 +89,16 @@ export function explainMatomoError(error: unknown, url: string | undefined): Mat
 					fix: 'Check the scheme (http:// or https://) and the server\'s certificate (expired, self-signed, for another host name). For a test server only: --accept-invalid-ssl-certificate.',
 				};
 			default:
+				// A server that does not have Matomo's API there (a plain web server: 404, 405, 501 Unsupported method):
+				// not Matomo's error, not Matomo.
+				if (error.kind === 'http' && error.status !== undefined && [400, 404, 405, 501].includes(error.status) && error.matomoMessage === undefined) {
+					return {
+						field: 'url',
+						problem: `${where} is not a Matomo: it answered HTTP ${error.status} where Matomo's API should be (${error.message}).`,
+						fix: 'Give the address where you log in to Matomo, e.g. https://matomo.example.com/ (not the site it tracks).',
+					};
+				}
+
 				return {
 					field: 'url',
 					problem: `Matomo answered with an error: ${error.message}`,
