@@ -122,6 +122,37 @@ test('matomo: a wrong URL says so with the fix, and the right address then works
 	await connection.client.close();
 });
 
+test('matomo: the address is checked as soon as it is entered, before the token is typed', async () => {
+	const port = await closedPort();
+	const {instance} = matomoStep({env: {}});
+	await shows(instance, 'The address of your Matomo');
+	await press(instance, `http://127.0.0.1:${port}`, keys.enter);
+	// The token is asked for, and meanwhile the address is found wrong: back to it, with why.
+	const text = await shows(instance, 'Fix:');
+	assert.match(text, /connection refused/i);
+	assert.match(text, new RegExp(`URL http://127\\.0\\.0\\.1:${port}`));
+});
+
+test('matomo: a check that hangs says how long it waits, and Esc cancels it', async () => {
+	const sockets: import('node:net').Socket[] = [];
+	const hanging = http.createServer(() => {});
+	hanging.on('connection', socket => sockets.push(socket));
+	await new Promise<void>(resolve => hanging.listen(0, '127.0.0.1', resolve));
+	try {
+		const {port} = hanging.address() as {port: number};
+		const {instance} = matomoStep({env: {MATOMO_TOKEN_AUTH: token}});
+		await shows(instance, 'The address of your Matomo');
+		await press(instance, `http://127.0.0.1:${port}`, keys.enter);
+		await shows(instance, '(waits up to 20 s · Esc cancel)');
+		await press(instance, keys.escape);
+		const text = await shows(instance, 'Check cancelled.');
+		assert.match(text, /The address of your Matomo/);
+	} finally {
+		for (const socket of sockets) socket.destroy();
+		hanging.close();
+	}
+});
+
 test('matomo: an address that is not a Matomo, and a TLS failure, each get their own explanation', async () => {
 	const notMatomo = http.createServer((_request, response) => {
 		response.writeHead(200, {'content-type': 'text/html'});

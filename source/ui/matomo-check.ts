@@ -42,7 +42,30 @@ export interface SiteList {
 
 /** The wizard waits on this with a spinner: one attempt, a bounded wait, no minute of retries behind a typo. */
 function quick(config: ImportConfig): ImportConfig {
-	return {...config, retryMaxAttempts: 1, retryDelayMs: 0, requestTimeoutMs: Math.min(config.requestTimeoutMs, 20_000)};
+	return {...config, retryMaxAttempts: 1, retryDelayMs: 0, requestTimeoutMs: checkWaitMs(config)};
+}
+
+/** How long the wizard's check waits for an answer, at most (said on the screen). */
+export function checkWaitMs(config: Pick<ImportConfig, 'requestTimeoutMs'>): number {
+	return Math.min(config.requestTimeoutMs, 20_000);
+}
+
+/**
+ * The address alone, as soon as it is typed (before the token): a Matomo answers, even if only "a token is needed".
+ * Resolves when it is a Matomo or when that cannot be told; throws a MatomoCheckError about the address otherwise.
+ */
+export async function probeAddress(config: ImportConfig): Promise<void> {
+	const client = createClient(quick(config), undefined);
+	try {
+		await client.getVersion();
+	} catch (error) {
+		// Matomo's own answer ("a token is needed", any API error): the address is right.
+		if (!(error instanceof MatomoError) || error.kind === 'api' || error.kind === 'auth' || error.matomoMessage !== undefined) return;
+		const details = explainMatomoError(error, config.url === undefined ? undefined : redactUrl(config.url));
+		if (details.field === 'url') throw new MatomoCheckError(details);
+	} finally {
+		await client.close();
+	}
 }
 
 export function explainMatomoError(error: unknown, url: string | undefined): MatomoProblem {
