@@ -40,3 +40,14 @@ test('the retry line says when, and the last attempt says it gives up', () => {
 	const last = matomoErrorLines({seq: 2, at, status: 500, message: 'HTTP 500', attempt: 3, willRetry: false}, 3, at);
 	assert.equal(last[1], '2026-01-01 10:00:00: [ERROR] Giving up on this request after 3 attempts');
 });
+
+test('with --track-listening-time the summary says what was sent for the listens counted as downloads', async () => {
+	const {createRunState} = await import('../source/run/run-state.js');
+	const {renderSummary} = await import('../source/report/summary.js');
+	const state = createRunState(false);
+	state.counters.downloads = 12;
+	state.listening = {mounts: [], total: null};
+	assert.match(renderSummary(state, {apiUrl: 'http://m'}), /12 requests were downloads \(listens to a mount point among them: sent as page views with a "Listening" event, not as downloads\)/);
+	state.listening = null;
+	assert.match(renderSummary(state, {apiUrl: 'http://m'}), /12 requests were downloads\n/);
+});

@@ -83,7 +83,8 @@ export function renderSummary(state: RunState, context: SummaryContext): string 
 		'-------------------',
 		'',
 		`    ${c.hitsRecorded} requests imported successfully${state.dryRun ? ' (dry run: nothing was sent)' : ''}`,
-		`    ${c.downloads} requests were downloads`,
+		// With --track-listening-time a listen to a mount point (/stream.mp3) counts here, but is not sent as a download.
+		`    ${c.downloads} requests were downloads${state.listening ? ' (listens to a mount point among them: sent as page views with a "Listening" event, not as downloads)' : ''}`,
 		`    ${totalIgnored(state)} requests ignored:`,
 	);
 	for (const [reason, label] of ignoredLines) {
