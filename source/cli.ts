@@ -3,13 +3,14 @@
  * headless: no prompts, progress on stderr, the summary on stdout, exit codes that say what happened. Started by
  * the installed command (bin.ts), which gives it its Node settings.
  */
+import {releaseKeys} from './ui/hold-keys.js';
 import fs from 'node:fs';
 import process from 'node:process';
 import {parseArgv, UsageError} from './options/argv.js';
 import {buildConfig, type ImportConfig} from './options/config.js';
 import {RunSession} from './run/session.js';
 import {renderSummary, summaryJson} from './report/summary.js';
-import {startHeadlessProgress} from './report/headless.js';
+import {startHeadlessProgress, startMatomoErrorLog} from './report/headless.js';
 import {isInteractive} from './report/terminal.js';
 
 let writeOut = (text: string) => {
@@ -39,10 +40,13 @@ async function runHeadless(config: ImportConfig): Promise<number> {
 	// As in import_logs.py: progress lines by default when stdout is a terminal (a --yes run by hand).
 	const showProgress = config.showProgress ?? Boolean(process.stdout.isTTY);
 	let progress: {stop(): void} | undefined;
+	let errorLog: {stop(): void} | undefined;
 	const session = new RunSession(config, {
 		log: message => logLine(message),
 		onStart: run => {
 			if (showProgress) progress = startHeadlessProgress(run, {intervalMs: config.showProgressDelayMs, write: line => writeErr(line + '\n')});
+			// Failed requests and their retries, always (as import_logs.py): a run that slows down says why.
+			errorLog = startMatomoErrorLog(run, {maxAttempts: config.retryMaxAttempts, write: line => writeErr(line + '\n')});
 		},
 	});
 	// Handlers first: a signal while Matomo is still being checked ends the program cleanly too.
@@ -65,6 +69,7 @@ async function runHeadless(config: ImportConfig): Promise<number> {
 	try {
 		const outcome = await session.run();
 		progress?.stop();
+		errorLog?.stop();
 		if (outcome.dump !== undefined) {
 			writeErr(outcome.dump + '\n');
 			return 0;
@@ -85,6 +90,7 @@ async function runHeadless(config: ImportConfig): Promise<number> {
 		return outcome.exitCode;
 	} finally {
 		progress?.stop();
+		errorLog?.stop();
 		process.off('SIGINT', onSignal);
 		process.off('SIGTERM', onSignal);
 		await session.close();
@@ -107,6 +113,7 @@ async function main(): Promise<number> {
 	}
 
 	if (config.output) redirectOutput(config.output);
+	if (!isInteractive(config)) releaseKeys();
 	if (isInteractive(config)) {
 		const {runInteractive} = await import('./ui/start.js');
 		return runInteractive(config, parsed.given);

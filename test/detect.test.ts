@@ -236,7 +236,7 @@ describe('iisTimeTakenWarning', () => {
 		const warning = iisTimeTakenWarning(parser('w3c_extended', iisHeader), options());
 		assert.equal(
 			warning,
-			'WARNING: IIS log file being parsed without --w3c-time-taken-milli option. IIS stores millisecond values in the time-taken field. If your logfile does this, the aforementioned option must be used in order to get accurate generation times.',
+			'WARNING: IIS log file being parsed without --w3c-time-taken-millisecs option. IIS stores millisecond values in the time-taken field. If your logfile does this, the aforementioned option must be used in order to get accurate generation times.',
 		);
 		// `iis` in any header line, any case (IIS Advanced Logging names itself so).
 		assert.ok(iisTimeTakenWarning(parser('shoutcast', ['#Software: IIS Advanced Logging Module', '#Fields: date time c-ip']), options()));

@@ -5,10 +5,13 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
-import {equivalentCommand, secretVariable, shellQuote, type GivenValue} from '../source/options/equivalent-command.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import {equivalentCommand, redactUrl, secretVariable, shellQuote, wrapCommand, type GivenValue} from '../source/options/equivalent-command.js';
+import {runningProgram} from '../source/options/running-program.js';
 import {buildConfig, type ImportConfig} from '../source/options/config.js';
 import {optionTable} from '../source/options/table.js';
-import {configFrom} from './helpers.js';
+import {configFrom, tempDir} from './helpers.js';
 
 const program = 'matomo-log-import';
 
@@ -69,10 +72,52 @@ test('other secrets become "$MATOMO_…" variables, never their value', () => {
 		['auth-password', 'hunter2'],
 	]);
 	const command = equivalentCommand(given, ['a.log']);
-	assert.ok(!command.line.includes('hunter2'));
-	assert.match(command.line, /--auth-password="\$MATOMO_AUTH_PASSWORD"/);
+	assert.ok(!command.line.includes('hunter2') && !command.script.includes('hunter2'));
+	// Read from the environment by the program: not on the command line, where ps would show it.
+	assert.ok(!command.line.includes('--auth-password'), command.line);
+	assert.ok(!command.script.includes('--auth-password'), command.script);
 	assert.ok(command.line.startsWith('MATOMO_AUTH_PASSWORD=… '), command.line);
+	assert.match(command.script, /\$\{MATOMO_AUTH_PASSWORD:\?/);
 	assert.equal(secretVariable('auth-password'), 'MATOMO_AUTH_PASSWORD');
+	assert.equal(buildConfig(given, ['a.log'], {}).authPassword, configFrom(command.args, {MATOMO_AUTH_PASSWORD: 'hunter2'}).authPassword);
+	const login = equivalentCommand(new Map([['url', 'http://m'], ['login', 'me'], ['password', 'hunter3']]), ['a.log']);
+	assert.ok(!login.line.includes('--password') && login.line.startsWith('MATOMO_PASSWORD=… '), login.line);
+	assert.equal(configFrom(login.args, {MATOMO_PASSWORD: 'hunter3'}).password, 'hunter3');
+});
+
+test('credentials in the URL: never printed; in the command they become --auth-user and MATOMO_AUTH_PASSWORD', () => {
+	const given = new Map<string, GivenValue>([['url', 'https://proxy:s%40cret@matomo.example.com/sub/'], ['idsite', '1']]);
+	const command = equivalentCommand(given, ['a.log']);
+	for (const secret of ['s@cret', 's%40cret']) assert.ok(!command.line.includes(secret) && !command.script.includes(secret), command.line);
+	assert.match(command.line, /^MATOMO_AUTH_PASSWORD=… matomo-log-import --yes --url=https:\/\/matomo\.example\.com\/sub\/ --auth-user=proxy --idsite=1 a\.log$/);
+	const config = configFrom(command.args, {MATOMO_AUTH_PASSWORD: 's@cret'});
+	assert.equal(config.authUser, 'proxy');
+	assert.equal(config.authPassword, 's@cret');
+	assert.equal(redactUrl('http://u:p@host:8080'), 'http://host:8080');
+	assert.equal(redactUrl('http://u:p@host/m/'), 'http://host/m/');
+	assert.equal(redactUrl('https://host/'), 'https://host/');
+});
+
+test('wrapped for the screen: broken only between words, with " \\", and read back by sh as the same words', () => {
+	const given = new Map<string, GivenValue>([['url', 'https://matomo.example.com'], ['idsite', '1'], ['log-format-regex', String.raw`(?P<ip>\S+) \[(?P<date>.*?)\] "(?P<path>.*?)" (?P<status>\d+)`]]);
+	const command = equivalentCommand(given, ['/var/log/nginx/access.log', '/var/log/nginx/other.log'], {program: ['/usr/bin/node', '/opt/mli/dist/source/cli.js']});
+	const lines = wrapCommand(command.words, 40);
+	assert.ok(lines.length > 3);
+	for (const line of lines.slice(0, -1)) assert.ok(line.endsWith(' \\'), line);
+	const wide = lines.filter(line => line.length > 40).map(line => line.replace(/ \\$/, '').trim());
+	assert.deepEqual(wide, [command.words.find(word => word.startsWith('--log-format-regex='))], 'only a word wider than the screen is wider');
+	const script = lines.join('\n').replace(/^[^/]*/, '');
+	const out = execFileSync('sh', ['-c', `printf '%s\\0' ${script}`], {encoding: 'utf8'});
+	assert.deepEqual(out.split('\0').slice(0, -1), ['/usr/bin/node', '/opt/mli/dist/source/cli.js', ...command.args]);
+});
+
+test('the running program: absolute node and the real path of the script, node flags kept, inline code left out', () => {
+	const dir = fs.realpathSync(tempDir('mli-program-'));
+	fs.writeFileSync(path.join(dir, 'cli.js'), '');
+	fs.symlinkSync(path.join(dir, 'cli.js'), path.join(dir, 'link.js'));
+	const program = runningProgram({execPath: '/opt/node/bin/node', execArgv: ['--max-semi-space-size=1', '--import', 'data:text/javascript,1', '--inspect'], argv: ['/opt/node/bin/node', path.join(dir, 'link.js')]});
+	assert.deepEqual(program, ['/opt/node/bin/node', '--max-semi-space-size=1', path.join(dir, 'cli.js')]);
+	assert.deepEqual(runningProgram({execPath: '/n', execArgv: [], argv: ['/n']}), ['matomo-log-import']);
 });
 
 test('values are shell-quoted; globs stay quoted so the program expands them', () => {

@@ -8,7 +8,8 @@
  */
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {execFileSync, spawnSync} from 'node:child_process';
+import {execFileSync, spawn, spawnSync} from 'node:child_process';
+import {once} from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -79,6 +80,39 @@ async function type(session: string, text: string, shown: string | RegExp = text
 	await waitText(session, shown);
 }
 
+/**
+ * The command shown under `heading`, as a shell reads it when it is copied from the screen: lines that end with ` \`
+ * go on. Every line fits the terminal (100 columns), so nothing was broken inside a word.
+ */
+function commandAfter(screen: string, heading: string): string {
+	const lines = screen.split('\n');
+	let index = lines.findIndex(line => line.includes(heading)) + 1;
+	assert.ok(index > 0, `no "${heading}" on the screen:\n${screen}`);
+	const words: string[] = [];
+	for (;;) {
+		const line = lines[index++]!.trimEnd();
+		assert.ok(line.length <= 100, `a line wider than the terminal: ${line}`);
+		words.push(line.replace(/ \\$/, '').trim());
+		if (!line.endsWith(' \\')) break;
+	}
+
+	return words.join(' ');
+}
+
+/** Run `sh` with `args` as cron does: no environment but PATH=/usr/bin:/bin (and `env`), from `/`. */
+async function asCron(args: string[], env: Record<string, string>): Promise<{status: number | null; output: string}> {
+	const child = spawn('env', ['-i', 'PATH=/usr/bin:/bin', ...Object.entries(env).map(([name, value]) => `${name}=${value}`), 'sh', ...args], {cwd: '/'});
+	let output = '';
+	child.stdout.on('data', (chunk: Buffer) => {
+		output += chunk.toString();
+	});
+	child.stderr.on('data', (chunk: Buffer) => {
+		output += chunk.toString();
+	});
+	const [status] = await once(child, 'close') as [number | null];
+	return {status, output};
+}
+
 function key(session: string, ...names: string[]): void {
 	tmux('send-keys', '-t', session, ...names);
 }
@@ -93,7 +127,8 @@ function startSession(session: string, argv: string[], cwd: string, env: Record<
 		shellQuote(process.execPath),
 		...argv.map(word => shellQuote(word)),
 	].join(' ');
-	tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', '-c', cwd, `${command}; echo "[exit $?]"; sleep 600`);
+	// A line of the shell before the program: it must still be there after the program (the full screen gives it back).
+	tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', '-c', cwd, `echo "[shell before]"; ${command}; echo "[exit $?]"; sleep 600`);
 }
 
 before(async () => {
@@ -165,10 +200,14 @@ test('the wizard in a real terminal: from no arguments to a finished import', {s
 	screen = await waitText(session, '[exit 0]', 15_000);
 	assert.match(screen, /Import done\./);
 	assert.match(screen, /Logs import summary/);
+	// The shell's screen is back, with the end of the dashboard (rates, retries, durations) above the summary.
+	assert.match(screen, /\[shell before\]/);
+	assert.ok(!screen.includes('Step 5 of 5'), 'the wizard was on the alternate screen');
+	assert.match(screen, /Hits recorded .*\/s avg[\s\S]*Logs import summary/);
 	assert.match(screen, /3 requests imported successfully/);
 	assert.match(screen, /1 invalid log lines/);
 	assert.match(screen, /core:archive --force-all-websites/);
-	assert.match(screen, /MATOMO_TOKEN_AUTH=… matomo-log-import --yes --url=http:\/\/127\.0\.0\.1:\d+ --idsite=1\s/);
+	assert.match(commandAfter(screen, 'Next time, without questions (for cron):'), /^MATOMO_TOKEN_AUTH=… \S+ .*--yes --url=http:\/\/127\.0\.0\.1:\d+ --idsite=1\s/);
 	assert.ok(!screen.includes(token), 'the token never shows');
 
 	// What Matomo got: the three page views, for site 1, nothing a correct client would not send.
@@ -203,4 +242,148 @@ test('--yes in a real terminal: headless, raw mode never touched', {skip: hasTmu
 	assert.ok(!fs.existsSync(rawModeLog), 'raw mode was never switched');
 	assert.equal(matomo.received.length, 3);
 	assert.ok(matomo.received.every(hit => hit.params.idsite === '2'));
+});
+
+test('full screen: the wizard on the alternate screen, drawn whole after a resize, the shell\'s screen given back on Ctrl+C', {skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it)', timeout: 30_000}, async () => {
+	const dir = tempDir('mli-pty-');
+	const session = 'fullscreen';
+	startSession(session, cliCommand(), dir, {XDG_STATE_HOME: path.join(dir, 'state')});
+	await waitText(session, 'Step 1 of 5: Matomo', 15_000);
+	const alternate = () => tmux('display-message', '-p', '-t', session, '#{alternate_on}').trim();
+	assert.equal(alternate(), '1', 'the alternate screen');
+	await type(session, 'http://127.0.0.1:9', 'URL http://127.0.0.1:9');
+	// Narrower: the terminal re-flows the old frame; what is on the screen afterwards is one whole frame.
+	tmux('resize-window', '-t', session, '-x', '60', '-y', '30');
+	let screen = await waitFor(session, text => text.includes('Step 1 of 5') && text.split('\n').every(line => line.trimEnd().length <= 60), 'a frame drawn at 60 columns');
+	assert.equal(screen.split('Step 1 of 5').length - 1, 1, `one frame, not torn copies:\n${screen}`);
+	assert.equal(screen.split('matomo-log-import').length - 1, 1, screen);
+	// F1: every key of the step, within the 60 columns.
+	key(session, 'F1');
+	screen = await waitText(session, 'check the address, then the token');
+	assert.match(screen, /F1 \(or \?\) +this help/);
+	assert.ok(screen.split('\n').every(line => line.trimEnd().length <= 60), screen);
+	key(session, 'F1');
+	await waitFor(session, text => !text.includes('check the address, then the token'), 'the help hidden again');
+	tmux('resize-window', '-t', session, '-x', '100', '-y', '40');
+	screen = await waitFor(session, text => text.includes('URL http://127.0.0.1:9') && text.split('Step 1 of 5').length === 2, 'a frame drawn at 100 columns');
+	key(session, 'C-c');
+	screen = await waitText(session, '[exit 130]');
+	assert.equal(alternate(), '0', 'the normal screen again');
+	assert.match(screen, /\[shell before\]/);
+	assert.ok(!screen.includes('Step 1 of 5'), `nothing of the wizard left on the shell's screen:\n${screen}`);
+});
+
+/**
+ * Holds the loading of Ink until the file $INK_GATE exists: the program's start-up, made as long as the test needs,
+ * so that keys can be typed during it without racing it.
+ */
+const inkGate = `data:text/javascript,${encodeURIComponent(`
+import {register} from 'node:module';
+register('data:text/javascript,' + encodeURIComponent(\`
+import fs from 'node:fs';
+export async function resolve(specifier, context, next) {
+	if (specifier === 'ink' && process.env.INK_GATE) {
+		while (!fs.existsSync(process.env.INK_GATE)) await new Promise(done => setTimeout(done, 20));
+	}
+	return next(specifier, context);
+}
+\`));
+`)}`;
+
+test('keys typed while the program starts: not echoed by the terminal, not lost', {skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it)', timeout: 30_000}, async () => {
+	const dir = tempDir('mli-pty-');
+	const rawModeLog = path.join(dir, 'raw-mode.log');
+	const gate = path.join(dir, 'ink-may-load');
+	const session = 'typeahead';
+	startSession(session, ['--import', rawModeTrap, '--import', inkGate, ...cliCommand()], dir, {XDG_STATE_HOME: path.join(dir, 'state'), RAW_MODE_LOG: rawModeLog, INK_GATE: gate});
+	// Started, the UI not loaded yet: the terminal must already be in raw mode (no echo).
+	await waitFor(session, () => fs.existsSync(rawModeLog) && fs.readFileSync(rawModeLog, 'utf8').includes('setRawMode(true)'), 'raw mode before the UI loads', 15_000);
+	tmux('send-keys', '-t', session, '-l', 'http://typed.early:8');
+	// A terminal that echoes does so at once, on the shell's screen (the full screen is not on yet).
+	await waitFor(session, screen => screen.includes('typed.early') || fs.readFileSync(rawModeLog, 'utf8') !== '', 'the keys in');
+	fs.writeFileSync(gate, '');
+	let screen = await waitText(session, 'URL http://typed.early:8', 15_000);
+	key(session, 'C-c');
+	screen = await waitText(session, '[exit 130]');
+	assert.ok(!screen.includes('typed.early'), `nothing echoed on the shell's screen:\n${screen}`);
+});
+
+test('the build leaves the program executable (run before the cron test: it runs the built program)', {timeout: 120_000}, () => {
+	execFileSync('npm', ['run', 'build'], {cwd: root, stdio: 'ignore'});
+	assert.ok((fs.statSync(path.join(root, 'dist', 'source', 'cli.js')).mode & 0o111) !== 0);
+});
+
+test('the cron hand-off: the saved script and the summary\'s command run in cron\'s bare environment and resume', {skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it)', timeout: 90_000}, async () => {
+	// Matomo behind HTTP Basic auth, given in the URL: the password must never be printed or put on a command line.
+	const password = 'pass-7f3a9c';
+	const guarded = await startMatomoDouble({token, basicAuth: {user: 'proxy', password}, sites: [{idsite: 1, name: 'Main', main_url: 'http://www.example.com'}]});
+	try {
+		const dir = tempDir('mli-pty-');
+		// A long directory name: the cron line needs more than one line of the screen.
+		const logs = path.join(dir, 'var-log-nginx-of-the-production-server-cron-reads-nightly');
+		fs.mkdirSync(logs);
+		const log = writeLog(logLines(), 'access.log', logs);
+		const session = 'cron';
+		const withCredentials = guarded.url.replace('http://', `http://proxy:${password}@`);
+		startSession(session, [path.join(root, 'dist', 'source', 'cli.js')], dir, {XDG_STATE_HOME: path.join(dir, 'state')});
+
+		await waitText(session, 'Step 1 of 5: Matomo', 15_000);
+		tmux('send-keys', '-t', session, '-l', withCredentials);
+		await waitText(session, `@${new URL(guarded.url).host}`);
+		key(session, 'Enter');
+		await waitText(session, 'Token');
+		await type(session, token, '•'.repeat(token.length));
+		key(session, 'Enter');
+		await waitText(session, /❯ +1 {2}Main/);
+		key(session, 'Enter');
+		await waitText(session, 'Step 2 of 5: Log files');
+		await type(session, log, /Path .*nightly\/access\.log/);
+		key(session, 'Enter');
+		await waitText(session, 'Chosen: 1 entry');
+		key(session, 'Enter');
+		await waitText(session, 'sample lines match');
+		key(session, 'Enter');
+		await waitText(session, 'Step 4 of 5: What to track');
+		key(session, 'Enter');
+		let screen = await waitText(session, 'Step 5 of 5: Review');
+		const reviewed = commandAfter(screen, 'environment):');
+		key(session, 's');
+		await waitText(session, 'Saved to');
+		key(session, 'Enter');
+		screen = await waitText(session, '[exit 0]', 20_000);
+		assert.match(screen, /3 requests imported successfully/);
+		assert.equal(guarded.received.length, 3);
+		const next = commandAfter(screen, 'Next time, without questions (for cron):');
+		assert.equal(next, reviewed, 'the review and the summary show the same command');
+		assert.ok(!screen.includes(password), 'the password in the URL is never printed');
+		assert.match(screen, /core:archive --force-all-websites --url='http:\/\/127\.0\.0\.1:\d+'/);
+
+		const script = path.join(dir, 'matomo-log-import.cron.sh');
+		const text = fs.readFileSync(script, 'utf8');
+		assert.ok(!text.includes(password) && !text.includes(token), 'no secret in the script');
+		assert.ok(!/--(auth-password|token-auth|password)=/.test(text), 'no secret on the command line (ps shows it)');
+		const secrets = {MATOMO_TOKEN_AUTH: token, MATOMO_AUTH_PASSWORD: password};
+
+		// Right after the wizard's import: the script resumes, nothing more is sent.
+		let cron = await asCron([script], secrets);
+		assert.equal(cron.status, 0, cron.output);
+		assert.match(cron.output, /0 requests imported successfully/);
+		assert.equal(guarded.received.length, 3);
+		// It does import: once more from the start with --reimport, then a run after it resumes again.
+		cron = await asCron([script, '--reimport'], secrets);
+		assert.equal(cron.status, 0, cron.output);
+		assert.equal(guarded.received.length, 6);
+		cron = await asCron([script], secrets);
+		assert.equal(cron.status, 0, cron.output);
+		assert.equal(guarded.received.length, 6);
+
+		// The summary's command, copied from the screen, runs as cron runs it, with the secrets in its environment.
+		cron = await asCron(['-c', next.replace(/^(MATOMO_\w+=… )+/, '')], secrets);
+		assert.equal(cron.status, 0, cron.output);
+		assert.match(cron.output, /0 requests imported successfully/);
+		assert.equal(guarded.received.length, 6);
+		assert.deepEqual(guarded.violations, []);
+	} finally {
+		await guarded.close();
+	}
 });

@@ -163,6 +163,26 @@ test('overall ETA: from the bytes read so far, with the sizes the wizard knew fo
 	assert.equal(overallEta(state, new Map(), 10_000), null, 'a size unknown: no ETA rather than a wrong one');
 });
 
+test('ETA after a resume: counted from where the import resumed, not from the start of the file', () => {
+	const state = createRunState(false);
+	state.startedAt = 0;
+	// Resumed at byte 52,380 of 300,000; 10,000 bytes read in this run's 10 s: 237,620 left at 1,000 B/s.
+	state.inputs = [{...inputOf(0), phase: 'reading', compression: 'none', size: 300_000, startOffset: 52_380, bytesRead: 62_380, startedAt: 0}];
+	assert.equal(Math.round(overallEta(state, new Map(), 10_000)!), 238);
+});
+
+test('recorders: one at a time with two lanes is not "2 batches in flight"; --recorders=1 says why + cannot add', async () => {
+	const {RecordersPanel} = await import('../source/ui/recorders-panel.js');
+	const state = createRunState(false);
+	const lane = (id: number, phase: 'sending' | 'waiting' | 'idle') => ({id, phase, queued: 0, inFlight: phase === 'idle' ? 0 : 200, requests: 1, hitsSent: 0, retries: 0, lastLatencyMs: null, attempt: phase === 'idle' ? 0 : 1, retryAt: null});
+	state.lanes = [lane(0, 'sending'), lane(1, 'waiting')];
+	const two = render(<RecordersPanel state={state} concurrency={1} width={96} />);
+	assert.match(screen(two), /Recorders 1 of 2 at a time · 1 request in flight · 1 waiting for a slot/);
+	state.lanes = [lane(0, 'sending')];
+	const one = render(<RecordersPanel state={state} concurrency={1} width={96} />);
+	assert.match(screen(one).replace(/\s+/g, ' '), /\+ cannot add: --recorders=1 sends in log order/);
+});
+
 test('skipped rows: only the reasons that happened, the largest first', () => {
 	const state = createRunState(false);
 	state.counters.skipped.static = 3;
@@ -194,12 +214,13 @@ test('dashboard: rates, skipped lines by reason, error samples above; e, p, + an
 	assert.match(text, /static resources +[\d,]+ +\d/);
 	assert.match(text, /bots, search engines… +[\d,]+ +\d/);
 	assert.match(text, /HTTP redirects +[\d,]+ +\d/);
-	assert.match(text, /Recorders 2 at a time \(\+\/-\) · 4 lanes/);
+	assert.match(text, /Recorders 2 of 4 at a time · \d requests? in flight/);
+	assert.match(text, /\+ up to 4 · - down to 1/);
 	// The samples: printed once, above the box; the rest counted, `e` prints more.
 	const printed = (screenText: string) => screenText.split('\n').filter(line => /^✗ .*line did not match: junk line number/.test(line)).length;
 	text = await until(instance, screenText => printed(screenText) === 5 && screenText.includes('25 more invalid lines not shown (e: show more)'), 'the first 5 samples');
 	assert.ok(text.indexOf('✗ ') < text.indexOf('╭'), 'samples above the live panels');
-	text = await shows(instance, /⚠ Matomo HTTP 500, attempt 1, will retry/);
+	text = await shows(instance, /⚠ Matomo HTTP 500, attempt 1 of 3, will retry/);
 	await press(instance, 'e');
 	text = await until(instance, screenText => printed(screenText) === 15, '10 more samples');
 	// p pauses reading (the lines stop moving), p resumes.
@@ -209,11 +230,21 @@ test('dashboard: rates, skipped lines by reason, error samples above; e, p, + an
 	await press(instance, 'p');
 	await shows(instance, /│ importing/);
 	await press(instance, '+');
-	await shows(instance, 'Recorders 3 at a time');
+	await shows(instance, 'Recorders 3 of 4 at a time');
 	assert.equal(run.concurrency, 3);
-	await press(instance, '-', '-');
-	await shows(instance, 'Recorders 1 at a time');
+	// + stops at the lanes the run started with, and says so.
+	await press(instance, '+', '+');
+	text = await shows(instance, /\+ stops at 4, the lanes this run started with/);
+	assert.equal(run.concurrency, 4);
+	await press(instance, '-', '-', '-');
+	await shows(instance, 'Recorders 1 of 4 at a time');
 	assert.equal(run.concurrency, 1);
+	// ? lists every key; the footer fits 60 columns.
+	assert.ok(screen(instance).split('\n').some(line => line.trim() === 'p pause · +/- recorders · e errors · q stop · ? help'));
+	assert.ok('p pause · +/- recorders · e errors · q stop · ? help'.length <= 60);
+	await press(instance, '?');
+	text = await shows(instance, 'print more error samples above');
+	assert.match(text, /Ctrl\+C +the same; a second time: stop at once/);
 	await press(instance, 'q');
 	assert.deepEqual(await stop.promise, ['q']);
 	matomo.clearFaults();

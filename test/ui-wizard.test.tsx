@@ -122,6 +122,37 @@ test('matomo: a wrong URL says so with the fix, and the right address then works
 	await connection.client.close();
 });
 
+test('matomo: the address is checked as soon as it is entered, before the token is typed', async () => {
+	const port = await closedPort();
+	const {instance} = matomoStep({env: {}});
+	await shows(instance, 'The address of your Matomo');
+	await press(instance, `http://127.0.0.1:${port}`, keys.enter);
+	// The token is asked for, and meanwhile the address is found wrong: back to it, with why.
+	const text = await shows(instance, 'Fix:');
+	assert.match(text, /connection refused/i);
+	assert.match(text, new RegExp(`URL http://127\\.0\\.0\\.1:${port}`));
+});
+
+test('matomo: a check that hangs says how long it waits, and Esc cancels it', async () => {
+	const sockets: import('node:net').Socket[] = [];
+	const hanging = http.createServer(() => {});
+	hanging.on('connection', socket => sockets.push(socket));
+	await new Promise<void>(resolve => hanging.listen(0, '127.0.0.1', resolve));
+	try {
+		const {port} = hanging.address() as {port: number};
+		const {instance} = matomoStep({env: {MATOMO_TOKEN_AUTH: token}});
+		await shows(instance, 'The address of your Matomo');
+		await press(instance, `http://127.0.0.1:${port}`, keys.enter);
+		await shows(instance, '(waits up to 20 s · Esc cancel)');
+		await press(instance, keys.escape);
+		const text = await shows(instance, 'Check cancelled.');
+		assert.match(text, /The address of your Matomo/);
+	} finally {
+		for (const socket of sockets) socket.destroy();
+		hanging.close();
+	}
+});
+
 test('matomo: an address that is not a Matomo, and a TLS failure, each get their own explanation', async () => {
 	const notMatomo = http.createServer((_request, response) => {
 		response.writeHead(200, {'content-type': 'text/html'});
@@ -412,7 +443,7 @@ test('format: a format given as a flag that reads the file passes by itself', as
 
 function trackStep(entries: Array<[string, GivenValue]> = [], auto = false, format?: string) {
 	const done = nextCall<[GivenChanges]>();
-	const back = nextCall<[]>();
+	const back = nextCall<[GivenChanges?]>();
 	const instance = show(
 		<TrackStep given={given(entries)} files={['a.log']} env={{}} matomoUrl="http://127.0.0.1:8080/" auto={auto} width={100} rows={24} onDone={done.callback} onBack={back.callback} format={format} />,
 	);
@@ -448,6 +479,24 @@ test('track: toggles with Space, patterns and recorders typed; the answers are f
 	assert.equal(changes['enable-static'], undefined);
 	assert.deepEqual(changes['exclude-path'], ['/admin/*', '/private/*']);
 	assert.equal(changes.recorders, 'auto');
+});
+
+test('keys glued in one write (Space Enter, as a paste or a busy machine gives them) are each handled, in order', {timeout: 10_000}, async () => {
+	const {instance, done} = trackStep();
+	await shows(instance, '❯ [ ] --enable-static');
+	instance.stdin.write(' \r');
+	const [changes] = await done;
+	assert.equal(changes['enable-static'], true);
+});
+
+test('track: Esc goes back with the ticks made here, not discarding them', async () => {
+	const {instance, back} = trackStep();
+	await shows(instance, '❯ [ ] --enable-static');
+	await press(instance, keys.space);
+	await shows(instance, '[x] --enable-static');
+	await press(instance, keys.escape);
+	const [changes] = await back;
+	assert.equal(changes?.['enable-static'], true);
 });
 
 test('track: listening time is offered for Icecast and SHOUTcast logs only', async () => {
@@ -498,13 +547,14 @@ test('review: everything chosen, the estimate, the cron command without the toke
 		tokenSource: 'flag',
 	} as unknown as MatomoConnectionInfo;
 	const instance = show(
-		<ReviewStep given={map} files={[file]} infos={infos} sample={sample} connection={connection} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={start.callback} onBack={() => {}} />,
+		<ReviewStep given={map} files={[file]} infos={infos} sample={sample} connection={connection} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={start.callback} onBack={() => {}} program={['matomo-log-import']} />,
 	);
 	let text = await shows(instance, 'for cron');
 	assert.match(text, /every hit to site 3 \(Blog, http:\/\/blog\.example\.net\)/);
 	assert.match(text, /plus --enable-static/);
 	assert.match(text, /about 40 lines to read/);
-	assert.match(text, new RegExp(`MATOMO_TOKEN_AUTH=… matomo-log-import --yes --url=${matomo.url.replace(/\./g, '\\.')} --idsite=3 --enable-static`));
+	// Wrapped between words only, with shell continuations: read back as one line it is the command.
+	assert.match(text.replace(/ \\\n */g, ' '), new RegExp(`MATOMO_TOKEN_AUTH=… matomo-log-import --yes --url=${matomo.url.replace(/\./g, '\\.')} --idsite=3 --enable-static`));
 	assert.ok(!text.includes(token));
 	await press(instance, 's');
 	text = await shows(instance, 'Saved to');
@@ -524,6 +574,28 @@ test('review: everything chosen, the estimate, the cron command without the toke
 	await start.promise;
 });
 
+test('review: a file chosen twice (here as itself and through a link) is flagged', async () => {
+	const dir = tempDir('mli-ui-twice-');
+	const file = writeLog([combinedLine({path: '/a'})], 'access.log', dir);
+	fs.symlinkSync(file, path.join(dir, 'current.log'));
+	const {infos} = await describeFiles([file, path.join(dir, 'current.log')]);
+	const instance = show(
+		<ReviewStep given={given([['url', 'http://m'], ['idsite', '1']])} files={[file, path.join(dir, 'current.log')]} infos={infos} sample={await readSample(file)} connection={undefined} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={() => {}} onBack={() => {}} program={['matomo-log-import']} />,
+	);
+	const text = await shows(instance, 'chosen 2 times');
+	assert.match(text.replace(/\s+/g, ' '), /⚠ access\.log is chosen 2 times \(.*access\.log, .*current\.log\): Esc and remove one/);
+});
+
+test('review: one line is "about 1 line"', async () => {
+	const dir = tempDir('mli-ui-one-');
+	const file = writeLog([combinedLine({path: '/only'})], 'access.log', dir);
+	const {infos} = await describeFiles([file]);
+	const instance = show(
+		<ReviewStep given={given([['url', 'http://m'], ['idsite', '1']])} files={[file]} infos={infos} sample={await readSample(file)} connection={undefined} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={() => {}} onBack={() => {}} program={['matomo-log-import']} />,
+	);
+	assert.match(await shows(instance, 'to read'), /about 1 line to read/);
+});
+
 test('review: files imported before are shown, and r chooses between resuming and importing again', async () => {
 	matomo.reset();
 	const dir = tempDir('mli-ui-resume-');
@@ -532,20 +604,25 @@ test('review: files imported before are shown, and r chooses between resuming an
 	await runImport(['--idsite=1', `--state-file=${state}`, file], {url: matomo.url, token});
 	fs.appendFileSync(file, combinedLine({path: '/new'}) + '\n');
 	const {infos} = await describeFiles([file]);
+	const sample = await readSample(file);
 	const changed = nextCall<[Record<string, boolean | undefined>]>();
 	const map = given([['url', matomo.url], ['token-auth', token], ['idsite', '1'], ['state-file', state]]);
 	const instance = show(
-		<ReviewStep given={map} files={[file]} infos={infos} sample={undefined} connection={undefined} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={() => {}} onBack={() => {}} onChange={changed.callback} />,
+		<ReviewStep given={map} files={[file]} infos={infos} sample={sample} connection={undefined} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={() => {}} onBack={() => {}} onChange={changed.callback} program={['matomo-log-import']} />,
 	);
 	const text = await shows(instance, 'continues from there');
 	assert.match(text, /access\.log: imported up to line 12 \(.*\), continues from there/);
+	// Counted from where the import resumes: the one new line.
+	assert.match(text, /about 1 line to read/);
 	assert.match(text, /r import again from the start/);
 	await press(instance, 'r');
 	assert.deepEqual(await changed.promise, [{reimport: true}]);
 	instance.rerender(
-		<ReviewStep given={given([...map, ['reimport', true]])} files={[file]} infos={infos} sample={undefined} connection={undefined} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={() => {}} onBack={() => {}} onChange={() => {}} />,
+		<ReviewStep given={given([...map, ['reimport', true]])} files={[file]} infos={infos} sample={sample} connection={undefined} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={() => {}} onBack={() => {}} onChange={() => {}} program={['matomo-log-import']} />,
 	);
 	const again = await shows(instance, 'imported again (--reimport)');
+	assert.match(again, /about 13 lines to read/);
+	assert.match(again.replace(/\s+/g, ' '), /⚠ --reimport: the 12 lines imported before are sent again, and Matomo counts them again/);
 	// A one-time choice: the cron line never carries --reimport.
 	assert.doesNotMatch(again, /matomo-log-import --yes.*--reimport/s);
 });
@@ -591,7 +668,8 @@ test('the whole wizard, from nothing to a finished import; Esc goes back a step'
 	assert.match(text, /1 invalid log lines/);
 	assert.match(text, /core:archive/);
 	assert.match(text, /✗ .*access\.log:4 line did not match: junk line/);
-	assert.match(text, /MATOMO_TOKEN_AUTH=… matomo-log-import --yes/);
+	// The program by its absolute path (cron has no PATH to find it by name).
+	assert.match(text, /Next time, without questions \(for cron\):\nMATOMO_TOKEN_AUTH=… \/\S+/);
 	assert.deepEqual(matomo.received.map(hit => new URL(hit.params.url!).pathname).sort(), ['/one', '/two']);
 	assert.ok(matomo.received.every(hit => hit.params.idsite === '1'));
 	assert.deepEqual(matomo.violations, []);

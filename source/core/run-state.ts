@@ -123,8 +123,8 @@ export interface MatomoErrorSample {
 	/** --retry-max-attempts (0: no limit). */
 	maxAttempts: number;
 	willRetry: boolean;
-	/** The wait before the next attempt, when there is one. */
-	retryInMs: number | null;
+	/** When the next attempt is due (epoch ms), when there is one. */
+	retryAt: number | null;
 }
 
 export interface SiteSummary {

@@ -3,8 +3,9 @@
  * option table, so the wizard, the flags and this line never disagree.
  *
  * Secrets never appear in clear. The token is read by the program from MATOMO_TOKEN_AUTH, so it leaves the command
- * line altogether (it would show in `ps`) and becomes `MATOMO_TOKEN_AUTH=… ` in front; other secrets become
- * `--flag="$MATOMO_FLAG"`.
+ * line altogether (it would show in `ps`) and becomes `MATOMO_TOKEN_AUTH=… ` in front; so do the passwords
+ * (MATOMO_AUTH_PASSWORD, MATOMO_PASSWORD). Credentials in the URL (`http://user:pass@host`) become --auth-user and
+ * MATOMO_AUTH_PASSWORD.
  */
 import path from 'node:path';
 import {optionTable, type OptionSpec} from './table.js';
@@ -13,8 +14,10 @@ export type GivenValue = string | boolean | string[] | number;
 export type Given = ReadonlyMap<string, GivenValue>;
 
 export interface EquivalentCommandOptions {
-	/** The program as typed; default `matomo-log-import`. */
-	program?: string;
+	/** The program as typed, one word or several (`/usr/bin/node /opt/mli/cli.js`); default `matomo-log-import`. */
+	program?: string | readonly string[];
+	/** Pin this state file (the run's, when cron would not find it by itself: XDG_STATE_HOME is not set there). */
+	stateFile?: string;
 	/**
 	 * Make relative file paths absolute against this directory: cron does not start in the directory the wizard ran
 	 * in. Left alone when absent.
@@ -31,6 +34,8 @@ export interface EquivalentCommand {
 	env: string[];
 	/** One shell line: `MATOMO_TOKEN_AUTH=… matomo-log-import --yes --url=… file…`. */
 	line: string;
+	/** The words of `line`, quoted (joined with spaces they are `line`): to wrap it only between words. */
+	words: string[];
 	/** A POSIX sh script that runs the command with the secrets taken from the environment. */
 	script: string;
 }
@@ -40,8 +45,11 @@ export function secretVariable(flag: string): string {
 	return `MATOMO_${flag.replace(/-/g, '_').toUpperCase()}`;
 }
 
-/** Flags the program reads from the environment by itself (no flag needed in the command). */
-const readFromEnvironment = new Set(['token-auth']);
+/**
+ * Flags the program reads from the environment by itself (no flag needed in the command, nothing for `ps` to show).
+ * Every secret of the table.
+ */
+const readFromEnvironment = new Set(['token-auth', 'auth-password', 'password']);
 
 /**
  * Flags that never belong in the cron line: it always runs headless (--yes is added), and --reimport is a choice for
@@ -95,8 +103,71 @@ function absoluteFile(file: string, cwd: string | undefined): string {
 	return path.resolve(cwd, file);
 }
 
+/** The URL without its credentials, which become --auth-user and --auth-password (secret) unless given. */
+function withoutUrlCredentials(given: Given): Given {
+	const url = given.get('url');
+	if (typeof url !== 'string') return given;
+	let parsed: URL;
+	try {
+		parsed = new URL(url);
+	} catch {
+		return given;
+	}
+
+	if (parsed.username === '' && parsed.password === '') return given;
+	const out = new Map(given);
+	if (!out.has('auth-user')) {
+		out.set('auth-user', decodeURIComponent(parsed.username));
+		if (parsed.password !== '' && !out.has('auth-password')) out.set('auth-password', decodeURIComponent(parsed.password));
+	}
+
+	parsed.username = '';
+	parsed.password = '';
+	// URL adds a `/` to a bare host: keep what was typed otherwise.
+	out.set('url', url.endsWith('/') || parsed.pathname !== '/' ? parsed.href : parsed.href.slice(0, -1));
+	return out;
+}
+
+/** `http://user:pass@host/` → `http://host/`: what may be printed of a URL. */
+export function redactUrl(url: string): string {
+	try {
+		const parsed = new URL(url);
+		if (parsed.username === '' && parsed.password === '') return url;
+		parsed.username = '';
+		parsed.password = '';
+		return url.endsWith('/') || parsed.pathname !== '/' ? parsed.href : parsed.href.slice(0, -1);
+	} catch {
+		return url.replace(/\/\/[^/@]*@/, '//');
+	}
+}
+
+/**
+ * The command as lines of at most `width` columns, broken only between words with ` \` (a shell continuation), so
+ * what is copied from the screen is still the command. A word longer than the width stays whole on its own line.
+ */
+export function wrapCommand(words: readonly string[], width: number): string[] {
+	const lines: string[] = [];
+	let current = '';
+	for (const word of words) {
+		const indent = lines.length === 0 && current === '' ? '' : '  ';
+		if (current === '') {
+			current = `${indent}${word}`;
+		} else if (current.length + 1 + word.length + 2 <= width) {
+			current = `${current} ${word}`;
+		} else {
+			lines.push(`${current} \\`);
+			current = `  ${word}`;
+		}
+	}
+
+	if (current !== '') lines.push(current);
+	return lines;
+}
+
 export function equivalentCommand(given: Given, files: readonly string[], options: EquivalentCommandOptions = {}): EquivalentCommand {
-	const program = options.program ?? 'matomo-log-import';
+	const programWords = typeof options.program === 'string' ? [options.program] : [...(options.program ?? ['matomo-log-import'])];
+	given = withoutUrlCredentials(given);
+	if (options.stateFile !== undefined && !given.has('state-file')) given = new Map(given).set('state-file', options.stateFile);
 	const args = ['--yes'];
 	const quoted = ['--yes'];
 	const env: string[] = [];
@@ -134,16 +205,17 @@ export function equivalentCommand(given: Given, files: readonly string[], option
 	args.push(...fileWords);
 	quoted.push(...fileWords.map(file => shellQuote(file)));
 
-	const prefix = env.map(variable => `${variable}=… `).join('');
-	const line = `${prefix}${shellQuote(program)} ${quoted.join(' ')}`;
+	const program = programWords.map(word => shellQuote(word)).join(' ');
+	const words = [...env.map(variable => `${variable}=…`), ...programWords.map(word => shellQuote(word)), ...quoted];
+	const line = words.join(' ');
 	const script = [
 		'#!/bin/sh',
 		'# Written by the matomo-log-import wizard: the same import, without questions (for cron).',
 		...(env.length > 0 ? ['# Secrets come from the environment, e.g. in the crontab: MATOMO_TOKEN_AUTH=your-token'] : []),
 		...env.map(variable => `: "\${${variable}:?set ${variable} (see matomo-log-import --help)}"`),
 		...(env.length > 0 ? [`export ${env.join(' ')}`] : []),
-		`exec ${shellQuote(program)} ${quoted.join(' ')} "$@"`,
+		`exec ${program} ${quoted.join(' ')} "$@"`,
 		'',
 	].join('\n');
-	return {args, env, line, script};
+	return {args, env, line, words, script};
 }

@@ -191,7 +191,7 @@ export function detectFormat(sample: readonly string[], formats: readonly Format
 }
 
 const IIS_WARNING =
-	'WARNING: IIS log file being parsed without --w3c-time-taken-milli option. IIS stores millisecond values in the ' +
+	'WARNING: IIS log file being parsed without --w3c-time-taken-millisecs option. IIS stores millisecond values in the ' +
 	'time-taken field. If your logfile does this, the aforementioned option must be used in order to get accurate ' +
 	'generation times.';
 

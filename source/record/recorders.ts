@@ -80,8 +80,6 @@ export interface RecorderEvents {
 	inputName(input: number): string;
 	/** Every answer, for --debug-tracker. */
 	answered?(answer: BulkAnswer): void;
-	/** A request failed and will be sent again after `sample.retryInMs` (import_logs.py logs these too). */
-	retrying?(sample: MatomoErrorSample): void;
 }
 
 interface Lane {
@@ -389,15 +387,16 @@ export class Recorders {
 				const retryable = failure.retryable !== false;
 				const willRetry = retryable && mayRetry(this.policy, attempt) && !this.stopped;
 				const delayMs = willRetry ? retryDelay(attempt, this.options.retryDelayMs, failure) : null;
+				const at = Date.now();
 				const sample: MatomoErrorSample = {
 					seq: nextSampleSeq(),
-					at: Date.now(),
+					at,
 					status: failure.status ?? null,
 					message: failure.message,
 					attempt,
 					maxAttempts: this.options.retryMaxAttempts,
 					willRetry,
-					retryInMs: delayMs,
+					retryAt: delayMs === null ? null : at + delayMs,
 				};
 				pushRing(this.state.matomoErrors, sample);
 				if (delayMs === null) {
@@ -407,9 +406,8 @@ export class Recorders {
 
 				lane.state.phase = 'retrying';
 				lane.state.retries++;
-				lane.state.retryAt = Date.now() + delayMs;
+				lane.state.retryAt = sample.retryAt;
 				this.state.counters.retries++;
-				this.events.retrying?.(sample);
 				await sleep(delayMs, this.abort.signal);
 				lane.state.retryAt = null;
 				attempt++;

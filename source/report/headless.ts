@@ -2,7 +2,7 @@
  * The headless view of an import run (cron, CI, pipes): plain progress lines on stderr at a fixed interval, computed
  * from snapshots like the TUI's, never per line. No prompts, no raw mode.
  */
-import type {RunState} from '../core/run-state.js';
+import type {MatomoErrorSample, RunState} from '../core/run-state.js';
 
 export interface ProgressReporter {
 	stop(): void;
@@ -45,6 +45,59 @@ export function startHeadlessProgress(run: {snapshot(): RunState; state: RunStat
 	return {
 		stop() {
 			clearInterval(timer);
+		},
+	};
+}
+
+export interface ErrorLogOptions {
+	write: (line: string) => void;
+	/** How often the run's error samples are looked at, ms. */
+	intervalMs?: number;
+	/** --retry-max-attempts (0: forever), for "attempt 2 of 3". */
+	maxAttempts?: number;
+	now?: () => number;
+}
+
+function stamp(at: number): string {
+	return new Date(at).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/** The lines for one failed Matomo request, in the reference's words, with what comes next. */
+export function matomoErrorLines(sample: MatomoErrorSample, maxAttempts: number | undefined, now: number): string[] {
+	const max = sample.maxAttempts ?? maxAttempts;
+	const lines = [`${stamp(sample.at)}: [WARNING] Error when connecting to Matomo: ${sample.message}`];
+	if (sample.willRetry) {
+		const of = max === undefined ? '' : max === 0 ? ' (no limit)' : ` of ${max}`;
+		const wait = typeof sample.retryAt === 'number' ? `, in ${Math.max(0, Math.ceil((sample.retryAt - now) / 1000))} s` : '';
+		lines.push(`${stamp(sample.at)}: [WARNING] Retrying request, attempt number ${sample.attempt + 1}${of}${wait}`);
+	} else {
+		lines.push(`${stamp(sample.at)}: [ERROR] Giving up on this request after ${sample.attempt} ${sample.attempt === 1 ? 'attempt' : 'attempts'}`);
+	}
+
+	return lines;
+}
+
+/**
+ * Every failed request to Matomo and its retry, on stderr, as they happen (import_logs.py logs them too): a headless
+ * run that slows down says why. Read from the run's error samples, never per line.
+ */
+export function startMatomoErrorLog(run: {state: RunState}, options: ErrorLogOptions): ProgressReporter {
+	let lastSeq = -1;
+	const now = options.now ?? Date.now;
+	const tick = () => {
+		for (const sample of run.state.matomoErrors) {
+			if (sample.seq <= lastSeq) continue;
+			lastSeq = sample.seq;
+			for (const line of matomoErrorLines(sample, options.maxAttempts, now())) options.write(line);
+		}
+	};
+
+	const timer = setInterval(tick, options.intervalMs ?? 200);
+	timer.unref();
+	return {
+		stop() {
+			clearInterval(timer);
+			tick();
 		},
 	};
 }

@@ -6,6 +6,7 @@ import type {RunState, SkipReason} from '../core/run-state.js';
 import {pythonFloatText} from '../python/semantics.js';
 import {wrapWords} from './wrap.js';
 import {listeningSummaryJson, renderListeningSummary} from './listening-stats.js';
+import {redactUrl} from '../options/equivalent-command.js';
 
 const tips = `        TIPs:
          - if one of these hosts is an alias host for one of the websites
@@ -43,6 +44,19 @@ function elapsedSeconds(state: RunState): number {
 	return ((state.finishedAt ?? Date.now()) - state.startedAt) / 1000;
 }
 
+function plural(n: number, one: string, many: string): string {
+	return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Requests Matomo failed and how many were tried again: the waits of the run had a cause. */
+function retriesText(state: RunState): string {
+	const c = state.counters;
+	const failed = state.matomoErrors.filter(error => !error.willRetry).length;
+	const last = state.matomoErrors.at(-1);
+	return `Matomo errors: ${plural(c.retries, 'request retried', 'requests retried')}, ${plural(failed, 'failed for good', 'failed for good')}`
+		+ `${last ? ` (last: ${last.message})` : ''}`;
+}
+
 export interface SummaryContext {
 	/** --api-url or --url, for the archive command. */
 	apiUrl: string | undefined;
@@ -69,7 +83,8 @@ export function renderSummary(state: RunState, context: SummaryContext): string 
 		'-------------------',
 		'',
 		`    ${c.hitsRecorded} requests imported successfully${state.dryRun ? ' (dry run: nothing was sent)' : ''}`,
-		`    ${c.downloads} requests were downloads`,
+		// With --track-listening-time a listen to a mount point (/stream.mp3) counts here, but is not sent as a download.
+		`    ${c.downloads} requests were downloads${state.listening ? ' (listens to a mount point among them: sent as page views with a "Listening" event, not as downloads)' : ''}`,
 		`    ${totalIgnored(state)} requests ignored:`,
 	);
 	for (const [reason, label] of ignoredLines) {
@@ -107,15 +122,17 @@ export function renderSummary(state: RunState, context: SummaryContext): string 
 		'Performance summary',
 		'-------------------',
 		'',
-		`    Total time: ${Math.trunc(elapsed)} seconds`,
+		// Whole seconds as the reference prints them; under one, the hundredths ("0 seconds" beside a rate says nothing).
+		`    Total time: ${elapsed < 1 ? elapsed.toFixed(2) : Math.trunc(elapsed)} seconds`,
 		`    Requests imported per second: ${pythonFloatText(speed)} requests per second`,
+		...(c.retries > 0 || state.matomoErrors.length > 0 ? [`    ${retriesText(state)}`] : []),
 		...(state.adaptiveConcurrency ? [`    Recorders: auto, settled on ${state.concurrency} requests in flight of up to ${state.batchSize} hits`] : []),
 		'',
 		'Processing your log data',
 		'------------------------',
 		'',
 		'    In order for your logs to be processed by Matomo, you may need to run the following command:',
-		`     ./console core:archive --force-all-websites --url='${context.apiUrl ?? ''}'`,
+		`     ./console core:archive --force-all-websites --url='${redactUrl(context.apiUrl ?? '')}'`,
 		'',
 	);
 	return out.join('\n');

@@ -171,7 +171,6 @@ export class ImportRun {
 				notice: message => this.notice(message),
 				inputName: input => this.state.inputs[input]?.displayName ?? String(input),
 				answered: config.debugTracker ? answer => this.log(`tracker response:\n${answer.rawBody ?? ''}`) : undefined,
-				retrying: sample => this.log(`Error when connecting to Matomo (attempt ${sample.attempt}${sample.maxAttempts > 0 ? ` of ${sample.maxAttempts}` : ''}): ${sample.message}; retrying in ${((sample.retryInMs ?? 0) / 1000).toFixed(1)} s`),
 			});
 		}
 

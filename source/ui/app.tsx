@@ -5,9 +5,9 @@
  * - while importing: first Ctrl+C (or q, or SIGINT/SIGTERM) stops gracefully, finishing the batches in flight; a
  *   second Ctrl+C (or signal) stops at once.
  */
-import {useEffect, useRef, useState} from 'react';
+import {useEffect, useRef, useState, type ReactElement} from 'react';
 import type {EventEmitter} from 'node:events';
-import {Text, useApp} from 'ink';
+import {Box, Text, useApp} from 'ink';
 import {buildConfig, type ImportConfig} from '../options/config.js';
 import type {ImportRun} from '../run/import-run.js';
 import {debugLogFile} from '../run/log-file.js';
@@ -16,7 +16,9 @@ import {Wizard, type WizardResult} from './wizard.js';
 import {Dashboard} from './dashboard.js';
 import {SamplesPanel, SampleFeed, type LogItem} from './samples-panel.js';
 import {SummaryScreen} from './summary-screen.js';
+import {FinalReport} from './final-report.js';
 import {commandFor} from './review-step.js';
+import {redactUrl} from '../options/equivalent-command.js';
 import {explainMatomoError} from './matomo-check.js';
 import {createTheme, ThemeContext} from './theme.js';
 import {useTerminalSize} from './use-terminal-size.js';
@@ -36,6 +38,8 @@ export interface AppProps {
 	readonly onExit: (code: number, immediate: boolean) => void;
 	/** Dashboard refresh, ms. */
 	readonly refreshMs?: number;
+	/** The final dashboard and the summary, to print again on the normal screen after the full-screen one. */
+	readonly onFinal?: (report: ReactElement) => void;
 }
 
 type Stage =
@@ -46,10 +50,10 @@ type Stage =
 
 function targetText(config: ImportConfig, connection: MatomoConnectionInfo | undefined): string {
 	const site = config.idsite !== undefined ? `site ${config.idsite}` : 'sites by host name';
-	return `${connection ? `Matomo ${connection.version} at ` : ''}${config.url ?? '(no Matomo)'}, ${site}`;
+	return `${connection ? `Matomo ${connection.version} at ` : ''}${config.url === undefined ? '(no Matomo)' : redactUrl(config.url)}, ${site}`;
 }
 
-export function App({given, files, env, cwd, color, signals, onExit, refreshMs}: AppProps) {
+export function App({given, files, env, cwd, color, signals, onExit, refreshMs, onFinal}: AppProps) {
 	const {exit} = useApp();
 	const {columns: width, rows} = useTerminalSize();
 	const [stage, setStage] = useState<Stage>({kind: 'wizard'});
@@ -113,7 +117,7 @@ export function App({given, files, env, cwd, color, signals, onExit, refreshMs}:
 		wizardConnection.current = undefined;
 		runSession.current = session;
 		const run = session.start();
-		const command = commandFor(result.given, result.files, cwd, result.connection?.tokenSource ?? config.tokenSource).line;
+		const command = commandFor(result.given, result.files, cwd, result.connection?.tokenSource ?? config.tokenSource, undefined, env).words;
 		setStage({kind: 'running', run, config, result});
 		session.run().then(
 			outcome => {
@@ -125,9 +129,14 @@ export function App({given, files, env, cwd, color, signals, onExit, refreshMs}:
 					{
 						kind: 'block',
 						key: 'summary',
-						node: <SummaryScreen state={outcome.state} exitCode={outcome.exitCode} apiUrl={config.apiUrl} command={command} />,
+						node: <SummaryScreen state={outcome.state} exitCode={outcome.exitCode} apiUrl={config.apiUrl} command={command} width={width} />,
 					},
 				]);
+				onFinal?.(
+					<ThemeContext.Provider value={createTheme(color)}>
+						<FinalReport state={outcome.state} exitCode={outcome.exitCode} target={targetText(config, result.connection)} sizes={new Map(result.infos.map(info => [info.path, info.size]))} width={width} apiUrl={config.apiUrl} command={command} />
+					</ThemeContext.Provider>,
+				);
 				setStage({kind: 'over', exitCode: outcome.exitCode});
 			},
 			(error: unknown) => {
@@ -241,7 +250,10 @@ export function App({given, files, env, cwd, color, signals, onExit, refreshMs}:
 	return (
 		<ThemeContext.Provider value={createTheme(color)}>
 			<SamplesPanel items={log} width={width} />
-			{body}
+			{/* Cut at the terminal's edge: the frame drawn right after a resize, still of the old width, must not wrap. */}
+			<Box flexDirection="column" overflowX="hidden">
+				{body}
+			</Box>
 		</ThemeContext.Provider>
 	);
 }

@@ -6,14 +6,16 @@
 import {useEffect, useState} from 'react';
 import {Box, Text} from 'ink';
 import type {ImportRun} from '../run/import-run.js';
+import type {RunState} from '../run/run-state.js';
 import {ProgressPanel} from './progress-panel.js';
 import {RatesPanel} from './rates-panel.js';
 import {SkippedPanel} from './skipped-panel.js';
 import {HiddenSamples, type LogItem, type SampleFeed} from './samples-panel.js';
-import {RecordersPanel} from './recorders-panel.js';
+import {RecordersPanel, recordersLimitText} from './recorders-panel.js';
 import {useRunSnapshot} from './use-run-snapshot.js';
 import {isCtrlC, useKeys} from './use-keys.js';
 import {useTheme} from './theme.js';
+import {HelpScreen, useHelpKey} from './help-screen.js';
 
 /** What the dashboard uses of a run (an ImportRun). */
 export type DashboardRun = Pick<ImportRun, 'snapshot' | 'pause' | 'resume' | 'setConcurrency' | 'concurrency'>;
@@ -37,12 +39,34 @@ export interface DashboardProps {
 
 const samplesStep = 10;
 
+/**
+ * While a request waits to be tried again: why the rates dropped, and for how long. The due time comes from the
+ * lanes (LaneState.retryAt) or the error (MatomoErrorSample.retryAt) when the recorders give it.
+ */
+export function retryText(state: RunState, now: number): string | undefined {
+	const retrying = state.lanes.filter(lane => lane.phase === 'retrying');
+	if (retrying.length === 0) return undefined;
+	const last = state.matomoErrors.filter(sample => sample.willRetry).at(-1);
+	const dues = [...retrying.map(lane => lane.retryAt), last?.retryAt].filter((at): at is number => typeof at === 'number' && at >= now - 1000);
+	const due = dues.length > 0 ? Math.min(...dues) : undefined;
+	const when = due === undefined ? 'retrying soon' : `retrying in ${Math.max(0, Math.ceil((due - now) / 1000))} s`;
+	const attempt = last ? `, attempt ${last.attempt + 1}${last.maxAttempts ? ` of ${last.maxAttempts}` : ''}` : '';
+	const what = last ? ` after ${last.status === null ? 'a network error' : `HTTP ${last.status}`}` : '';
+	const lanes = retrying.length > 1 ? ` (${retrying.length} requests)` : '';
+	return `↻ Matomo failed${what}: ${when}${attempt}${lanes}`;
+}
+
 export function Dashboard({run, target, sizes, width, rows, feed, onLog, onStop, stopping, refreshMs = 250}: DashboardProps) {
 	const theme = useTheme();
 	const {state, now, history} = useRunSnapshot(run, refreshMs);
 	const [shownAt, setShownAt] = useState(0);
 	// The concurrency as last set here, for the render right after a key (the snapshot does not carry it).
 	const [, setConcurrency] = useState(() => run.concurrency);
+	const [keyNote, setKeyNote] = useState<string | undefined>();
+	const [help, setHelp] = useState(false);
+	useHelpKey(() => {
+		setHelp(shown => !shown);
+	}, true);
 
 	useEffect(() => {
 		const items = feed.take(state);
@@ -57,11 +81,15 @@ export function Dashboard({run, target, sizes, width, rows, feed, onLog, onStop,
 			if (state.phase === 'paused') run.resume();
 			else run.pause();
 		} else if (input === '+' || input === '=') {
-			run.setConcurrency(run.concurrency + 1);
+			const before = run.concurrency;
+			run.setConcurrency(before + 1);
 			setConcurrency(run.concurrency);
+			// Said, not silent: why + did nothing.
+			setKeyNote(run.concurrency === before ? recordersLimitText(state.lanes.length, before) : undefined);
 		} else if (input === '-' || input === '_') {
 			run.setConcurrency(Math.max(1, run.concurrency - 1));
 			setConcurrency(run.concurrency);
+			setKeyNote(undefined);
 		} else if (input === 'e') {
 			feed.raise(samplesStep);
 			setShownAt(Date.now());
@@ -104,8 +132,11 @@ export function Dashboard({run, target, sizes, width, rows, feed, onLog, onStop,
 					<RecordersPanel state={state} concurrency={run.concurrency} width={inner} compact={compact} />
 				</Box>
 			</Box>
+			{retryText(state, now) ? <Text color={theme.warn} wrap="wrap">{retryText(state, now)}</Text> : null}
 			<HiddenSamples hidden={feed.hidden(state)} />
-			<Text dimColor wrap="truncate-end">p {paused ? 'resume' : 'pause'} · +/- recorders · e more error samples · q stop (finishes the batches in flight)</Text>
+			{keyNote ? <Text color={theme.warn} wrap="wrap">{keyNote}</Text> : null}
+			{help ? <HelpScreen context="dashboard" width={width} /> : null}
+			<Text dimColor>p {paused ? 'resume' : 'pause'} · +/- recorders · e errors · q stop · ? help</Text>
 		</Box>
 	);
 }

@@ -65,13 +65,14 @@ export interface LineEstimate {
 	readonly unknownFiles: number;
 }
 
-export function estimateLines(infos: readonly FileInfo[], averageLineBytes: number | null): LineEstimate | null {
+/** `alreadyImported`: bytes of each file (by path) that earlier runs imported, which a resume does not read again. */
+export function estimateLines(infos: readonly FileInfo[], averageLineBytes: number | null, alreadyImported: ReadonlyMap<string, number> = new Map()): LineEstimate | null {
 	if (averageLineBytes === null || averageLineBytes <= 0) return null;
 	let bytes = 0;
 	let unknownFiles = 0;
 	for (const info of infos) {
 		if (info.contentSize === null) unknownFiles++;
-		else bytes += info.contentSize;
+		else bytes += Math.max(0, info.contentSize - (alreadyImported.get(info.path) ?? 0));
 	}
 
 	return {lines: Math.round(bytes / averageLineBytes), unknownFiles};

@@ -3,6 +3,7 @@
  * become a plain sentence and the fix, never a stack trace.
  */
 import type {ImportConfig} from '../options/config.js';
+import {redactUrl} from '../options/equivalent-command.js';
 import {connectMatomo, createClient, MatomoSetupError} from '../record/connect.js';
 import {MatomoError, type MatomoClient} from '../record/matomo-client.js';
 
@@ -41,7 +42,30 @@ export interface SiteList {
 
 /** The wizard waits on this with a spinner: one attempt, a bounded wait, no minute of retries behind a typo. */
 function quick(config: ImportConfig): ImportConfig {
-	return {...config, retryMaxAttempts: 1, retryDelayMs: 0, requestTimeoutMs: Math.min(config.requestTimeoutMs, 20_000)};
+	return {...config, retryMaxAttempts: 1, retryDelayMs: 0, requestTimeoutMs: checkWaitMs(config)};
+}
+
+/** How long the wizard's check waits for an answer, at most (said on the screen). */
+export function checkWaitMs(config: Pick<ImportConfig, 'requestTimeoutMs'>): number {
+	return Math.min(config.requestTimeoutMs, 20_000);
+}
+
+/**
+ * The address alone, as soon as it is typed (before the token): a Matomo answers, even if only "a token is needed".
+ * Resolves when it is a Matomo or when that cannot be told; throws a MatomoCheckError about the address otherwise.
+ */
+export async function probeAddress(config: ImportConfig): Promise<void> {
+	const client = createClient(quick(config), undefined);
+	try {
+		await client.getVersion();
+	} catch (error) {
+		// Matomo's own answer ("a token is needed", any API error): the address is right.
+		if (!(error instanceof MatomoError) || error.kind === 'api' || error.kind === 'auth' || error.matomoMessage !== undefined) return;
+		const details = explainMatomoError(error, config.url === undefined ? undefined : redactUrl(config.url));
+		if (details.field === 'url') throw new MatomoCheckError(details);
+	} finally {
+		await client.close();
+	}
 }
 
 export function explainMatomoError(error: unknown, url: string | undefined): MatomoProblem {
@@ -88,6 +112,16 @@ export function explainMatomoError(error: unknown, url: string | undefined): Mat
 					fix: 'Check the scheme (http:// or https://) and the server\'s certificate (expired, self-signed, for another host name). For a test server only: --accept-invalid-ssl-certificate.',
 				};
 			default:
+				// A server that does not have Matomo's API there (a plain web server: 404, 405, 501 Unsupported method):
+				// not Matomo's error, not Matomo.
+				if (error.kind === 'http' && error.status !== undefined && [400, 404, 405, 501].includes(error.status) && error.matomoMessage === undefined) {
+					return {
+						field: 'url',
+						problem: `${where} is not a Matomo: it answered HTTP ${error.status} where Matomo's API should be (${error.message}).`,
+						fix: 'Give the address where you log in to Matomo, e.g. https://matomo.example.com/ (not the site it tracks).',
+					};
+				}
+
 				return {
 					field: 'url',
 					problem: `Matomo answered with an error: ${error.message}`,
@@ -115,7 +149,7 @@ export async function checkMatomo(config: ImportConfig): Promise<MatomoCheck> {
 			const connection = await connectMatomo(settings);
 			return {client: connection!.client, version: connection!.version};
 		} catch (error) {
-			throw new MatomoCheckError(explainMatomoError(error, config.url));
+			throw new MatomoCheckError(explainMatomoError(error, config.url === undefined ? undefined : redactUrl(config.url)));
 		}
 	}
 
@@ -124,7 +158,7 @@ export async function checkMatomo(config: ImportConfig): Promise<MatomoCheck> {
 		return {client, version: await client.getVersion()};
 	} catch (error) {
 		await client.close();
-		throw new MatomoCheckError(explainMatomoError(error, config.url));
+		throw new MatomoCheckError(explainMatomoError(error, config.url === undefined ? undefined : redactUrl(config.url)));
 	}
 }
 

@@ -7,11 +7,12 @@ import {useEffect, useRef, useState} from 'react';
 import {Box, Text} from 'ink';
 import Spinner from 'ink-spinner';
 import {buildConfig, type ImportConfig} from '../options/config.js';
+import {redactUrl} from '../options/equivalent-command.js';
 import {TextField} from './text-field.js';
 import {SitePicker} from './site-picker.js';
 import {useKeys} from './use-keys.js';
 import {useTheme} from './theme.js';
-import {checkMatomo, explainMatomoError, listSites, MatomoCheckError, type MatomoCheck, type MatomoProblem, type SiteList} from './matomo-check.js';
+import {checkMatomo, checkWaitMs, probeAddress, explainMatomoError, listSites, MatomoCheckError, type MatomoCheck, type MatomoProblem, type SiteList} from './matomo-check.js';
 import {applyChanges, givenText, type GivenChanges, type GivenMap} from './given.js';
 
 export interface MatomoConnectionInfo extends MatomoCheck {
@@ -45,6 +46,15 @@ const tokenSourceLabel: Record<NonNullable<ImportConfig['tokenSource']>, string>
 	file: 'the token in --token-auth-file',
 	login: 'a token made with --login/--password',
 };
+
+/** The settings as answered so far, for what only needs their defaults when they are not valid yet. */
+function safeConfig(current: GivenMap, files: readonly string[], env: NodeJS.ProcessEnv): {requestTimeoutMs: number} {
+	try {
+		return buildConfig(current, files, env);
+	} catch {
+		return {requestTimeoutMs: 20_000};
+	}
+}
 
 export function MatomoStep({given, files, env, auto, width, onDone}: MatomoStepProps) {
 	const theme = useTheme();
@@ -97,7 +107,7 @@ export function MatomoStep({given, files, env, auto, width, onDone}: MatomoStepP
 			} catch (error) {
 				await connected?.client.close();
 				if (cancelled) return;
-				const details = error instanceof MatomoCheckError ? error.details : explainMatomoError(error, config.url);
+				const details = error instanceof MatomoCheckError ? error.details : explainMatomoError(error, config.url === undefined ? undefined : redactUrl(config.url));
 				autoRef.current = false;
 				setProblem(details);
 				setPhase(details.field === 'token' ? 'token' : 'url');
@@ -114,9 +124,35 @@ export function MatomoStep({given, files, env, auto, width, onDone}: MatomoStepP
 	};
 
 	useKeys((_input, key) => {
-		// Esc from the token goes back to the address.
+		// Esc from the token goes back to the address; Esc during a check cancels it (its answer is ignored).
 		if (key.escape && phase === 'token') setPhase('url');
-	}, phase === 'token');
+		if (key.escape && phase === 'checking') {
+			autoRef.current = false;
+			setProblem({field: 'url', problem: 'Check cancelled.', fix: 'Change the address or press Enter to check it again.'});
+			setPhase('url');
+		}
+	}, phase === 'token' || phase === 'checking');
+
+	// While the token is typed, the address is already checked: a wrong one is said before the token is asked for.
+	useEffect(() => {
+		if (phase !== 'token') return;
+		let config: ImportConfig;
+		try {
+			config = buildConfig(current, files, env);
+		} catch {
+			return;
+		}
+
+		let cancelled = false;
+		probeAddress(config).catch((error: unknown) => {
+			if (cancelled || !(error instanceof MatomoCheckError)) return;
+			setProblem(error.details);
+			setPhase('url');
+		});
+		return () => {
+			cancelled = true;
+		};
+	}, [phase]);
 
 	const submitUrl = (value: string) => {
 		const trimmed = value.trim();
@@ -174,14 +210,15 @@ export function MatomoStep({given, files, env, auto, width, onDone}: MatomoStepP
 					<Text color={theme.accent}>
 						<Spinner type="dots" />
 					</Text>
-					<Text> Checking {current.get('url') === undefined ? url : String(current.get('url'))}…</Text>
+					<Text> Checking {redactUrl(current.get('url') === undefined ? url : String(current.get('url')))}…</Text>
+					<Text dimColor>{` (waits up to ${Math.round(checkWaitMs(safeConfig(current, files, env)) / 1000)} s · Esc cancel)`}</Text>
 				</Box>
 			);
 		case 'sites':
 			return (
 				<Box flexDirection="column">
 					<Text color={theme.ok}>
-						✔ Matomo {check?.version} at {check?.config.url}
+						✔ Matomo {check?.version} at {redactUrl(check?.config.url ?? '')}
 						{check?.config.tokenSource ? <Text dimColor>{` (${tokenSourceLabel[check.config.tokenSource]})`}</Text> : null}
 					</Text>
 					<SitePicker

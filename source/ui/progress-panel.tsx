@@ -21,10 +21,19 @@ function sizeOf(input: InputProgress, sizes: ReadonlyMap<string, number>): numbe
 	return input.size ?? sizes.get(input.path) ?? null;
 }
 
+/**
+ * Bytes of a plain file skipped by a resume (reading started there): not work done in this run, or the rate, and
+ * so the ETA, would count them. A compressed file is read from its start again.
+ */
+function resumedBytes(input: InputProgress): number {
+	return input.compression === 'none' ? Math.max(0, input.startOffset) : 0;
+}
+
 function fileEta(input: InputProgress, size: number | null, now: number): number | null {
-	if (size === null || input.startedAt === null || input.bytesRead <= 0) return null;
+	const read = input.bytesRead - resumedBytes(input);
+	if (size === null || input.startedAt === null || read <= 0) return null;
 	const seconds = (now - input.startedAt) / 1000;
-	const rate = input.bytesRead / Math.max(0.001, seconds);
+	const rate = read / Math.max(0.001, seconds);
 	return Math.max(0, size - input.bytesRead) / rate;
 }
 
@@ -34,15 +43,17 @@ export function overallEta(state: RunState, sizes: ReadonlyMap<string, number>, 
 	let total = 0;
 	for (const input of state.inputs) {
 		const size = sizeOf(input, sizes);
+		const resumed = resumedBytes(input);
 		if (input.phase === 'done' || input.phase === 'failed' || input.phase === 'skipped') {
-			done += input.bytesRead;
-			total += input.bytesRead;
+			done += Math.max(0, input.bytesRead - resumed);
+			total += Math.max(0, input.bytesRead - resumed);
 			continue;
 		}
 
 		if (size === null) return null;
-		done += input.bytesRead;
-		total += size;
+		// Counted from where the import resumed: the part read by earlier runs is neither done now nor to do.
+		done += Math.max(0, input.bytesRead - resumed);
+		total += Math.max(0, size - resumed);
 	}
 
 	const elapsed = (now - state.startedAt) / 1000;

@@ -19,6 +19,16 @@ export interface RecordersPanelProps {
 const symbols: Record<LaneState['phase'], string> = {sending: '▶', waiting: '…', retrying: '↻', idle: '·'};
 const cellWidth = 7;
 
+/**
+ * What `+` can still do, and why not when it cannot: the lanes (hits of one visitor always go to the same lane, so
+ * a visit's order holds) are fixed when the import starts, and at most one request per lane is in flight.
+ */
+export function recordersLimitText(lanes: number, concurrency: number): string {
+	if (lanes <= 1) return '+ cannot add: --recorders=1 sends in log order, one request at a time (start with --recorders=N or auto for parallel requests)';
+	if (concurrency >= lanes) return `+ stops at ${lanes}, the lanes this run started with (one request each); start with a higher --recorders for more`;
+	return `+ up to ${lanes} · - down to 1`;
+}
+
 export function RecordersPanel({state, concurrency, width, compact = false}: RecordersPanelProps) {
 	const theme = useTheme();
 	const lanes = state.lanes;
@@ -31,7 +41,9 @@ export function RecordersPanel({state, concurrency, width, compact = false}: Rec
 		);
 	}
 
-	const inFlight = lanes.filter(lane => lane.inFlight > 0).length;
+	// In flight: sent and not answered. A lane with a batch ready but no free slot is waiting, not in flight.
+	const inFlight = lanes.filter(lane => lane.phase === 'sending' || lane.phase === 'retrying').length;
+	const waiting = lanes.filter(lane => lane.phase === 'waiting').length;
 	const queued = lanes.reduce((sum, lane) => sum + lane.queued, 0);
 	const retrying = lanes.filter(lane => lane.phase === 'retrying').length;
 	const latencies = lanes.map(lane => lane.lastLatencyMs).filter((ms): ms is number => ms !== null);
@@ -43,10 +55,11 @@ export function RecordersPanel({state, concurrency, width, compact = false}: Rec
 	return (
 		<Box flexDirection="column">
 			<Text wrap="truncate-end">
-				<Text bold>Recorders</Text> {concurrency} at a time
-				<Text dimColor>{` (+/-) · ${lanes.length} lanes · `}</Text>
+				<Text bold>Recorders</Text> {concurrency} of {lanes.length} at a time
+				<Text dimColor> · </Text>
 				{state.adaptiveConcurrency ? <Text dimColor>{`up to ${state.batchSize} hits a request · `}</Text> : null}
-				{inFlight} {inFlight === 1 ? 'batch' : 'batches'} in flight
+				{inFlight} {inFlight === 1 ? 'request' : 'requests'} in flight
+				{waiting > 0 ? <Text dimColor>{` · ${waiting} waiting for a slot`}</Text> : null}
 				<Text dimColor> · </Text>
 				{formatCount(queued)} hits queued
 				{retrying > 0 ? <Text color={theme.warn}>{` · ${retrying} retrying`}</Text> : null}
@@ -65,6 +78,7 @@ export function RecordersPanel({state, concurrency, width, compact = false}: Rec
 				</Box>
 			))}
 			{lanes.length > shown.length ? <Text dimColor>… {lanes.length - shown.length} more lanes</Text> : null}
+			{compact ? null : <Text dimColor wrap="truncate-end">{recordersLimitText(lanes.length, concurrency)}</Text>}
 			{compact ? null : <Text dimColor>▶ sending · … waiting for a slot · ↻ retrying · · idle (numbers: hits)</Text>}
 		</Box>
 	);

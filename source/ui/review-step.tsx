@@ -6,7 +6,9 @@ import {useEffect, useState, type ReactNode} from 'react';
 import fs from 'node:fs';
 import path from 'node:path';
 import {Box, Text, useStdout} from 'ink';
-import {equivalentCommand} from '../options/equivalent-command.js';
+import {equivalentCommand, redactUrl, wrapCommand} from '../options/equivalent-command.js';
+import {runningProgram} from '../options/running-program.js';
+import {scopedStatePath} from '../record/checkpoints.js';
 import {useKeys} from './use-keys.js';
 import {useTheme} from './theme.js';
 import {estimateLines, type FileInfo} from './file-info.js';
@@ -36,6 +38,8 @@ export interface ReviewStepProps {
 	readonly onBack: () => void;
 	/** Change answers without leaving the step (`r` toggles --reimport). */
 	readonly onChange?: (changes: Record<string, boolean | undefined>) => void;
+	/** How the cron line starts the program; default: this very program, by absolute paths. */
+	readonly program?: readonly string[];
 }
 
 /** What earlier runs imported of these files: the run continues after it, unless --reimport. */
@@ -55,9 +59,56 @@ export function resumeText(inputs: readonly ResumeInfo[], reimport: boolean): st
 	return lines.join('\n');
 }
 
-/** The cron command for these answers, with the token from the environment however it was given. */
-export function commandFor(given: GivenMap, files: readonly string[], cwd: string, tokenSource: MatomoConnectionInfo['tokenSource']) {
-	return equivalentCommand(given, files, {cwd, tokenFromEnv: tokenSource === 'env'});
+/** Files chosen more than once (named twice, a glob and a file it contains, a link): by what they are. */
+export function duplicateFiles(infos: readonly FileInfo[]): string[][] {
+	const byFile = new Map<string, string[]>();
+	for (const info of infos) {
+		let real = info.path;
+		try {
+			real = fs.realpathSync(info.path);
+		} catch {}
+
+		byFile.set(real, [...(byFile.get(real) ?? []), info.path]);
+	}
+
+	return [...byFile.values()].filter(paths => paths.length > 1);
+}
+
+/** What could make Matomo count hits twice, said before it happens. */
+export function warningsText(infos: readonly FileInfo[], resume: readonly ResumeInfo[], reimport: boolean): string | undefined {
+	const warnings: string[] = [];
+	if (reimport) {
+		const before = resume.filter(entry => entry.status === 'partial' || entry.status === 'done');
+		const lines = before.reduce((sum, entry) => sum + entry.lineNo, 0);
+		warnings.push(before.length > 0
+			? `--reimport: the ${formatCount(lines)} ${lines === 1 ? 'line' : 'lines'} imported before are sent again, and Matomo counts them again (its reports will show those visits twice, unless you invalidate them in Matomo first)`
+			: '--reimport: lines imported before are sent again, and Matomo counts them again');
+	}
+
+	for (const paths of duplicateFiles(infos)) {
+		warnings.push(`${path.basename(paths[0]!)} is chosen ${paths.length} times (${[...new Set(paths)].join(', ')}): Esc and remove one, or its lines may be counted twice`);
+	}
+
+	return warnings.length === 0 ? undefined : warnings.map(warning => `⚠ ${warning}`).join('\n');
+}
+
+/**
+ * The cron command for these answers, with the token from the environment however it was given. It starts this very
+ * program by absolute paths, and keeps to this run's state file when cron would look elsewhere (XDG_STATE_HOME is
+ * not set in cron): the next run resumes where this one ends.
+ */
+export function commandFor(given: GivenMap, files: readonly string[], cwd: string, tokenSource: MatomoConnectionInfo['tokenSource'], program: readonly string[] = runningProgram(), env: NodeJS.ProcessEnv = process.env) {
+	return equivalentCommand(given, files, {cwd, tokenFromEnv: tokenSource === 'env', program, stateFile: pinnedStateFile(given, files, env)});
+}
+
+/** This import's state file when cron (no XDG_STATE_HOME there) would look for it elsewhere. */
+function pinnedStateFile(given: GivenMap, files: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
+	if (!env.XDG_STATE_HOME || !path.isAbsolute(env.XDG_STATE_HOME)) return undefined;
+	try {
+		return scopedStatePath(buildConfig(given, files, env), env);
+	} catch {
+		return undefined;
+	}
 }
 
 function Row({label, children}: {readonly label: string; readonly children: ReactNode}) {
@@ -108,7 +159,7 @@ function filtersText(given: GivenMap): string | undefined {
 	return parts.length === 0 ? undefined : parts.join('; ');
 }
 
-export function ReviewStep({given, files, infos, sample, connection, cwd, width, rows, starting, startError, onStart, onBack, onChange}: ReviewStepProps) {
+export function ReviewStep({given, files, infos, sample, connection, cwd, width, rows, starting, startError, onStart, onBack, onChange, program}: ReviewStepProps) {
 	const theme = useTheme();
 	const [resume, setResume] = useState<ResumeInfo[]>([]);
 	const reimport = givenFlag(given, 'reimport');
@@ -126,9 +177,15 @@ export function ReviewStep({given, files, infos, sample, connection, cwd, width,
 	}, [given, files]);
 	const {stdout} = useStdout();
 	const [note, setNote] = useState<string | undefined>();
-	const command = commandFor(given, files, cwd, connection?.tokenSource);
+	const command = commandFor(given, files, cwd, connection?.tokenSource, program);
 	const average = averageLineBytes(sample);
-	const estimate = estimateLines(infos, average);
+	// Where the import resumes: what earlier runs imported is not read again (unless --reimport).
+	const imported = new Map(reimport ? [] : resume.flatMap(entry => {
+		if (entry.status === 'partial') return [[entry.path, entry.offset] as const];
+		if (entry.status === 'done') return [[entry.path, Number.POSITIVE_INFINITY] as const];
+		return [];
+	}));
+	const estimate = estimateLines(infos, average, imported);
 	const totalSize = infos.reduce((sum, info) => sum + info.size, 0);
 	const dryRun = givenFlag(given, 'dry-run');
 
@@ -160,7 +217,7 @@ export function ReviewStep({given, files, infos, sample, connection, cwd, width,
 
 	return (
 		<Box flexDirection="column" width={width}>
-			<Row label="Matomo">{connection ? `${connection.version} at ${connection.url}` : givenText(given, 'url') ?? '?'}</Row>
+			<Row label="Matomo">{connection ? `${connection.version} at ${redactUrl(connection.url)}` : redactUrl(givenText(given, 'url') ?? '?')}</Row>
 			<Row label="Sites">{siteText(given, connection)}</Row>
 			<Row label="Files">
 				{infos.length} {infos.length === 1 ? 'file' : 'files'}, {formatBytes(totalSize)}: {files.slice(0, 3).join(', ')}
@@ -171,15 +228,20 @@ export function ReviewStep({given, files, infos, sample, connection, cwd, width,
 			{filtersText(given) ? <Row label="Filters">{filtersText(given)}</Row> : null}
 			<Row label="Recorders">{givenText(given, 'recorders') ?? '1'}</Row>
 			{resumeText(resume, reimport) ? <Row label="Earlier">{resumeText(resume, reimport)}</Row> : null}
+			{warningsText(infos, resume, reimport) ? <Text color={theme.warn} wrap="wrap">{warningsText(infos, resume, reimport)}</Text> : null}
 			{dryRun ? <Row label="Dry run">yes: lines are read and counted, nothing is sent to Matomo</Row> : null}
 			<Row label="Estimate">
 				{estimate
-					? `about ${formatCount(estimate.lines)} lines to read (${average!.toFixed(0)} bytes a line in the first lines)${estimate.unknownFiles > 0 ? `, plus ${estimate.unknownFiles} bzip2 files of unknown length` : ''}`
+					? `about ${formatCount(estimate.lines)} ${Math.round(estimate.lines) === 1 ? 'line' : 'lines'} to read (${average!.toFixed(0)} bytes a line in the first lines)${estimate.unknownFiles > 0 ? `, plus ${estimate.unknownFiles} bzip2 files of unknown length` : ''}`
 					: 'unknown (no sample of the files)'}
 			</Row>
 			<Box flexDirection="column" marginTop={rows < 30 ? 0 : 1}>
 				<Text bold>The same import without questions, for cron{command.env.length > 0 ? ` (${command.env.join(', ')} from the environment)` : ''}:</Text>
-				<Text color={theme.accent} wrap="wrap">{command.line}</Text>
+				{/* Broken only between words, with ` \`: copied from the screen, it is still the command. */}
+				{wrapCommand(command.words, width).map((line, index) => (
+					// eslint-disable-next-line react/no-array-index-key
+					<Text key={index} color={theme.accent} wrap="wrap">{line}</Text>
+				))}
 			</Box>
 			{note ? <Text color={theme.ok} wrap="wrap">{note}</Text> : null}
 			{startError ? <Text color={theme.error} wrap="wrap">✗ {startError}</Text> : null}

@@ -88,11 +88,13 @@ export function SampleLine({item, width}: {readonly item: LogItem; readonly widt
 		case 'matomo': {
 			const {sample} = item;
 			const status = sample.status === null ? 'network error' : `HTTP ${sample.status}`;
-			const head = `⚠ Matomo ${status}, attempt ${sample.attempt}${sample.willRetry ? ', will retry' : ', gave up'}: `;
+			const of = sample.maxAttempts ? ` of ${sample.maxAttempts}` : '';
+			const head = `⚠ Matomo ${status}, attempt ${sample.attempt}${of}${sample.willRetry ? ', will retry' : ', gave up'}: `;
+			// The whole message, wrapped: the end of an error is often the part that says what to do.
 			return (
-				<Text>
+				<Text wrap="wrap">
 					<Text color={sample.willRetry ? theme.warn : theme.error}>{head}</Text>
-					<Text>{truncate(printable(sample.message), Math.max(10, width - [...head].length))}</Text>
+					<Text>{printable(sample.message)}</Text>
 				</Text>
 			);
 		}
@@ -123,7 +125,7 @@ export function HiddenSamples({hidden}: {readonly hidden: {invalid: number; erro
 	if (hidden.invalid === 0 && hidden.errors === 0) return null;
 	const parts = [
 		hidden.invalid > 0 ? `${formatCount(hidden.invalid)} more invalid lines` : '',
-		hidden.errors > 0 ? `${hidden.errors} more Matomo errors` : '',
+		hidden.errors > 0 ? `${formatCount(hidden.errors)} more Matomo ${hidden.errors === 1 ? 'error' : 'errors'}` : '',
 	].filter(part => part !== '');
 	return <Text color={theme.warn} wrap="truncate-end">{parts.join(', ')} not shown (e: show more)</Text>;
 }

@@ -42,7 +42,7 @@ export function SkippedPanel({state, width, maxRows = 6}: SkippedPanelProps) {
 					<Text dimColor>{formatPercent(row.count, state.counters.linesRead).padStart(7)}</Text>
 				</Box>
 			))}
-			{rest > 0 ? <Text dimColor>  … {formatCount(rest)} for {rows.length - maxRows} other reasons</Text> : null}
+			{rest > 0 ? <Text dimColor>  … {formatCount(rest)} for {rows.length - maxRows === 1 ? rows[maxRows]!.label : `${rows.length - maxRows} other reasons`}</Text> : null}
 		</Box>
 	);
 }

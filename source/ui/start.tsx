@@ -4,7 +4,9 @@
  */
 import {EventEmitter} from 'node:events';
 import process from 'node:process';
-import {render} from 'ink';
+import type {ReactElement} from 'react';
+import {render, renderToString} from 'ink';
+import {enterFullScreen} from './full-screen.js';
 import type {ImportConfig} from '../options/config.js';
 import {App} from './app.js';
 import type {GivenMap} from './given.js';
@@ -13,6 +15,8 @@ export async function runInteractive(config: ImportConfig, given: GivenMap): Pro
 	const signals = new EventEmitter();
 	let exitCode = 0;
 	let immediate = false;
+	let report: ReactElement | undefined;
+	const fullScreen = enterFullScreen(process.stdout);
 	const instance = render(
 		<App
 			given={new Map(given)}
@@ -25,9 +29,15 @@ export async function runInteractive(config: ImportConfig, given: GivenMap): Pro
 				exitCode = code;
 				immediate = now;
 			}}
+			onFinal={final => {
+				report = final;
+			}}
 		/>,
 		{exitOnCtrlC: false},
 	);
+	fullScreen.redrawOnResize(() => {
+		instance.clear();
+	});
 
 	// Signals from outside (kill, a closing terminal): the same as Ctrl+C in the app.
 	const onSigint = () => signals.emit('interrupt', 130);
@@ -39,7 +49,11 @@ export async function runInteractive(config: ImportConfig, given: GivenMap): Pro
 	} finally {
 		process.off('SIGINT', onSigint);
 		process.off('SIGTERM', onSigterm);
+		fullScreen.leave();
 	}
+
+	// The shell's screen is back: the end of the dashboard and the summary stay there.
+	if (report) process.stdout.write(`${renderToString(report, {columns: process.stdout.columns || 80})}\n`);
 
 	if (immediate) {
 		// "At once": requests being cut may hold sockets for a moment; do not wait for them.

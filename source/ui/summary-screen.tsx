@@ -6,14 +6,16 @@
 import {Box, Text} from 'ink';
 import type {RunState} from '../run/run-state.js';
 import {renderSummary} from '../report/summary.js';
+import {wrapCommand} from '../options/equivalent-command.js';
 import {useTheme} from './theme.js';
 
 export interface SummaryScreenProps {
 	readonly state: RunState;
 	readonly exitCode: number;
 	readonly apiUrl: string | undefined;
-	/** The equivalent command, for cron. */
-	readonly command: string | undefined;
+	/** The words of the equivalent command, for cron (wrapped only between them). */
+	readonly command: readonly string[] | undefined;
+	readonly width: number;
 }
 
 export function outcomeText(state: RunState, exitCode: number): string {
@@ -23,7 +25,7 @@ export function outcomeText(state: RunState, exitCode: number): string {
 	return state.dryRun ? 'Dry run done: nothing was sent to Matomo.' : 'Import done.';
 }
 
-export function SummaryScreen({state, exitCode, apiUrl, command}: SummaryScreenProps) {
+export function SummaryScreen({state, exitCode, apiUrl, command, width}: SummaryScreenProps) {
 	const theme = useTheme();
 	const color = state.phase === 'failed' ? theme.error : exitCode === 0 ? theme.ok : theme.warn;
 	return (
@@ -35,7 +37,7 @@ export function SummaryScreen({state, exitCode, apiUrl, command}: SummaryScreenP
 			{command ? (
 				<Box flexDirection="column">
 					<Text bold>Next time, without questions (for cron):</Text>
-					<Text wrap="wrap">{command}</Text>
+					<Text wrap="wrap">{wrapCommand(command, width).join('\n')}</Text>
 				</Box>
 			) : null}
 		</Box>

@@ -30,7 +30,8 @@ export interface TrackStepProps {
 	readonly width: number;
 	readonly rows: number;
 	readonly onDone: (changes: GivenChanges) => void;
-	readonly onBack: () => void;
+	/** Esc: back a step, keeping the answers given here (ticks are not discarded). */
+	readonly onBack: (changes?: GivenChanges) => void;
 	/** The log format (to offer format-specific choices). */
 	readonly format?: string;
 }
@@ -126,7 +127,7 @@ export function TrackStep({given, files, env, matomoUrl, auto, width, rows, onDo
 	useKeys((input, key) => {
 		// Enter may be the field's submit that just set the error: any other key clears it.
 		if (!key.return) setError(undefined);
-		if (key.escape) return onBack();
+		if (key.escape) return onBack(changes());
 		if (key.upArrow) return move(cursorRef.current - 1);
 		if (key.downArrow) return move(cursorRef.current + 1);
 		const toggle = toggles[cursorRef.current];

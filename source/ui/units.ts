@@ -28,11 +28,11 @@ export function formatDuration(seconds: number | null | undefined): string {
 	return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
 }
 
-/** 12.3k, 1.2M: rates in tight columns. */
+/** 4.2, 812, 9.2k, 18.2k, 1.2M: rates in tight columns, one style from a thousand up. */
 export function formatRate(perSecond: number): string {
 	if (!Number.isFinite(perSecond) || perSecond <= 0) return '0';
 	if (perSecond < 10) return perSecond.toFixed(1);
-	if (perSecond < 10_000) return String(Math.round(perSecond));
+	if (perSecond < 999.5) return String(Math.round(perSecond));
 	if (perSecond < 1_000_000) return `${(perSecond / 1000).toFixed(1)}k`;
 	return `${(perSecond / 1_000_000).toFixed(1)}M`;
 }

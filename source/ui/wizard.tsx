@@ -12,6 +12,7 @@ import {FormatStep} from './format-step.js';
 import {TrackStep, chosenFormatName} from './track-step.js';
 import {ReviewStep} from './review-step.js';
 import {useTheme} from './theme.js';
+import {HelpScreen, useHelpKey} from './help-screen.js';
 import {applyChanges, type GivenChanges, type GivenMap} from './given.js';
 import type {FileInfo} from './file-info.js';
 import type {LogSample} from './log-sample.js';
@@ -74,6 +75,11 @@ export function Wizard({given: initialGiven, files: initialFiles, env, cwd, widt
 	// Remounts a step when it is entered again, so it starts from the current answers.
 	const [visit, setVisit] = useState(0);
 	const step = steps[index]!;
+	const [help, setHelp] = useState(false);
+	// `?` types into the fields of the other steps (URLs, paths, regexes): there only F1.
+	useHelpKey(() => {
+		setHelp(shown => !shown);
+	}, step === 'review');
 
 	const next = (changes: GivenChanges = {}) => {
 		setGiven(previous => applyChanges(previous, changes));
@@ -81,8 +87,10 @@ export function Wizard({given: initialGiven, files: initialFiles, env, cwd, widt
 		setVisit(previous => previous + 1);
 	};
 
-	const back = () => {
+	/** `changes`: what the step left had answered so far, kept for when it is entered again. */
+	const back = (changes?: GivenChanges) => {
 		if (index === 0) return;
+		if (changes) setGiven(previous => applyChanges(previous, changes));
 		const previousStep = steps[index - 1]!;
 		setAuto(previous => ({...previous, [previousStep]: false}));
 		setIndex(index - 1);
@@ -210,6 +218,7 @@ export function Wizard({given: initialGiven, files: initialFiles, env, cwd, widt
 				</Text>
 			</Box>
 			{body}
+			{help ? <HelpScreen context={step} width={width} /> : <Text dimColor>F1 all the keys</Text>}
 		</Box>
 	);
 }
