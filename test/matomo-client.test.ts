@@ -302,6 +302,26 @@ describe('API calls', () => {
 		}
 	});
 
+	test('a bad token on the API: Matomo 5 answers 401 with its HTML error page, and the message says what Matomo said', async () => {
+		const matomo5 = await plainServer((req, res) => {
+			req.resume();
+			res.writeHead(401, { 'content-type': 'text/html; charset=utf-8', 'x-matomo-request-id': 'eaf25' });
+			res.end('<!DOCTYPE html><html><head><title>Matomo &rsaquo; Error</title></head><body id="simple"><div><h2>An error occurred</h2>\n<p>Unable to authenticate with the provided token. It is either invalid or expired.</p><a href="javascript:window.history.back();">Go Back</a></div></body></html>');
+		});
+		const client = clientFor(matomo5.url);
+		try {
+			await rejectsWith(client.getVersion(), error => {
+				assert.equal(error.kind, 'auth');
+				assert.match(error.message, /Matomo refused the API call API.getMatomoVersion with HTTP 401: Unable to authenticate with the provided token/);
+				assert.match(error.message, /Check the token/);
+				assert.doesNotMatch(error.message, /--auth-user/);
+			});
+		} finally {
+			await client.close();
+			await matomo5.close();
+		}
+	});
+
 	test('API redirects are followed on the same host only, re-posting the body', async () => {
 		let finalBody = '';
 		const site = await plainServer(async (req, res) => {

@@ -317,9 +317,9 @@ export class MatomoClient {
 	 */
 	private refusal(where: string, what: string, response: RawResponse, json: unknown): string {
 		const status = response.status;
-		if (isObject(json) && ('status' in json || 'result' in json || 'message' in json) && !response.headers['www-authenticate']) {
-			const said = typeof json.message === 'string' ? this.redact(json.message) : '(no reason given; --debug-tracker shows Matomo\'s)';
-			return `Matomo refused ${what} with HTTP ${status}: ${said}. Check the token (--token-auth, MATOMO_TOKEN_AUTH or --token-auth-file): it needs write access to the site`;
+		const said = matomoRefusal(response, json);
+		if (said !== undefined && !response.headers['www-authenticate']) {
+			return `Matomo refused ${what} with HTTP ${status}: ${this.redact(said)} Check the token (--token-auth, MATOMO_TOKEN_AUTH or --token-auth-file): it needs write access to the site`;
 		}
 		const asked = response.headers['www-authenticate'] ? ' and asks for HTTP authentication' : '';
 		const fix = this.authorization
@@ -484,4 +484,19 @@ export class MatomoClient {
 		clearTimeout(timer);
 		if (outcome === 'late') await this.http.agent.destroy();
 	}
+}
+
+/**
+ * What Matomo said when it refused a request, or undefined when the answer is not Matomo's: its JSON error, or its
+ * HTML error page (Matomo 5 answers a bad token on the API that way, with its X-Matomo-Request-Id header).
+ */
+function matomoRefusal(response: RawResponse, json: unknown): string | undefined {
+	if (isObject(json) && ('status' in json || 'result' in json || 'message' in json)) {
+		return typeof json.message === 'string' ? json.message : '(no reason given; --debug-tracker shows Matomo\'s).';
+	}
+
+	const page = response.text;
+	if (!response.headers['x-matomo-request-id'] && !/Matomo (&rsaquo;|›) Error/.test(page)) return undefined;
+	const reason = /An error occurred\s*<\/[^>]+>([\s\S]*?)(<a |Go Back)/i.exec(page)?.[1];
+	return reason === undefined ? snippet(page) : snippet(reason);
 }
