@@ -134,3 +134,34 @@ test('a token that can only view is refused before anything is sent: Matomo woul
 		await double.close();
 	}
 });
+
+test('with several recorders, the first hit of each site-day goes alone: the day\'s other hits wait for its answer', async () => {
+	matomo.reset();
+	// Matomo makes a day's fingerprint salt with its first hit; two requests bringing a new day at once race for it.
+	matomo.setFaults([{kind: 'slow', ms: 300, times: 1}]);
+	const lines: string[] = [];
+	for (const day of ['10', '11', '12']) {
+		for (let i = 0; i < 40; i++) lines.push(combinedLine({ip: `10.5.${i}.1`, path: `/d${day}/${i}`, date: `${day}/Feb/2024:12:00:${String(i).padStart(2, '0')} +0000`}));
+	}
+
+	const result = await runImport(['--idsite=1', '--recorders=4', '--recorder-max-payload-size=5', writeLog(lines)], {url: matomo.url});
+	assert.equal(result.exitCode, 0, result.state.failure ?? undefined);
+	assert.equal(matomo.received.length, lines.length);
+	for (const day of ['10', '11', '12']) {
+		const hits = matomo.received.filter(hit => new URL(hit.params.url!).pathname.startsWith(`/d${day}/`));
+		const firstPost = Math.min(...hits.map(hit => hit.post!));
+		const opener = hits.filter(hit => hit.post === firstPost);
+		assert.equal(opener.length, 1, `day ${day}: its first request carries one hit of the day`);
+		// Every other hit of the day came in a request sent after the opener's answer.
+		const openerAnswered = opener[0]!.at;
+		for (const hit of hits) if (hit !== opener[0]) assert.ok(hit.post! > firstPost && hit.at >= openerAnswered);
+	}
+});
+
+test('one recorder needs no day gate: hits of a new day ride with the others', async () => {
+	matomo.reset();
+	const lines = ['10', '11'].flatMap(day => Array.from({length: 6}, (_, i) => combinedLine({ip: `10.4.${i}.1`, path: `/e${day}/${i}`, date: `${day}/Feb/2024:12:00:0${i} +0000`})));
+	const result = await runImport(['--idsite=1', '--recorders=1', '--recorder-max-payload-size=50', writeLog(lines)], {url: matomo.url});
+	assert.equal(result.exitCode, 0);
+	assert.equal(new Set(matomo.received.map(hit => hit.post)).size, 1, 'one request');
+});

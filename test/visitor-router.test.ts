@@ -40,3 +40,20 @@ test('keys held by two lanes: the hit must wait', () => {
 	router.release(other, NO_KEY);
 	assert.equal(router.route(other, bob), bobLane, 'once the IP is free, bob\'s lane takes it');
 });
+
+test('an anonymous hit from an IP a user id came from is routed with that user, even once the user\'s hits are acknowledged', () => {
+	const router = new VisitorRouter(16);
+	const ip = ipKey('10.3.0.1');
+	const carol = router.userFor(ip, userKey('carol'));
+	const lane = router.route(ip, carol);
+	router.hold(lane, ip, carol);
+	router.release(ip, carol);
+	assert.equal(router.size, 0);
+	const anonymous = router.userFor(ip, NO_KEY);
+	assert.equal(anonymous, carol, 'keyed by carol');
+	// Carol from another IP, while the anonymous hit is on its way: one lane.
+	router.hold(router.route(ip, anonymous), ip, anonymous);
+	const elsewhere = ipKey('10.3.9.9');
+	assert.equal(router.route(elsewhere, router.userFor(elsewhere, userKey('carol'))), router.route(ip, anonymous));
+	assert.equal(new VisitorRouter(1).userFor(ip, NO_KEY), NO_KEY, 'one lane remembers nothing');
+});

@@ -99,7 +99,7 @@ async function main(): Promise<void> {
 			if (!claim(claims, item.seq, CLAIMED_BY_WORKER)) continue;
 			const {texts: _texts, textStarts: _starts, textEnds: _ends, ...parsed} = batchParser.parse(item.batch, item.bytesRead, noTexts);
 			if (parsed.slow.length > 0) throw new Error('internal: a parse worker cannot finish hits that need the run');
-			send({type: 'parsed', seq: item.seq, parsed}, [parsed.ends, parsed.outcomes, parsed.downloads, parsed.requests, parsed.requestStarts, parsed.visitorHashes, parsed.userHashes].map(view => view.buffer as ArrayBuffer));
+			send({type: 'parsed', seq: item.seq, parsed}, [parsed.ends, parsed.outcomes, parsed.downloads, parsed.requests, parsed.requestStarts, parsed.visitorHashes, parsed.userHashes, parsed.dayKeys].map(view => view.buffer as ArrayBuffer));
 		}
 
 		send({type: 'end', problems: [...(opened.problems ?? [])], bytesRead: opened.rawBytesRead(), batches: next});

@@ -17,6 +17,7 @@ import type {LineProcessor} from './line-processor.js';
 import type {CheckCounters} from '../filter/checks.js';
 import {entryLength, writeEntry} from '../record/hit-batch.js';
 import {ipKey, userKey} from '../record/visitor-router.js';
+import {siteDayKey} from '../track/site-day.js';
 import type {QueryBuilder, SiteTarget} from '../track/tracking-request.js';
 
 /** The line is a hit with its request built (or, in a dry run, nothing more to do). */
@@ -65,6 +66,8 @@ export interface ParsedBatch {
 	/** The visitor keys of each HIT line, its IP's and its user id's (see VisitorRouter: which recorder lane). */
 	visitorHashes: Uint32Array;
 	userHashes: Uint32Array;
+	/** The key of each HIT line's site-day (the recorders' day gate; 0 without a site). */
+	dayKeys: Float64Array;
 	/** Lines skipped with something to say: every invalid line; with --debug 2, every filtered one. */
 	details: LineDetail[];
 	/** HIT_SLOW lines (in-process only). */
@@ -122,6 +125,7 @@ export class BatchParser {
 		const requestStarts = uint32s(count + 1, pool);
 		const visitorHashes = uint32s(count, pool);
 		const userHashes = uint32s(count, pool);
+		const dayKeys = float64s(count, pool);
 		const details: LineDetail[] = [];
 		const slow: ParsedBatch['slow'] = [];
 		const oversized = batch.oversized ? new Set(batch.oversized) : undefined;
@@ -166,6 +170,7 @@ export class BatchParser {
 			outcomes[i] = HIT;
 			visitorHashes[i] = ipKey(hit.ip);
 			userHashes[i] = userKey(hit.args?.uid);
+			dayKeys[i] = site === undefined ? 0 : siteDayKey(site, hit.seconds);
 			if (queries) {
 				const query = queries.build(hit, site!);
 				const need = requestAt + entryLength(query);
@@ -188,6 +193,7 @@ export class BatchParser {
 			requestStarts,
 			visitorHashes,
 			userHashes,
+			dayKeys,
 			details,
 			slow,
 			bytesRead,

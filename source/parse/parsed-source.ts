@@ -111,7 +111,7 @@ export function parsedInWorker(worker: Worker, options: Omit<ParseWorkerData, 'c
 					};
 					// The run is done with the batch: its memory goes back to the worker (what the run parsed itself is its own).
 					const returned = [message.texts, message.textStarts, message.textEnds, message.ends];
-					if (!ownParse) returned.push(done.ends, done.outcomes, done.downloads, done.requests, done.requestStarts, done.visitorHashes, done.userHashes);
+					if (!ownParse) returned.push(done.ends, done.outcomes, done.downloads, done.requests, done.requestStarts, done.visitorHashes, done.userHashes, done.dayKeys);
 					const buffers = returned.map(view => view.buffer as ArrayBuffer);
 					worker.postMessage({type: 'taken', count: seq, returned: buffers} satisfies TakenMessage, buffers);
 					continue;

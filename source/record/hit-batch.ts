@@ -69,6 +69,8 @@ export interface HitRef {
 	ip: number;
 	/** The key of the user id, or NO_KEY. */
 	user: number;
+	/** The key of the hit's site-day (see site-day.ts), or 0: no day gate. */
+	day: number;
 }
 
 export class HitBatch {
@@ -88,6 +90,7 @@ export class HitBatch {
 	/** The visitor keys of each hit (see HitRef). */
 	readonly ipKeys: Uint32Array;
 	readonly userKeys: Uint32Array;
+	readonly days: Float64Array;
 
 	constructor(readonly capacity: number) {
 		// Small at first, grown as hits come (batches are reused, so a lane's batches soon have the room they need): a
@@ -101,6 +104,7 @@ export class HitBatch {
 		this.parts = new Int32Array(capacity);
 		this.ipKeys = new Uint32Array(capacity);
 		this.userKeys = new Uint32Array(capacity);
+		this.days = new Float64Array(capacity);
 	}
 
 	/** Hits not acknowledged yet. */
@@ -133,6 +137,7 @@ export class HitBatch {
 		this.parts[i] = hit.part;
 		this.ipKeys[i] = hit.ip;
 		this.userKeys[i] = hit.user;
+		this.days[i] = hit.day;
 		this.count = i + 1;
 	}
 

@@ -3,7 +3,8 @@
  * order (VisitorRouter), and a lane has at most one request in flight, so each visitor's hits reach Matomo in order
  * and N recorders give the reports one gives. One recorder is one lane: the log's own order. p-queue bounds the
  * requests in flight over all lanes (the concurrency, which may change while running). Batches leave on size or on a
- * short timer. A failed batch is retried by the one retry policy (retry-policy.ts); it is resent whole unless the
+ * short timer. With several lanes, the first hit of each site-day goes alone and the day's other hits wait until
+ * Matomo acknowledged it (site-day.ts says why). A failed batch is retried by the one retry policy (retry-policy.ts); it is resent whole unless the
  * user said their Matomo keeps what a failed bulk request tracked (no transactions).
  */
 import PQueue from 'p-queue';
@@ -105,6 +106,9 @@ export class Recorders {
 	private queued = 0;
 	/** Hits waiting for their keys to be released, in log order; every hit after the first one waits behind it. */
 	private parked: ParkedHit[] = [];
+	/** Site-days whose first hit Matomo acknowledged, and those whose first hit is on its way (the day gate). */
+	private readonly openDays = new Set<number>();
+	private readonly openingDays = new Set<number>();
 	/** Batches sent and acknowledged, to be filled again (their buffers have grown to the size requests have). */
 	private readonly spare: HitBatch[] = [];
 	private waiters: Array<() => void> = [];
@@ -172,6 +176,7 @@ export class Recorders {
 
 	/** Queue one request (a query string) for its visitor's lane. */
 	add(query: string, hit: HitRef): void {
+		hit.user = this.router.userFor(hit.ip, hit.user);
 		const lane = this.route(hit);
 		if (lane === undefined) return this.park(query, hit);
 		this.batchFor(lane).add(query, hit);
@@ -180,6 +185,7 @@ export class Recorders {
 
 	/** The same for a request already encoded as a bulk JSON entry (`entries[from, to)`, see HitBatch). */
 	addEntry(entries: Buffer, from: number, to: number, hit: HitRef): void {
+		hit.user = this.router.userFor(hit.ip, hit.user);
 		const lane = this.route(hit);
 		// A parked request leaves the entry's buffer (reused by the reader): as a query string.
 		if (lane === undefined) return this.park(entries.toString('latin1', from + 1, to - 2), hit);
@@ -187,12 +193,31 @@ export class Recorders {
 		this.added(lane, hit);
 	}
 
-	/** The hit's lane, or undefined when it must wait: its keys are held by two lanes, or a hit before it waits. */
+	/**
+	 * The hit's lane, or undefined when it must wait: its keys are held by two lanes, its day's first hit is not
+	 * acknowledged yet, or a hit before it waits.
+	 */
 	private route(hit: HitRef): Lane | undefined {
 		if (this.parked.length > 0) return undefined;
-		const index = this.router.route(hit.ip, hit.user);
-		return index < 0 ? undefined : this.lanes[index];
+		return this.laneFor(hit);
 	}
+
+	private laneFor(hit: HitRef): Lane | undefined {
+		const gated = this.lanes.length > 1 && hit.day !== 0 && !this.openDays.has(hit.day);
+		if (gated && this.openingDays.has(hit.day)) return undefined;
+		const index = this.router.route(hit.ip, hit.user);
+		if (index < 0) return undefined;
+		if (gated) {
+			// The day's first hit: it leaves now, and the day's next hits wait for its answer.
+			this.openingDays.add(hit.day);
+			this.opening = true;
+		}
+
+		return this.lanes[index];
+	}
+
+	/** Set while a day's first hit is being queued: its lane sends it at once. */
+	private opening = false;
 
 	private park(query: string, hit: HitRef): void {
 		this.parked.push({query, hit: {...hit}});
@@ -205,11 +230,10 @@ export class Recorders {
 	private unpark(): void {
 		while (this.parked.length > 0 && !this.stopped) {
 			const {query, hit} = this.parked[0]!;
-			const index = this.router.route(hit.ip, hit.user);
-			if (index < 0) return;
+			const lane = this.laneFor(hit);
+			if (lane === undefined) return;
 			this.parked.shift();
 			this.queued--;
-			const lane = this.lanes[index]!;
 			this.batchFor(lane).add(query, hit);
 			this.added(lane, hit);
 		}
@@ -240,7 +264,8 @@ export class Recorders {
 		lane.waiting++;
 		lane.state.queued = lane.waiting;
 		this.queued++;
-		if (this.isFull(lane.batches[0]!)) {
+		if (this.isFull(lane.batches[0]!) || this.opening) {
+			this.opening = false;
 			this.dispatch(lane);
 		} else {
 			lane.timer ??= setTimeout(() => {
@@ -429,11 +454,15 @@ export class Recorders {
 		return `${what} after ${attempt} attempts; the last: ${failure.message} (the import stopped at ${where}). ${resume}`;
 	}
 
-	/** Matomo acknowledged the batch's hits `[from, to)`: tell the run, and free their visitors' keys. */
+	/** Matomo acknowledged the batch's hits `[from, to)`: tell the run, free their visitors' keys, open their days. */
 	private acknowledge(batch: HitBatch, from: number, to: number, invalid: readonly number[]): void {
 		this.events.acknowledged(batch, from, to, invalid);
 		if (this.lanes.length === 1) return;
-		for (let i = from; i < to; i++) this.router.release(batch.ipKeys[i]!, batch.userKeys[i]!);
+		for (let i = from; i < to; i++) {
+			this.router.release(batch.ipKeys[i]!, batch.userKeys[i]!);
+			const day = batch.days[i]!;
+			if (day !== 0 && this.openingDays.delete(day)) this.openDays.add(day);
+		}
 	}
 
 	/** An answer to the first `sent` hits from the batch's `from`. */

@@ -10,6 +10,10 @@
  * its earlier hits are in Matomo already). A hit whose keys are held by two different lanes (a user id seen from a
  * new IP while both have hits on the way) must wait until one of them is free: `route` says so with -1.
  *
+ * An anonymous hit from an IP that a user id came from may join that user's visit in Matomo even when the user's
+ * hits there are long acknowledged, and that visit goes on with the user's hits from other IPs: so the last user id
+ * seen from each IP is remembered (a bounded number of IPs), and an anonymous hit from it is keyed by that user too.
+ *
  * Keys are 32-bit hashes: two identities that share a hash only share a lane, which is safe.
  */
 import {visitorHash} from './hit-batch.js';
@@ -28,6 +32,9 @@ export function ipKey(ip: string): number {
 	return visitorHash(ip);
 }
 
+/** IPs whose last user id is remembered; the oldest are forgotten first. */
+const maxRememberedIps = 200_000;
+
 interface Holder {
 	lane: number;
 	/** Hits routed with this key and not yet released. */
@@ -36,12 +43,29 @@ interface Holder {
 
 export class VisitorRouter {
 	private readonly holders = new Map<number, Holder>();
+	private readonly userOfIp = new Map<number, number>();
 
 	constructor(private readonly lanes: number) {}
 
 	/** Keys held now (for tests and memory checks: only keys of hits on the way are kept). */
 	get size(): number {
 		return this.holders.size;
+	}
+
+	/**
+	 * The user key a hit is routed by: its own, or for an anonymous hit the last user id seen from its IP. Call once
+	 * per hit, before `route`, and keep the answer with the hit (hold and release take the same keys).
+	 */
+	userFor(ip: number, user: number): number {
+		if (this.lanes === 1) return user;
+		if (user === NO_KEY) return this.userOfIp.get(ip) ?? NO_KEY;
+		if (this.userOfIp.get(ip) !== user) {
+			this.userOfIp.delete(ip);
+			if (this.userOfIp.size >= maxRememberedIps) this.userOfIp.delete(this.userOfIp.keys().next().value!);
+			this.userOfIp.set(ip, user);
+		}
+
+		return user;
 	}
 
 	/** The lane for a hit with these keys, or -1 when they are held by two lanes (wait for one to be released). */

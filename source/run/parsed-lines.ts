@@ -35,7 +35,7 @@ export class ParsedLines {
 	/** Lines --skip still has to pass over. */
 	private skipRemaining: number;
 	/** The origin and visitor keys of the hit being queued (the recorders copy them). */
-	private readonly hitRef: HitRef = {input: 0, lineNo: 0, seq: 0, part: 0, ip: 0, user: 0};
+	private readonly hitRef: HitRef = {input: 0, lineNo: 0, seq: 0, part: 0, ip: 0, user: 0, day: 0};
 
 	constructor(private readonly run: ParsedLinesContext) {
 		this.skipRemaining = run.config.skip;
@@ -64,7 +64,7 @@ export class ParsedLines {
 		const {config, state, recorders, control} = this.run;
 		const counters = state.counters;
 		const skipped = counters.skipped;
-		const {count, ends, outcomes, downloads, texts, textStarts, textEnds, requests, requestStarts, visitorHashes, userHashes, details, slow, firstLineNo} = parsed;
+		const {count, ends, outcomes, downloads, texts, textStarts, textEnds, requests, requestStarts, visitorHashes, userHashes, dayKeys, details, slow, firstLineNo} = parsed;
 		const hitRef = this.hitRef;
 		const input = progress.id;
 		let detail = 0;
@@ -144,6 +144,7 @@ export class ParsedLines {
 				hitRef.seq = seq;
 				hitRef.ip = visitorHashes[i]!;
 				hitRef.user = userHashes[i]!;
+				hitRef.day = dayKeys[i]!;
 				recorders.addEntry(requests, requestStarts[i]!, requestStarts[i + 1]!, hitRef);
 			} else {
 				await this.run.slowHits.add(hitSlow!, {progress, watermark, start, end, lineNo, texts, textFrom, textTo, previousFrom, previousTo});

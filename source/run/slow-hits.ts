@@ -10,6 +10,7 @@ import type {Hit} from '../parse/hit.js';
 import type {Recorders} from '../record/recorders.js';
 import type {HitRef} from '../record/hit-batch.js';
 import {ipKey, userKey} from '../record/visitor-router.js';
+import {siteDayKey} from '../track/site-day.js';
 import type {InputWatermark} from '../record/watermark.js';
 import {listenFromHit, listeningRequests} from '../track/listening-time.js';
 import type {ReorderWindow} from '../track/reorder-window.js';
@@ -85,6 +86,7 @@ export class SlowHits {
 
 		const visitor = ipKey(config.replayTracking ? replayVisitorId(hit) : hit.ip);
 		const user = config.replayTracking ? userKey(undefined) : userKey(hit.args?.uid);
+		const day = siteDayKey(site, hit.seconds);
 		const seq = line.watermark.addHitBytes(line.start, line.lineNo, line.texts, line.previousFrom, line.previousTo);
 		lineDone(line);
 		const {reorder} = this.run;
@@ -93,11 +95,11 @@ export class SlowHits {
 			const requests = listeningRequests(listen, site, {...this.run.requestOptions, visitWindowSeconds: config.visitLengthSeconds});
 			const part = this.run.acknowledgements.newPart(requests.length);
 			for (const request of requests) {
-				const queued: ReorderedRequest = {query: toQueryString(request.params), input: hit.input, lineNo: line.lineNo, seq, part, ip: visitor, user};
+				const queued: ReorderedRequest = {query: toQueryString(request.params), input: hit.input, lineNo: line.lineNo, seq, part, ip: visitor, user, day};
 				for (const ready of reorder.push(queued, request.seconds, request.micros)) this.addReordered(ready);
 			}
 		} else {
-			recorders.add(this.run.queries.build(hit, site), {input: hit.input, lineNo: line.lineNo, seq, part: 0, ip: visitor, user});
+			recorders.add(this.run.queries.build(hit, site), {input: hit.input, lineNo: line.lineNo, seq, part: 0, ip: visitor, user, day});
 		}
 	}
 

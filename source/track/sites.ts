@@ -30,6 +30,7 @@ export class SiteError extends Error {
 interface ApiSite {
 	idsite?: number | string;
 	main_url?: string;
+	timezone?: string;
 	result?: string;
 	message?: string;
 }
@@ -43,6 +44,7 @@ function addKnown(summary: SiteSummary, id: string): void {
 /** --idsite: every hit to one site; its main URL (and so the scheme of tracked URLs) comes from Matomo. */
 export async function createStaticResolver(api: SiteApi | undefined, idsite: string): Promise<SiteResolver> {
 	let mainUrl = 'http://localhost';
+	let timezone: string | undefined;
 	if (api) {
 		const site = await api.api<ApiSite>('SitesManager.getSiteFromId', {idSite: idsite});
 		if (!site || site.result === 'error' || site.main_url === undefined) {
@@ -50,9 +52,10 @@ export async function createStaticResolver(api: SiteApi | undefined, idsite: str
 		}
 
 		mainUrl = site.main_url;
+		timezone = site.timezone;
 	}
 
-	const target: SiteTarget = {idsite, mainUrl};
+	const target: SiteTarget = {idsite, mainUrl, timezone};
 	const summary: SiteSummary = {known: [idsite], created: [], ignoredHosts: []};
 	return {
 		cached: () => target,

@@ -19,6 +19,8 @@ export interface RequestOptions {
 export interface SiteTarget {
 	idsite: string;
 	mainUrl: string;
+	/** The site's time zone as Matomo reports it, when known (its days: see site-day.ts). */
+	timezone?: string;
 }
 
 type Params = Record<string, unknown>;

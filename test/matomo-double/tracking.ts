@@ -194,7 +194,7 @@ export function trackBulk(
 		const verdict = checkRequest(state, params, levelFor(params));
 		if (verdict.ok) {
 			tracked++;
-			state.received.push({ params: { ...base, ...withoutToken(params) }, path, at, bulk: true });
+			state.received.push({ params: { ...base, ...withoutToken(params) }, path, at, bulk: true, post: state.bulkPosts });
 		} else {
 			invalidIndices.push(index);
 		}

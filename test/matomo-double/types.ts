@@ -99,6 +99,8 @@ export interface ReceivedHit {
 	at: number;
 	/** True when it came in a bulk post. */
 	bulk: boolean;
+	/** The number of the bulk post it came in (1 for the first), when it came in one. */
+	post?: number;
 }
 
 export interface ApiCall {
