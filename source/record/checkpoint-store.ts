@@ -182,10 +182,11 @@ export class CheckpointStore {
 
 		// One temporary name per process: these saves run one at a time, on the main thread.
 		const temp = join(dir, `.${basename(this.path)}.${process.pid}.tmp`);
-		writeFileSync(temp, this.serialise(false), {mode: 0o600});
 		try {
+			writeFileSync(temp, this.serialise(false), {mode: 0o600});
 			renameSync(temp, this.path);
 		} catch (error) {
+			// A full disk fails the write after creating the file: leave nothing behind.
 			rmSync(temp, {force: true});
 			throw new Error(`cannot write the state file ${this.path}: ${(error as Error).message}`, {cause: error});
 		}

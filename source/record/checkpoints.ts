@@ -10,6 +10,7 @@ import path from 'node:path';
 import type {InputSpec} from '../input/types.js';
 import type {InputWatermark} from './watermark.js';
 import {CheckpointStore, defaultStatePath, fingerprintInput, findCheckpoint, lineChecksum, type CheckpointEntry} from './checkpoint-store.js';
+import {RunLock} from './run-lock.js';
 
 export interface StateScope {
 	url: string | undefined;
@@ -63,10 +64,41 @@ export class Checkpoints {
 		private readonly store: CheckpointStore,
 		/** False for a dry run: it reads checkpoints but moves none. */
 		private readonly writable: boolean,
+		private readonly lock: RunLock | undefined,
+		private readonly onSaveFailure: ((message: string) => void) | undefined,
 	) {}
 
-	static async open(path: string, writable: boolean): Promise<Checkpoints> {
-		return new Checkpoints(await CheckpointStore.open(path), writable);
+	/**
+	 * Opens the state of a run. Writable: takes the run lock (LockedError when another run holds it) and proves that
+	 * progress can be saved, by saving the state as it is, before anything is sent: a read-only directory or a full
+	 * disk would otherwise import everything again on every run. A save that fails later calls `onSaveFailure`
+	 * (the run then stops sending).
+	 */
+	static async open(path: string, writable: boolean, options: {onSaveFailure?: (message: string) => void} = {}): Promise<Checkpoints> {
+		const store = await CheckpointStore.open(path);
+		if (!writable) return new Checkpoints(store, false, undefined, undefined);
+		let lock: RunLock;
+		try {
+			lock = RunLock.acquire(path);
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === undefined) throw error;
+			throw new Error(saveFailureMessage(path, (error as Error).message, false), {cause: error});
+		}
+
+		try {
+			store.saveQuickSync();
+		} catch (error) {
+			lock.release();
+			throw new Error(saveFailureMessage(path, (error as Error).message, false), {cause: error});
+		}
+
+		return new Checkpoints(store, true, lock, options.onSaveFailure);
+	}
+
+	/** Frees the run lock (after the last flush). */
+	close(): void {
+		this.cancelScheduled();
+		this.lock?.release();
 	}
 
 	get path(): string {
@@ -116,7 +148,7 @@ export class Checkpoints {
 			try {
 				await this.store.save({durable: true});
 			} catch (error) {
-				this.lastError = (error as Error).message;
+				this.saveFailed(error);
 			}
 		}
 	}
@@ -126,6 +158,13 @@ export class Checkpoints {
 		const error = this.lastError;
 		this.lastError = undefined;
 		return error;
+	}
+
+	/** Progress that cannot be saved would be sent again by every later run: the run is told to stop sending. */
+	private saveFailed(error: unknown): void {
+		const first = this.lastError === undefined;
+		this.lastError = (error as Error).message;
+		if (first) this.onSaveFailure?.(saveFailureMessage(this.store.path, this.lastError, true));
 	}
 
 	private cancelScheduled(): void {
@@ -141,7 +180,7 @@ export class Checkpoints {
 		try {
 			this.store.saveQuickSync();
 		} catch (error) {
-			this.lastError = (error as Error).message;
+			this.saveFailed(error);
 		}
 
 		this.saveInterval = quickSaveInterval(performance.now() - started);
@@ -152,7 +191,10 @@ export class Checkpoints {
 		let any = false;
 		for (const tracked of this.tracked.values()) {
 			const position = tracked.watermark.position();
-			if (position.offset === 0) continue;
+			const ackedAhead = mergeRanges(tracked.watermark.ackedAhead(), tracked.previous?.ackedAhead, position.lineNo);
+			const complete = tracked.complete && tracked.watermark.pending === 0;
+			// Nothing acknowledged yet. Lines acknowledged ahead of a first line still unacknowledged are recorded.
+			if (position.offset === 0 && ackedAhead.length === 0 && !complete) continue;
 			const entry: CheckpointEntry = {
 				fingerprint: tracked.fingerprint.hash,
 				prefixLength: tracked.fingerprint.prefixLength,
@@ -160,9 +202,9 @@ export class Checkpoints {
 				offset: position.offset,
 				lineNo: position.lineNo,
 				// Nothing new since the resume: keep the checksum we verified (the line's text was not read this time).
-				lastLineSha1: tracked.previous && position.offset === tracked.previous.offset ? tracked.previous.lastLineSha1 : lineChecksum(position.lastLine),
-				ackedAhead: mergeRanges(tracked.watermark.ackedAhead(), tracked.previous?.ackedAhead, position.lineNo),
-				complete: tracked.complete && tracked.watermark.pending === 0,
+				lastLineSha1: position.offset === 0 ? '' : tracked.previous && position.offset === tracked.previous.offset ? tracked.previous.lastLineSha1 : lineChecksum(position.lastLine),
+				ackedAhead,
+				complete,
 				updatedAt: new Date().toISOString(),
 			};
 			this.store.update(entry, tracked.previous);
@@ -171,6 +213,14 @@ export class Checkpoints {
 
 		return any;
 	}
+}
+
+function saveFailureMessage(path: string, reason: string, during: boolean): string {
+	const what = during
+		? 'progress can no longer be saved, so nothing more is sent (what Matomo acknowledged since the last save is sent again next time)'
+		: 'progress could not be saved, so nothing was sent';
+	return `${what}: ${reason}. Free disk space or make ${path.slice(0, path.lastIndexOf('/') + 1) || 'its directory'} writable ` +
+		`(or choose another state file with --state-file), then run the same command again.`;
 }
 
 /**

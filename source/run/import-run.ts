@@ -27,6 +27,7 @@ import {createHostResolver, createReplayResolver, createStaticResolver, type Sit
 import {Recorders, type BulkSender, type HitBatch} from '../record/recorders.js';
 import {InputWatermark} from '../record/watermark.js';
 import {Checkpoints, scopedStatePath} from '../record/checkpoints.js';
+import {LockedError} from '../record/run-lock.js';
 import type {CheckpointEntry} from '../record/checkpoint-store.js';
 import type {Hit} from '../parse/hit.js';
 import fsPromises from 'node:fs/promises';
@@ -245,10 +246,10 @@ export class ImportRun {
 			// import. There, checkpoints are kept only in a --state-file given.
 			const statePath = config.stateFile ?? (isCi(process.env) ? undefined : scopedStatePath(config));
 			if (statePath !== undefined && expanded.inputs.some(spec => spec.path !== '-')) {
-				this.checkpoints = await Checkpoints.open(statePath, !config.dryRun);
+				this.checkpoints = await Checkpoints.open(statePath, !config.dryRun, {onSaveFailure: message => this.fail(message)});
 			}
 		} catch (error) {
-			return this.finish(1, errorMessage(error));
+			return this.finish(error instanceof LockedError ? error.exitCode : 1, errorMessage(error));
 		}
 
 		if (!config.dryRun && this.deps.matomo) {
@@ -348,6 +349,7 @@ export class ImportRun {
 			await this.checkpoints.flush();
 			const error = this.checkpoints.takeError();
 			if (error) this.notice(`progress could not be saved: ${error}`);
+			this.checkpoints.close();
 		}
 
 		if (dump !== undefined) {
