@@ -13,7 +13,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { openInput } from '../input/open-input.js';
+import { isPipe, openInput } from '../input/open-input.js';
 import { readLines } from '../input/line-reader.js';
 import type { InputSpec, OpenedInput } from '../input/types.js';
 
@@ -59,9 +59,9 @@ export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
 	return join(base, 'matomo-log-import', 'state.json');
 }
 
-/** The first up to 4096 decompressed bytes of an input; `null` for stdin (it cannot be read twice). */
+/** The first up to 4096 decompressed bytes of an input; `null` for stdin and pipes (they cannot be read twice). */
 export async function readFingerprintPrefix(spec: InputSpec): Promise<Buffer | null> {
-	return spec.path === '-' ? null : readRange(spec, 0, FINGERPRINT_BYTES);
+	return spec.path === '-' || (await isPipe(spec.path)) ? null : readRange(spec, 0, FINGERPRINT_BYTES);
 }
 
 export function fingerprintOf(prefix: Buffer, length = prefix.length): string {

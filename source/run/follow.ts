@@ -25,6 +25,8 @@ export async function follow(files: readonly string[], initial: readonly InputSp
 	const sizes = new Map<string, number>();
 	const remember = async (spec: InputSpec) => {
 		try {
+			// Only files: opening a FIFO would wait for its writer.
+			if (!(await fsPromises.stat(spec.path)).isFile()) return;
 			const handle = await fsPromises.open(spec.path, 'r');
 			const info = await handle.stat();
 			held.set(spec.path, {ino: info.ino, handle});

@@ -171,6 +171,9 @@ export class ImportRun {
 			return;
 		}
 
+		// A pipe may wait for its writer for ever: what it would still give cannot be resumed anyway.
+		if (this.current?.size === null) void this.current.close();
+
 		// Graceful, but bounded: requests still unanswered after the grace period are abandoned (their lines are read
 		// again on resume), so a Matomo that hangs cannot hold the stop up to --request-timeout.
 		this.stopTimer ??= setTimeout(() => this.stop('abandon', exitCode), this.config.stopGraceMs);
@@ -226,6 +229,7 @@ export class ImportRun {
 		const {config} = this;
 		const expanded = await expandInputs(config.files);
 		for (const problem of expanded.problems) this.notice(problem);
+		for (const note of expanded.notes) this.notice(note);
 		let anyInputFailed = expanded.problems.length > 0;
 		if (expanded.inputs.length === 0) {
 			return this.finish(1, 'no log file to import' + (expanded.problems.length > 0 ? `: ${expanded.problems.join('; ')}` : ''));
@@ -467,6 +471,7 @@ export class ImportRun {
 		this.current = opened;
 		progress.size = opened.size;
 		progress.compression = opened.compression;
+		if (opened.size === null) this.notice(`${spec.displayName}: read as a stream (a pipe): its progress cannot be saved, a run stopped midway cannot resume it`);
 		const start = resume ? {offset: resume.offset, lineNo: resume.lineNo, lastLine: ''} : {offset: 0, lineNo: 0, lastLine: ''};
 		const watermark = new InputWatermark(start);
 		this.watermarks.set(spec.id, watermark);
@@ -474,6 +479,7 @@ export class ImportRun {
 		try {
 			// Read a sample for the format, then feed it to the pipeline like the rest: nothing is lost (stdin too).
 			let {batches: buffered, sample, done} = await this.readSample(lines);
+			progress.compression = opened.compression;
 			if (sample.every(line => line.trim() === '')) {
 				progress.phase = 'skipped';
 				progress.message = 'empty file';
