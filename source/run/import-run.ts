@@ -435,7 +435,11 @@ export class ImportRun {
 		if (!this.checkpoints || spec.path === '-' || this.config.reimport) return undefined;
 		const found = await this.checkpoints.lookup(spec, this.config.encoding);
 		if (found.changed) {
-			this.notice(`${spec.displayName}: it matches the start of a file imported before, but not where that import stopped (line ${found.changed.lineNo}): importing it from the start`);
+			const size = await fsPromises.stat(spec.path).then(info => info.size, () => undefined);
+			const beyond = size !== undefined && size < found.changed.offset && (spec.path.endsWith('.gz') || spec.path.endsWith('.bz2')) === false;
+			this.notice(beyond
+				? `WARNING: ${spec.displayName}: its checkpoint (line ${found.changed.lineNo}, byte ${found.changed.offset}) is beyond the end of the file (${size} bytes): the file was truncated or the state edited; importing it from the start`
+				: `WARNING: ${spec.displayName}: it matches the start of a file imported before, but not where that import stopped (line ${found.changed.lineNo}): importing it from the start`);
 		}
 
 		return found.resume?.entry;
@@ -481,9 +485,19 @@ export class ImportRun {
 			let {batches: buffered, sample, done} = await this.readSample(lines);
 			progress.compression = opened.compression;
 			if (sample.every(line => line.trim() === '')) {
+				for (const batch of buffered) this.countBlank(batch, progress, watermark);
+				const damage = done ? opened.problems?.[0] : undefined;
+				if (damage) {
+					// Nothing readable before the damage (a cut single-block .bz2): not an empty file.
+					this.damagedInputs++;
+					progress.phase = 'failed';
+					progress.message = damage.message;
+					this.notice(`${spec.displayName}: ${damage.message}`);
+					return undefined;
+				}
+
 				progress.phase = 'skipped';
 				progress.message = 'empty file';
-				for (const batch of buffered) this.countBlank(batch, progress, watermark);
 				return undefined;
 			}
 
