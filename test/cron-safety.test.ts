@@ -73,20 +73,22 @@ test('two identical runs at once: the second stops at once with exit status 75, 
 
 test('through the CLI: a run started while another works on the same state exits 75 and sends nothing', async () => {
 	matomo.reset();
-	matomo.setFaults([{kind: 'slow', ms: 100}]);
+	// The first run's requests go unanswered until the second has run (then they time out and are sent again).
+	matomo.setFaults([{kind: 'timeout'}]);
 	const dir = tempDir();
 	const log = path.join(dir, 'access.log');
 	writeLines(log, 0, 300);
 	const state = path.join(dir, 'state.json');
-	const args = [`--url=${matomo.url}`, '--token-auth=test-token', '--idsite=1', `--state-file=${state}`, '--recorder-max-payload-size=10', '--recorders=1', log];
+	const args = [`--url=${matomo.url}`, '--token-auth=test-token', '--idsite=1', `--state-file=${state}`, '--recorder-max-payload-size=10', '--recorders=1', '--request-timeout=2', '--retry-delay=0.1', '--retry-max-attempts=50', log];
 	try {
 		const first = runCli(args);
-		await until(() => matomo.received.length > 0);
-		assert.ok(fs.existsSync(`${state}.lock`));
+		await until(() => fs.existsSync(`${state}.lock`) && matomo.stats().faults > 0);
 		const second = await runCli(args);
 		assert.equal(second.code, LOCKED_EXIT_CODE, second.stderr + second.stdout);
 		assert.match(second.stderr + second.stdout, /another import is already working on the same state/);
-		assert.equal((await first).code, 0);
+		matomo.clearFaults();
+		const firstResult = await first;
+		assert.equal(firstResult.code, 0, firstResult.stderr);
 	} finally {
 		matomo.clearFaults();
 	}
@@ -154,7 +156,9 @@ test('a disk that fills during the run: sending stops, exit 1, the next run send
 		url: matomo.url,
 		onRun: run => {
 			void until(() => run.state.counters.hitsRecorded > 0).then(() => {
-				fillDisk(state);
+				// Saves during a run append to the journal beside the state file: from now on they fail.
+				fs.rmSync(`${state}.journal`, {force: true});
+				fs.symlinkSync('/dev/full', `${state}.journal`);
 				full = true;
 			});
 		},
@@ -164,6 +168,8 @@ test('a disk that fills during the run: sending stops, exit 1, the next run send
 	assert.match(result.state.failure ?? '', /progress can no longer be saved, so nothing more is sent.*no space left on device/i);
 	assert.ok(matomo.received.length < 2000, `stopped early (${matomo.received.length} sent)`);
 	assert.deepEqual(fs.readdirSync(dir).filter(name => name.endsWith('.tmp')), []);
+	// Space freed.
+	if (fs.lstatSync(`${state}.journal`, {throwIfNoEntry: false})?.isSymbolicLink()) fs.rmSync(`${state}.journal`);
 	const next = await runImport(args, {url: matomo.url});
 	assert.equal(next.exitCode, 0);
 	assert.equal(timesReceived().size, 2000);

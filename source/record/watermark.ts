@@ -12,17 +12,22 @@ export interface WatermarkPosition {
 	lastLine: string;
 }
 
+const initialEntries = 64;
+const initialTextBytes = 8 * 1024;
+
 export class InputWatermark {
 	// The pending hit lines, in line order, in typed arrays: they wait for Matomo long enough that, as JS objects
 	// and strings, the garbage collector would copy and promote every one of them. The text of the line before each
 	// is kept as UTF-8 bytes in `texts` (copied: the batch they came from goes back to the parse worker).
 	// `head` is the first not acknowledged; entries before `head` are dropped by compaction now and then.
-	private starts = new Float64Array(1024);
-	private lines = new Float64Array(1024);
-	private acked = new Uint8Array(1024);
+	// Small at first, grown as hits wait, and given up whenever none waits: a run over thousands of small files keeps
+	// a watermark per file, and what they hold must not add up.
+	private starts = new Float64Array(initialEntries);
+	private lines = new Float64Array(initialEntries);
+	private acked = new Uint8Array(initialEntries);
 	/** Where each entry's previous-line text starts in `texts`; the next entry's start is where it ends. */
-	private textStarts = new Float64Array(1025);
-	private texts = Buffer.allocUnsafe(256 * 1024);
+	private textStarts = new Float64Array(initialEntries + 1);
+	private texts = Buffer.allocUnsafe(initialTextBytes);
 	private count = 0;
 	private head = 0;
 	/** Sequence number of entry 0. */
@@ -92,6 +97,23 @@ export class InputWatermark {
 		if (index < 0 || index >= this.count) return;
 		this.acked[index] = 1;
 		while (this.head < this.count && this.acked[this.head] === 1) this.head++;
+		if (this.head === this.count) this.empty();
+	}
+
+	/** Nothing waits: the entries are dropped, and buffers grown for a backlog given back. */
+	private empty(): void {
+		this.base += this.count;
+		this.count = 0;
+		this.head = 0;
+		this.textStarts[0] = 0;
+		if (this.acked.length > initialEntries) {
+			this.starts = new Float64Array(initialEntries);
+			this.lines = new Float64Array(initialEntries);
+			this.acked = new Uint8Array(initialEntries);
+			this.textStarts = new Float64Array(initialEntries + 1);
+		}
+
+		if (this.texts.length > initialTextBytes) this.texts = Buffer.allocUnsafe(initialTextBytes);
 	}
 
 	/** Line numbers of hits acknowledged after the watermark, as inclusive ranges (bounded by the backlog). */

@@ -471,6 +471,15 @@ export class ImportRun {
 		progress.phase = 'detecting';
 		progress.startedAt = Date.now();
 		const resume = await this.resumePoint(spec);
+		if (resume?.complete && this.checkpoints?.unchanged(spec.id)) {
+			// Byte for byte as when its import completed (size, time, first bytes): not opened, not decompressed.
+			if (!options.quiet) this.state.counters.skipped.alreadyImported += resume.lineNo;
+			progress.phase = 'skipped';
+			progress.message = `already imported (${resume.lineNo} lines, up to ${resume.updatedAt})`;
+			if (!options.quiet) this.notice(`${spec.displayName}: ${progress.message}`);
+			return undefined;
+		}
+
 		let opened = await openInput(spec, {chunksAreTransient: true});
 		this.current = opened;
 		progress.size = opened.size;
