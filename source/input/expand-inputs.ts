@@ -55,8 +55,9 @@ export async function expandInputs(args: readonly string[]): Promise<ExpandedInp
 		}
 	}
 	const notes: string[] = [];
-	const unique = await withoutDuplicates(paths, notes);
-	const inputs = unique.map((path, id): InputSpec => ({ id, path, displayName: path === '-' ? '(stdin)' : path }));
+	const pipes = new Set<string>();
+	const unique = await withoutDuplicates(paths, notes, pipes);
+	const inputs = unique.map((path, id): InputSpec => ({ id, path, displayName: path === '-' ? '(stdin)' : path, pipe: path !== '-' && pipes.has(path) }));
 	return { inputs, problems, notes };
 }
 
@@ -64,7 +65,7 @@ export async function expandInputs(args: readonly string[]): Promise<ExpandedInp
  * The paths without the second naming of a file: an input is what it is (device and inode, through links), not how
  * it was named (twice, by a glob overlapping a name, a symbolic link, `./a` and `a`).
  */
-async function withoutDuplicates(paths: readonly string[], notes: string[]): Promise<string[]> {
+async function withoutDuplicates(paths: readonly string[], notes: string[], pipes: Set<string>): Promise<string[]> {
 	const seen = new Map<string, string>();
 	const unique: string[] = [];
 	for (const path of paths) {
@@ -73,6 +74,7 @@ async function withoutDuplicates(paths: readonly string[], notes: string[]): Pro
 			continue;
 		}
 		const info = await stat(path, { bigint: true }).catch(() => null);
+		if (info?.isFIFO() || info?.isSocket()) pipes.add(path);
 		const key = info === null ? `path:${path}` : `${info.dev}:${info.ino}`;
 		const first = seen.get(key);
 		if (first !== undefined) {

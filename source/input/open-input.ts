@@ -107,7 +107,7 @@ class Input implements OpenedInput {
 
 async function openFile(input: Input, startOffset: number, options: OpenInputOptions): Promise<void> {
 	const name = input.spec.displayName;
-	if (await isPipe(input.spec.path)) return openPipe(input, startOffset, options);
+	if (input.spec.pipe ?? (await isPipe(input.spec.path))) return openPipe(input, startOffset, options);
 	let fh: FileHandle;
 	try {
 		fh = await open(input.spec.path, 'r');
@@ -133,8 +133,11 @@ async function openFile(input: Input, startOffset: number, options: OpenInputOpt
 			}
 			input.compression = detectCompression(probe.subarray(0, bytesRead));
 			if (input.compression === 'none') {
-				// A plain file is opened right at the resume offset: nothing before it is read.
-				raw = readHandle(fh, startOffset, chunkSize, input, options.chunksAreTransient === true);
+				// A plain file is opened right at the resume offset: nothing before it is read. Its reads are no bigger
+				// than what is left of it (a run over thousands of small files would allocate 256 KiB buffers for each).
+				const left = Math.max(0, stat.size - startOffset) + 1;
+				const readSize = Math.min(chunkSize, Math.max(options.chunkSize ?? 16 * 1024, left));
+				raw = readHandle(fh, startOffset, readSize, input, options.chunksAreTransient === true);
 				input.raw = startOffset;
 				input.chunks = decompressed(input, head, raw, 0, startOffset, options.chunkSize);
 			} else {

@@ -76,7 +76,7 @@ export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The first up to 4096 decompressed bytes of an input; `null` for stdin and pipes (they cannot be read twice). */
 export async function readFingerprintPrefix(spec: InputSpec): Promise<Buffer | null> {
-	return spec.path === '-' || (await isPipe(spec.path)) ? null : readRange(spec, 0, FINGERPRINT_BYTES);
+	return spec.path === '-' || (spec.pipe ?? (await isPipe(spec.path))) ? null : readRange(spec, 0, FINGERPRINT_BYTES);
 }
 
 export function fingerprintOf(prefix: Buffer, length = prefix.length): string {
@@ -101,7 +101,7 @@ export interface RawIdentity {
 
 /** The raw identity of a file (one open, one read of 4 KiB); `null` for stdin and pipes. */
 export async function rawIdentity(spec: InputSpec): Promise<RawIdentity | null> {
-	if (spec.path === '-' || (await isPipe(spec.path))) return null;
+	if (spec.path === '-' || (spec.pipe ?? (await isPipe(spec.path)))) return null;
 	const fh = await open(spec.path, 'r');
 	try {
 		const info = await fh.stat();

@@ -636,7 +636,9 @@ export class ImportRun {
 
 			if (completed && !this.stopRequested) this.checkpoints?.finished(spec.id);
 			else this.checkpoints?.changed();
-			this.recorders?.flush();
+			// Between the files of a run, the next file's hits fill the same batches (a batch per small file would be
+			// many small requests); the flush timer and the end of the run send what waits. A follow pass sends at once.
+			if (options.quiet) this.recorders?.flush();
 			return undefined;
 		} finally {
 			await lines.return(undefined);
