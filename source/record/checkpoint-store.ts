@@ -116,7 +116,8 @@ export async function rawIdentity(spec: InputSpec): Promise<RawIdentity | null> 
 		const bytes = head.subarray(0, length);
 		return {
 			size: info.size,
-			mtimeMs: info.mtimeMs,
+			// Whole milliseconds: what tools that keep a file's time (cp -p, rsync -t, utimes) agree on.
+			mtimeMs: Math.trunc(info.mtimeMs),
 			fingerprint: fingerprintOf(bytes),
 			head: bytes,
 			compressed: detectCompression(bytes) !== 'none',
