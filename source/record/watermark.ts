@@ -20,14 +20,14 @@ export class InputWatermark {
 	// and strings, the garbage collector would copy and promote every one of them. The text of the line before each
 	// is kept as UTF-8 bytes in `texts` (copied: the batch they came from goes back to the parse worker).
 	// `head` is the first not acknowledged; entries before `head` are dropped by compaction now and then.
-	// Small at first, grown as hits wait, and given up whenever none waits: a run over thousands of small files keeps
-	// a watermark per file, and what they hold must not add up.
-	private starts = new Float64Array(initialEntries);
-	private lines = new Float64Array(initialEntries);
-	private acked = new Uint8Array(initialEntries);
+	// Empty until a hit waits, grown as hits wait, and given up whenever none waits: a run over thousands of small
+	// files keeps a watermark per file, and what they hold must not add up.
+	private starts = new Float64Array(0);
+	private lines = new Float64Array(0);
+	private acked = new Uint8Array(0);
 	/** Where each entry's previous-line text starts in `texts`; the next entry's start is where it ends. */
-	private textStarts = new Float64Array(initialEntries + 1);
-	private texts = Buffer.allocUnsafe(initialTextBytes);
+	private textStarts = new Float64Array(1);
+	private texts = Buffer.alloc(0);
 	private count = 0;
 	private head = 0;
 	/** Sequence number of entry 0. */
@@ -106,14 +106,14 @@ export class InputWatermark {
 		this.count = 0;
 		this.head = 0;
 		this.textStarts[0] = 0;
-		if (this.acked.length > initialEntries) {
-			this.starts = new Float64Array(initialEntries);
-			this.lines = new Float64Array(initialEntries);
-			this.acked = new Uint8Array(initialEntries);
-			this.textStarts = new Float64Array(initialEntries + 1);
+		if (this.acked.length > 0) {
+			this.starts = new Float64Array(0);
+			this.lines = new Float64Array(0);
+			this.acked = new Uint8Array(0);
+			this.textStarts = new Float64Array(1);
 		}
 
-		if (this.texts.length > initialTextBytes) this.texts = Buffer.allocUnsafe(initialTextBytes);
+		if (this.texts.length > 0) this.texts = Buffer.alloc(0);
 	}
 
 	/** Line numbers of hits acknowledged after the watermark, as inclusive ranges (bounded by the backlog). */
@@ -181,7 +181,7 @@ export class InputWatermark {
 		}
 
 		if (this.count === this.acked.length) {
-			const size = this.acked.length * 2;
+			const size = Math.max(initialEntries, this.acked.length * 2);
 			this.starts = grown(this.starts, new Float64Array(size));
 			this.lines = grown(this.lines, new Float64Array(size));
 			this.acked = grown(this.acked, new Uint8Array(size));
@@ -194,7 +194,7 @@ export class InputWatermark {
 		// per quarter of a buffer of new text.
 		const used = this.textStarts[this.count]!;
 		if (used + textBytes > this.texts.length * 0.75) {
-			const texts = Buffer.allocUnsafe(Math.max(used + textBytes, Math.ceil(this.texts.length * 1.5)));
+			const texts = Buffer.allocUnsafe(Math.max(initialTextBytes, used + textBytes, Math.ceil(this.texts.length * 1.5)));
 			this.texts.copy(texts, 0, 0, used);
 			this.texts = texts;
 		}
