@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --lines 1000000 --big 10000000 --runs 1 --recorders 1,4,8,auto --big-recorders auto --timeout S]`
+ * `npm run bench [-- --lines 1000000 --big 10000000 --runs 1 --recorders 1,4,8,auto --big-recorders auto --many 3000x100 --timeout S]`
  * `[--matomo-lines 20000 --matomo-recorders 1,2,4,auto]` (imports into a real Matomo when one is available: real-matomo.ts;
  * `--matomo-lines 0` to leave it out)
  *
@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { ensureLog, OUT_DIR } from './generate-log.js';
 import { cpuSeconds, machineBusySeconds, settle } from './machine.js';
 import { benchRealMatomo } from './real-matomo.js';
+import { ensureGzipped, ensureManyFiles, parseManySpec } from './many-files.js';
 
 const ROOT = path.resolve(OUT_DIR, '..', '..');
 const CLI = path.join(ROOT, 'dist/source/cli.js');
@@ -40,6 +41,8 @@ const { values: opts } = parseArgs({
 		settle: { type: 'string', default: '30' },
 		'matomo-lines': { type: 'string', default: '20000' },
 		'matomo-recorders': { type: 'string', default: '1,2,4,auto' },
+		/** Many small files (FILESxLINES, comma-separated; '' for none): against one file of the same lines, and re-runs. */
+		many: { type: 'string', default: '3000x100' },
 	},
 	strict: true,
 });
@@ -207,7 +210,7 @@ const importedOf = (stdout: string) => {
 };
 
 /** `runs` measurements of one configuration: median wall and CPU, highest RSS. */
-async function bench(label: string, run: string, file: string, lines: number, args: string[], endToEnd: boolean): Promise<void> {
+async function bench(label: string, run: string, file: string, lines: number, args: string[], endToEnd: boolean, beforeEach?: () => void): Promise<void> {
 	const timeoutMs = (opts.timeout ? Number(opts.timeout) : 30 + (90 * lines) / 1e6) * 1000;
 	const walls: number[] = [];
 	const cpus: number[] = [];
@@ -219,6 +222,7 @@ async function bench(label: string, run: string, file: string, lines: number, ar
 	const notes: string[] = [];
 	for (let i = 0; i < RUNS; i++) {
 		log(`${label} ${run} (${i + 1}/${RUNS})`);
+		beforeEach?.();
 		const double = endToEnd ? await startDouble() : undefined;
 		const extra = double ? [`--url=http://127.0.0.1:${double.port}`, `--token-auth=${TOKEN}`] : [];
 		await settle(Number(opts.settle));
@@ -359,6 +363,32 @@ function targets(): string {
 
 const loadBefore = os.loadavg();
 
+/**
+ * Many small files against one file of the same lines (target: at most 3× the time, peak RSS under 150 MB), then
+ * re-runs over what was imported: the many files, and a .gz of the same lines (known again without decompressing).
+ */
+async function benchManyFiles(spec: string): Promise<void> {
+	const { files, perFile } = parseManySpec(spec);
+	const total = files * perFile;
+	const one = await logFor(total);
+	const many = ensureManyFiles(files, perFile);
+	const label = `${files}×${perFile}`;
+	await bench(short(total), 'one file, --recorders=auto', one, total, ['--recorders=auto'], true);
+	await bench(label, 'many files, --recorders=auto', many, total, ['--recorders=auto'], true);
+	const state = path.join(OUT_DIR, `rerun-state-${files}x${perFile}.json`);
+	const fresh = () => {
+		for (const file of [state, `${state}.journal`, `${state}.lock`]) fs.rmSync(file, { force: true });
+	};
+	await bench(label, 'import (kept state)', many, total, ['--recorders=auto', `--state-file=${state}`], true, fresh);
+	await bench(label, 're-run: all imported', many, total, ['--recorders=auto', `--state-file=${state}`], true);
+	const gz = ensureGzipped(total);
+	const gzState = path.join(OUT_DIR, `rerun-state-${short(total)}-gz.json`);
+	await bench(`${short(total)} .gz`, 'import (kept state)', gz, total, ['--recorders=auto', `--state-file=${gzState}`], true, () => {
+		for (const file of [gzState, `${gzState}.journal`, `${gzState}.lock`]) fs.rmSync(file, { force: true });
+	});
+	await bench(`${short(total)} .gz`, 're-run: imported', gz, total, ['--recorders=auto', `--state-file=${gzState}`], true);
+}
+
 async function main(): Promise<void> {
 	buildIfStale();
 	const recorders = opts.recorders.split(',').filter(Boolean);
@@ -368,6 +398,7 @@ async function main(): Promise<void> {
 	const file = await logFor(LINES);
 	await bench(short(LINES), 'dry-run', file, LINES, ['--dry-run'], false);
 	for (const n of recorders) await bench(short(LINES), `--recorders=${n}`, file, LINES, [`--recorders=${n}`], true);
+	for (const spec of opts.many.split(',').filter(Boolean)) await benchManyFiles(spec);
 	if (BIG > 0) {
 		const big = await logFor(BIG);
 		await bench(short(BIG), 'dry-run', big, BIG, ['--dry-run'], false);

@@ -74,6 +74,9 @@ describe('defaultStatePath', () => {
 	});
 });
 
+/** A recent date: entries not met for FORGET_AFTER_DAYS are forgotten when the state is written. */
+const daysAgo = (days: number) => new Date(Date.now() - days * 24 * 3600 * 1000).toISOString();
+
 describe('CheckpointStore', () => {
 	test('a missing file is an empty store; save is atomic, mode 0600, and reads back', async () => {
 		const path = join(dir, 'nested', 'deeper', 'state.json');
@@ -87,7 +90,7 @@ describe('CheckpointStore', () => {
 			lineNo: 10,
 			lastLineSha1: lineChecksum('x'),
 			complete: false,
-			updatedAt: '2024-01-01T00:00:00.000Z',
+			updatedAt: daysAgo(2),
 		};
 		// Anything else given to update (an option, a token) never reaches the file.
 		store.update({ ...entry, token: 'secret-token' } as CheckpointEntry);
@@ -99,11 +102,12 @@ describe('CheckpointStore', () => {
 		assert.deepEqual(JSON.parse(text), { version: 1, entries: [entry] });
 		assert.deepEqual((await CheckpointStore.open(path)).list(), [entry]);
 
-		// A second save replaces the file (a new inode: rename, not rewrite in place).
-		const before = (await stat(path)).ino;
-		store.update({ ...entry, offset: 2000, updatedAt: '2024-01-02T00:00:00.000Z' });
+		// A second save appends what changed to the journal beside the state file (not the whole state again).
+		const before = await readFile(path, 'utf8');
+		store.update({ ...entry, offset: 2000, updatedAt: daysAgo(1) });
 		await store.save();
-		assert.notEqual((await stat(path)).ino, before);
+		assert.equal(await readFile(path, 'utf8'), before);
+		assert.equal((await stat(`${path}.journal`)).mode & 0o777, 0o600);
 		assert.equal((await CheckpointStore.open(path)).list()[0].offset, 2000);
 		assert.equal(store.list().length, 1);
 	});
@@ -131,7 +135,7 @@ describe('CheckpointStore', () => {
 			lineNo: 2,
 			lastLineSha1: '',
 			complete: true,
-			updatedAt: '2024-01-01T00:00:00.000Z',
+			updatedAt: daysAgo(2),
 		};
 		store.update(old);
 		store.update({ ...old, fingerprint: 'c'.repeat(64), prefixLength: 4096, offset: 9000 }, old);

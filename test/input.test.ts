@@ -90,7 +90,7 @@ describe('expandInputs', () => {
 	});
 
 	test('arguments keep their order; - is stdin; an explicit dot pattern matches hidden files', async () => {
-		const { inputs } = await expandInputs(['z.log', '-', '?.log', '.*.log']);
+		const { inputs, notes } = await expandInputs(['z.log', '-', '?.log', '.*.log']);
 		assert.deepEqual(
 			inputs.map((i) => [i.path, i.displayName]),
 			[
@@ -99,11 +99,12 @@ describe('expandInputs', () => {
 				['B.log', 'B.log'],
 				['a.log', 'a.log'],
 				['b.log', 'b.log'],
-				['z.log', 'z.log'],
 				['é.log', 'é.log'],
 				['.hidden.log', '.hidden.log'],
 			],
 		);
+		// z.log named and matched by the glob: once.
+		assert.deepEqual(notes, ['z.log: named more than once, imported once']);
 	});
 
 	test('an existing file is used as is, even with glob characters in its name', async () => {

@@ -14,6 +14,8 @@ export interface ExpandedInputs {
 	inputs: InputSpec[];
 	/** One message per argument (or matched file) that is not imported; the other inputs still are. */
 	problems: string[];
+	/** Messages that are no failure: a file named twice (or through a link) is imported once. */
+	notes: string[];
 }
 
 const globCharacters = /[*?[]/;
@@ -52,8 +54,37 @@ export async function expandInputs(args: readonly string[]): Promise<ExpandedInp
 			else problems.push(problem);
 		}
 	}
-	const inputs = paths.map((path, id): InputSpec => ({ id, path, displayName: path === '-' ? '(stdin)' : path }));
-	return { inputs, problems };
+	const notes: string[] = [];
+	const pipes = new Set<string>();
+	const unique = await withoutDuplicates(paths, notes, pipes);
+	const inputs = unique.map((path, id): InputSpec => ({ id, path, displayName: path === '-' ? '(stdin)' : path, pipe: path !== '-' && pipes.has(path) }));
+	return { inputs, problems, notes };
+}
+
+/**
+ * The paths without the second naming of a file: an input is what it is (device and inode, through links), not how
+ * it was named (twice, by a glob overlapping a name, a symbolic link, `./a` and `a`).
+ */
+async function withoutDuplicates(paths: readonly string[], notes: string[], pipes: Set<string>): Promise<string[]> {
+	const seen = new Map<string, string>();
+	const unique: string[] = [];
+	for (const path of paths) {
+		if (path === '-') {
+			unique.push(path);
+			continue;
+		}
+		const info = await stat(path, { bigint: true }).catch(() => null);
+		if (info?.isFIFO() || info?.isSocket()) pipes.add(path);
+		const key = info === null ? `path:${path}` : `${info.dev}:${info.ino}`;
+		const first = seen.get(key);
+		if (first !== undefined) {
+			notes.push(first === path ? `${path}: named more than once, imported once` : `${path}: the same file as ${first}, imported once`);
+			continue;
+		}
+		seen.set(key, path);
+		unique.push(path);
+	}
+	return unique;
 }
 
 async function unreadable(path: string): Promise<string | null> {

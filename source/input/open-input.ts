@@ -5,7 +5,9 @@
  * Everything is pulled: the file is read (or fed to the decompressor) only when the consumer asks for the next chunk,
  * so a slow consumer slows reading instead of growing the heap.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import bz2 from 'unbzip2-stream';
@@ -105,6 +107,7 @@ class Input implements OpenedInput {
 
 async function openFile(input: Input, startOffset: number, options: OpenInputOptions): Promise<void> {
 	const name = input.spec.displayName;
+	if (input.spec.pipe ?? (await isPipe(input.spec.path))) return openPipe(input, startOffset, options);
 	let fh: FileHandle;
 	try {
 		fh = await open(input.spec.path, 'r');
@@ -130,8 +133,11 @@ async function openFile(input: Input, startOffset: number, options: OpenInputOpt
 			}
 			input.compression = detectCompression(probe.subarray(0, bytesRead));
 			if (input.compression === 'none') {
-				// A plain file is opened right at the resume offset: nothing before it is read.
-				raw = readHandle(fh, startOffset, chunkSize, input, options.chunksAreTransient === true);
+				// A plain file is opened right at the resume offset: nothing before it is read. Its reads are no bigger
+				// than what is left of it (a run over thousands of small files would allocate 256 KiB buffers for each).
+				const left = Math.max(0, stat.size - startOffset) + 1;
+				const readSize = Math.min(chunkSize, Math.max(options.chunkSize ?? 16 * 1024, left));
+				raw = readHandle(fh, startOffset, readSize, input, options.chunksAreTransient === true);
 				input.raw = startOffset;
 				input.chunks = decompressed(input, head, raw, 0, startOffset, options.chunkSize);
 			} else {
@@ -154,7 +160,39 @@ async function openFile(input: Input, startOffset: number, options: OpenInputOpt
 	}
 }
 
-async function openStream(input: Input, stream: Readable, startOffset: number, options: OpenInputOptions): Promise<void> {
+/** Whether a path is a named pipe (a FIFO, `/dev/stdin` when stdin is a pipe, `<(…)`) or a socket. */
+export async function isPipe(path: string): Promise<boolean> {
+	try {
+		const info = await stat(path);
+		return info.isFIFO() || info.isSocket();
+	} catch {
+		return false;
+	}
+}
+
+/**
+ * A named pipe is opened without blocking and read through the event loop. A blocking open of a FIFO waits in a
+ * thread of the pool until a writer comes, and the process could then neither stop nor exit; a socket over it can
+ * be destroyed at any time. (Opened this way, a FIFO with no writer yet is simply not readable until one comes.)
+ */
+async function openPipe(input: Input, startOffset: number, options: OpenInputOptions): Promise<void> {
+	let fh: FileHandle;
+	try {
+		fh = await open(input.spec.path, constants.O_RDONLY | constants.O_NONBLOCK);
+	} catch (error) {
+		throw new Error(`cannot open ${input.spec.displayName}: ${describeFsError(error)}`, { cause: error });
+	}
+	const socket = new Socket({ fd: fh.fd, readable: true, writable: false });
+	await openStream(input, socket, startOffset, options, true);
+	const release = input.release;
+	input.release = async () => {
+		socket.destroy();
+		await release().catch(() => {});
+		await fh.close().catch(() => {});
+	};
+}
+
+async function openStream(input: Input, stream: Readable, startOffset: number, options: OpenInputOptions, lazy = false): Promise<void> {
 	// Leave stdin open when we stop early: it is not ours to destroy.
 	const iterator = stream.iterator({ destroyOnReturn: false }) as AsyncIterator<Buffer | string>;
 	const raw = (async function* (): AsyncGenerator<Buffer> {
@@ -171,6 +209,22 @@ async function openStream(input: Input, stream: Readable, startOffset: number, o
 		}
 	})();
 	input.release = async () => void (await raw.return(undefined));
+	if (lazy) {
+		// The first bytes may be long to come (a FIFO waiting for its writer): the input is handed out at once, so
+		// that it can be closed while it waits, and the compression is found when the consumer first pulls.
+		input.chunks = (async function* () {
+			let head: Buffer;
+			try {
+				head = await peek(raw, 3);
+			} catch (error) {
+				if (input.closed) return;
+				throw new Error(`cannot read ${input.spec.displayName}: ${describeFsError(error)}`, { cause: error });
+			}
+			input.compression = detectCompression(head);
+			yield* decompressed(input, head, raw, startOffset, startOffset, options.chunkSize);
+		})();
+		return;
+	}
 	let head: Buffer;
 	try {
 		head = await peek(raw, 3);

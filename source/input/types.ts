@@ -10,6 +10,8 @@ export interface InputSpec {
 	readonly path: string;
 	/** What to show: the path, or `(stdin)`. */
 	readonly displayName: string;
+	/** A named pipe (FIFO, `/dev/stdin` as a pipe, `<(…)`), when known from listing the inputs: read once, as a stream. */
+	readonly pipe?: boolean;
 }
 
 /** An opened input: a stream of decompressed bytes. */

@@ -151,6 +151,13 @@ function number(given: Given, name: string, {integer = false, min}: {integer?: b
 	return value;
 }
 
+/** A Matomo site id: a whole number from 1 (Matomo would refuse anything else, after the run has started). */
+function siteId(given: Given, name: string): string | undefined {
+	const value = text(given, name);
+	if (value !== undefined && !/^\s*[1-9]\d*\s*$/.test(value)) throw new UsageError(`--${name} needs a site id (a whole number from 1), got '${value}'`);
+	return value;
+}
+
 /**
  * KEY=VAL pairs. The reference splits on every "," and "=" and crashes on values that hold them (a regex with
  * `{1,3}`); we split pairs only at a comma that starts a new `KEY=`, and each pair at its first '='.
@@ -238,8 +245,8 @@ export function buildConfig(given: Given, files: readonly string[], env: NodeJS.
 		recorders = 'auto';
 	} else {
 		const n = Number(recordersText);
-		if (!Number.isInteger(n)) throw new UsageError(`--recorders needs a whole number or "auto", got '${recordersText}'`);
-		recorders = Math.max(1, n);
+		if (!Number.isInteger(n) || n < 1) throw new UsageError(`--recorders needs a whole number of at least 1 or "auto", got '${recordersText}'`);
+		recorders = n;
 	}
 
 	const w3cFieldRegex = Object.fromEntries(parsePairs(list(given, 'w3c-field-regex'), 'w3c-field-regex'));
@@ -272,7 +279,7 @@ export function buildConfig(given: Given, files: readonly string[], env: NodeJS.
 		authPassword: text(given, 'auth-password') ?? (env.MATOMO_AUTH_PASSWORD || undefined),
 		acceptInvalidCertificate: flag(given, 'accept-invalid-ssl-certificate'),
 		requestSuffix: text(given, 'request-suffix'),
-		idsite: text(given, 'idsite'),
+		idsite: siteId(given, 'idsite'),
 		idsiteFallback: text(given, 'idsite-fallback'),
 		addSitesNewHosts: flag(given, 'add-sites-new-hosts'),
 		logHostname: text(given, 'log-hostname'),

@@ -28,7 +28,16 @@ export interface RegexParserSpec {
  * prototype and a shape per exec; a literal built by one function has one hidden class, which every later property
  * read of the pipeline is faster on. It also spares the engine the groups object of every exec.
  */
+/** Formats are tried on every input's sample: each pattern is numbered (and its function compiled) once. */
+const numbered = new Map<string, {source: string; fields: (match: RegExpExecArray) => Fields}>();
+
 export function numberGroups(source: string): {source: string; fields: (match: RegExpExecArray) => Fields} {
+	let known = numbered.get(source);
+	if (known === undefined) numbered.set(source, (known = numberGroupsOnce(source)));
+	return known;
+}
+
+function numberGroupsOnce(source: string): {source: string; fields: (match: RegExpExecArray) => Fields} {
 	const names: Array<[string, number]> = [];
 	const indexByName = new Map<string, number>();
 	// First pass: the number of every capturing group, in order of their opening parenthesis.

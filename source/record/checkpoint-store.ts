@@ -9,18 +9,25 @@
  * The state file holds offsets, paths and checksums only: never the token or any other option.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { openInput } from '../input/open-input.js';
+import { detectCompression, isPipe, openInput } from '../input/open-input.js';
 import { readLines } from '../input/line-reader.js';
 import type { InputSpec, OpenedInput } from '../input/types.js';
 
 export const FINGERPRINT_BYTES = 4096;
 const STATE_VERSION = 1;
-/** The oldest entries are dropped beyond this many: the file must not grow with every rotated log forever. */
-const MAX_ENTRIES = 5000;
+/**
+ * The forgetting rule: an entry is dropped when no run has imported or met its file for this many days (a file that
+ * is still there is met on each run that names it). The state so holds every file of the last months, however many.
+ */
+export const FORGET_AFTER_DAYS = 90;
+/** A met entry's date is refreshed when older than this: not a write per file on every run. */
+const TOUCH_AFTER_MS = 24 * 3600 * 1000;
+/** The journal is folded into the state file when it grows past the state file's size (and this much). */
+const JOURNAL_MIN_COMPACT_BYTES = 1024 * 1024;
 
 export interface CheckpointEntry {
 	/** sha256 (hex) of the first `prefixLength` decompressed bytes. */
@@ -42,6 +49,14 @@ export interface CheckpointEntry {
 	ackedAhead?: Array<[number, number]>;
 	/** The whole input was imported. */
 	complete: boolean;
+	/**
+	 * The file as it was on disk when it was complete: its size, modification time and the sha256 of its first (up
+	 * to) 4096 bytes as stored (compressed for .gz/.bz2). The same again is the same file, already imported: it is
+	 * skipped without being read or decompressed.
+	 */
+	rawSize?: number;
+	rawMtimeMs?: number;
+	rawFingerprint?: string;
 	/** ISO 8601. */
 	updatedAt: string;
 }
@@ -59,9 +74,9 @@ export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
 	return join(base, 'matomo-log-import', 'state.json');
 }
 
-/** The first up to 4096 decompressed bytes of an input; `null` for stdin (it cannot be read twice). */
+/** The first up to 4096 decompressed bytes of an input; `null` for stdin and pipes (they cannot be read twice). */
 export async function readFingerprintPrefix(spec: InputSpec): Promise<Buffer | null> {
-	return spec.path === '-' ? null : readRange(spec, 0, FINGERPRINT_BYTES);
+	return spec.path === '-' || (spec.pipe ?? (await isPipe(spec.path))) ? null : readRange(spec, 0, FINGERPRINT_BYTES);
 }
 
 export function fingerprintOf(prefix: Buffer, length = prefix.length): string {
@@ -74,8 +89,61 @@ export async function fingerprintInput(spec: InputSpec): Promise<{ hash: string;
 	return { hash: fingerprintOf(prefix), prefixLength: prefix.length };
 }
 
+/** What a file is on disk, read without decompressing it: for `CheckpointStore.findUnchanged`. */
+export interface RawIdentity {
+	size: number;
+	mtimeMs: number;
+	fingerprint: string;
+	/** The first (up to) 4096 bytes as stored (emptied once used). */
+	head: Buffer;
+	compressed: boolean;
+}
+
+/** The raw identity of a file (one open, one read of 4 KiB); `null` for stdin and pipes. */
+export async function rawIdentity(spec: InputSpec): Promise<RawIdentity | null> {
+	if (spec.path === '-' || (spec.pipe ?? (await isPipe(spec.path)))) return null;
+	const fh = await open(spec.path, 'r');
+	try {
+		const info = await fh.stat();
+		if (!info.isFile()) return null;
+		const head = Buffer.alloc(Math.min(FINGERPRINT_BYTES, info.size));
+		let length = 0;
+		while (length < head.length) {
+			const { bytesRead } = await fh.read(head, length, head.length - length, length);
+			if (bytesRead === 0) break;
+			length += bytesRead;
+		}
+		const bytes = head.subarray(0, length);
+		return {
+			size: info.size,
+			// Whole milliseconds: what tools that keep a file's time (cp -p, rsync -t, utimes) agree on.
+			mtimeMs: Math.trunc(info.mtimeMs),
+			fingerprint: fingerprintOf(bytes),
+			head: bytes,
+			compressed: detectCompression(bytes) !== 'none',
+		};
+	} finally {
+		await fh.close();
+	}
+}
+
+const keyOf = (entry: Pick<CheckpointEntry, 'fingerprint' | 'prefixLength'>) => `${entry.prefixLength}:${entry.fingerprint}`;
+
+/**
+ * The entries, indexed by fingerprint, in a state file and a journal beside it (`state.json.journal`). Saves during
+ * a run append the entries that changed to the journal: a save costs what changed, not the size of the state (100,000
+ * files). The journal is folded into the state file (atomically) when it grows past it, and read after it on open.
+ */
 export class CheckpointStore {
-	private entries: CheckpointEntry[];
+	private readonly entries = new Map<string, CheckpointEntry>();
+	/** How many entries have each prefix length: `find` hashes the input's prefix once per length. */
+	private readonly lengths = new Map<number, number>();
+	private readonly byRaw = new Map<string, CheckpointEntry>();
+	/** Journal lines not written yet. */
+	private pending: string[] = [];
+	private pendingBytes = 0;
+	private journalBytes = 0;
+	private snapshotBytes = 0;
 	private saving: Promise<void> = Promise.resolve();
 	private dirReady = false;
 
@@ -83,21 +151,28 @@ export class CheckpointStore {
 		readonly path: string,
 		entries: CheckpointEntry[],
 	) {
-		this.entries = entries;
+		for (const entry of entries) this.put(entry);
+	}
+
+	get journalPath(): string {
+		return `${this.path}.journal`;
 	}
 
 	/** Reads the state file; a missing file is an empty store, a damaged one an Error that says what to do. */
 	static async open(path: string): Promise<CheckpointStore> {
-		let text: string;
+		let text: string | undefined;
 		try {
 			text = await readFile(path, 'utf8');
 		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new CheckpointStore(path, []);
-			throw new Error(`cannot read the state file ${path}: ${(error as Error).message}`, { cause: error });
+			if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+				throw new Error(`cannot read the state file ${path}: ${(error as Error).message}`, { cause: error });
+			}
 		}
-		let entries: CheckpointEntry[];
+		let store: CheckpointStore;
 		try {
-			entries = parseState(text);
+			store = new CheckpointStore(path, text === undefined ? [] : parseState(text));
+			store.snapshotBytes = text?.length ?? 0;
+			await store.replayJournal();
 		} catch (error) {
 			throw new Error(
 				`the state file ${path} is damaged (${(error as Error).message}). Use --reimport to ignore and replace it ` +
@@ -105,12 +180,42 @@ export class CheckpointStore {
 				{ cause: error },
 			);
 		}
-		return new CheckpointStore(path, entries);
+		return store;
+	}
+
+	private async replayJournal(): Promise<void> {
+		let text: string;
+		try {
+			text = await readFile(this.journalPath, 'utf8');
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+			throw error;
+		}
+		this.journalBytes = text.length;
+		const lines = text.split('\n');
+		for (let i = 0; i < lines.length; i++) {
+			const line = lines[i]!;
+			if (line === '') continue;
+			let record: { set?: unknown; del?: unknown };
+			try {
+				record = JSON.parse(line) as typeof record;
+			} catch {
+				// The last line of a process killed while appending: the entry before it still holds.
+				if (i >= lines.length - 2) continue;
+				throw new Error(`journal line ${i + 1} is not valid JSON`);
+			}
+			if (typeof record.del === 'string') this.drop(record.del);
+			else if (record.set !== undefined) this.put(parseEntry(record.set, i));
+		}
 	}
 
 	/** All entries, most recently updated first. */
 	list(): readonly CheckpointEntry[] {
-		return [...this.entries].sort(byRecency);
+		return [...this.entries.values()].sort(byRecency);
+	}
+
+	get size(): number {
+		return this.entries.size;
 	}
 
 	/**
@@ -118,15 +223,14 @@ export class CheckpointStore {
 	 * longest matched prefix, then the same path, then the most recent. Entries of empty files never match.
 	 */
 	find(prefix: Buffer, path?: string): CheckpointEntry[] {
-		const hashes = new Map<number, string>();
-		const found = this.entries.filter((entry) => {
-			if (entry.prefixLength === 0 || entry.prefixLength > prefix.length) return false;
+		const found: CheckpointEntry[] = [];
+		for (const length of this.lengths.keys()) {
 			// A prefix shorter than 4096 bytes is the whole file: it matches only an entry of the same length, or a
 			// file that has grown since. A full 4096-byte prefix matches entries of any length up to it.
-			let hash = hashes.get(entry.prefixLength);
-			if (hash === undefined) hashes.set(entry.prefixLength, (hash = fingerprintOf(prefix, entry.prefixLength)));
-			return hash === entry.fingerprint;
-		});
+			if (length === 0 || length > prefix.length) continue;
+			const entry = this.entries.get(`${length}:${fingerprintOf(prefix, length)}`);
+			if (entry) found.push(entry);
+		}
 		return found.sort(
 			(a, b) =>
 				b.prefixLength - a.prefixLength ||
@@ -135,70 +239,179 @@ export class CheckpointStore {
 		);
 	}
 
+	/** The complete entry of a file that is byte for byte as it was when its import completed (size, time, first bytes). */
+	findUnchanged(raw: Pick<RawIdentity, 'size' | 'mtimeMs' | 'fingerprint'>): CheckpointEntry | undefined {
+		const entry = this.byRaw.get(raw.fingerprint);
+		return entry && entry.complete && entry.rawSize === raw.size && entry.rawMtimeMs === raw.mtimeMs ? entry : undefined;
+	}
+
 	/**
 	 * Records the progress of an input. It replaces the entry with the same fingerprint, and `previous` (the entry
 	 * the run resumed from), whose fingerprint may be over a shorter prefix because the file has grown since.
 	 */
 	update(entry: CheckpointEntry, previous?: CheckpointEntry | null): void {
 		const clean = sanitise(entry);
-		this.entries = this.entries.filter(
-			(e) =>
-				!(e.fingerprint === clean.fingerprint && e.prefixLength === clean.prefixLength) &&
-				!(previous && e.fingerprint === previous.fingerprint && e.prefixLength === previous.prefixLength),
-		);
-		this.entries.push(clean);
-		if (this.entries.length > MAX_ENTRIES) this.entries = this.list().slice(0, MAX_ENTRIES);
+		if (previous && keyOf(previous) !== keyOf(clean) && this.entries.has(keyOf(previous))) {
+			this.drop(keyOf(previous));
+			this.journal({ del: keyOf(previous) });
+		}
+		this.put(clean);
+		this.journal({ set: clean });
+	}
+
+	/** A file met again (already imported): its entry is kept for another FORGET_AFTER_DAYS. */
+	touch(entry: CheckpointEntry, now = Date.now()): void {
+		if (now - Date.parse(entry.updatedAt) < TOUCH_AFTER_MS) return;
+		this.update({ ...entry, updatedAt: new Date(now).toISOString() });
 	}
 
 	/** Forgets an entry (`--reimport` of one input). */
 	remove(entry: CheckpointEntry): void {
-		this.entries = this.entries.filter(
-			(e) => !(e.fingerprint === entry.fingerprint && e.prefixLength === entry.prefixLength),
-		);
+		if (!this.entries.has(keyOf(entry))) return;
+		this.drop(keyOf(entry));
+		this.journal({ del: keyOf(entry) });
+	}
+
+	private put(entry: CheckpointEntry): void {
+		const key = keyOf(entry);
+		if (this.entries.has(key)) this.drop(key);
+		this.entries.set(key, entry);
+		this.lengths.set(entry.prefixLength, (this.lengths.get(entry.prefixLength) ?? 0) + 1);
+		if (entry.rawFingerprint !== undefined) this.byRaw.set(entry.rawFingerprint, entry);
+	}
+
+	private drop(key: string): void {
+		const entry = this.entries.get(key);
+		if (!entry) return;
+		this.entries.delete(key);
+		const count = (this.lengths.get(entry.prefixLength) ?? 1) - 1;
+		if (count > 0) this.lengths.set(entry.prefixLength, count);
+		else this.lengths.delete(entry.prefixLength);
+		if (entry.rawFingerprint !== undefined && this.byRaw.get(entry.rawFingerprint) === entry) this.byRaw.delete(entry.rawFingerprint);
+	}
+
+	private journal(record: object): void {
+		const line = JSON.stringify(record) + '\n';
+		this.pending.push(line);
+		this.pendingBytes += line.length;
+	}
+
+	/** Whether the journal is due to be folded into the state file. */
+	private get compactionDue(): boolean {
+		return this.journalBytes + this.pendingBytes > Math.max(JOURNAL_MIN_COMPACT_BYTES, this.snapshotBytes);
 	}
 
 	/**
-	 * Writes the state atomically: a temporary file in the same directory (mode 0600), fsync, rename over the old
-	 * one, fsync of the directory. A crash leaves either the old or the new state, never half a file. Saves are
-	 * serialised; each writes the entries as they are when it starts.
+	 * Proves that progress can be saved before anything is sent: the directory is created, a file written in it and
+	 * removed, the journal opened for appending. Throws what failed (read-only file system, full disk, permissions).
+	 */
+	checkWritable(): void {
+		this.ensureDir();
+		const temp = this.tempPath();
+		try {
+			writeFileSync(temp, '{}\n', { mode: 0o600 });
+		} finally {
+			rmSync(temp, { force: true });
+		}
+		appendFileSync(this.journalPath, '', { mode: 0o600 });
+	}
+
+	/**
+	 * Writes the state durably and folds the journal into it when due; else appends what changed to the journal
+	 * and fsyncs it. Saves are serialised.
 	 */
 	save(options: {durable?: boolean} = {}): Promise<void> {
 		const durable = options.durable ?? true;
-		const run = this.saving.then(() => this.write(durable));
+		const run = this.saving.then(async () => {
+			if (this.compactionDue || this.snapshotBytes === 0) return this.write(durable);
+			this.appendPending();
+			if (!durable || this.journalBytes === 0) return;
+			const fh = await open(this.journalPath, 'a');
+			try {
+				await fh.sync();
+			} finally {
+				await fh.close();
+			}
+		});
 		this.saving = run.catch(() => {});
 		return run;
 	}
 
 	/**
-	 * A quick synchronous save without fsync, for the checkpoint after each acknowledgement: write a temporary file
-	 * and rename it over the state (atomic for a killed process). Serialised with the async saves.
+	 * A quick synchronous save without fsync, for the checkpoint after each acknowledgement: the entries that changed
+	 * appended to the journal (or, when it is due, the whole state written to a temporary file and renamed over the
+	 * state file: atomic for a killed process).
 	 */
 	saveQuickSync(): void {
-		const dir = dirname(this.path);
-		if (!this.dirReady) {
-			mkdirSync(dir, {recursive: true, mode: 0o700});
-			this.dirReady = true;
-		}
+		if (this.compactionDue) return this.writeSync();
+		this.appendPending();
+	}
 
-		// One temporary name per process: these saves run one at a time, on the main thread.
-		const temp = join(dir, `.${basename(this.path)}.${process.pid}.tmp`);
-		writeFileSync(temp, this.serialise(false), {mode: 0o600});
+	private appendPending(): void {
+		if (this.pending.length === 0) return;
+		this.ensureDir();
+		const text = this.pending.join('');
 		try {
+			appendFileSync(this.journalPath, text, { mode: 0o600 });
+		} catch (error) {
+			throw new Error(`cannot write the state file ${this.journalPath}: ${(error as Error).message}`, { cause: error });
+		}
+		this.journalBytes += text.length;
+		this.pending = [];
+		this.pendingBytes = 0;
+	}
+
+	private ensureDir(): void {
+		if (this.dirReady) return;
+		mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+		this.dirReady = true;
+	}
+
+	/** One temporary name per process: the synchronous writes run one at a time, on the main thread. */
+	private tempPath(): string {
+		return join(dirname(this.path), `.${basename(this.path)}.${process.pid}.tmp`);
+	}
+
+	private writeSync(): void {
+		this.ensureDir();
+		const temp = this.tempPath();
+		const text = this.serialise(false);
+		try {
+			writeFileSync(temp, text, {mode: 0o600});
 			renameSync(temp, this.path);
 		} catch (error) {
+			// A full disk fails the write after creating the file: leave nothing behind.
 			rmSync(temp, {force: true});
 			throw new Error(`cannot write the state file ${this.path}: ${(error as Error).message}`, {cause: error});
 		}
+		this.folded(text.length);
 	}
 
-	/** Indented for the durable saves people may read; compact for the frequent quick ones. */
+	/** The state file now holds everything: the journal is empty. */
+	private folded(snapshotBytes: number): void {
+		this.snapshotBytes = snapshotBytes;
+		this.pending = [];
+		this.pendingBytes = 0;
+		this.journalBytes = 0;
+		try {
+			unlinkSync(this.journalPath);
+		} catch {}
+	}
+
+	/**
+	 * Indented for small states people may read; compact for the frequent quick ones and big ones. Entries not
+	 * met for FORGET_AFTER_DAYS are left out here (the forgetting rule).
+	 */
 	private serialise(pretty = true): string {
-		return `${JSON.stringify({ version: STATE_VERSION, entries: this.list() }, null, pretty ? '\t' : undefined)}\n`;
+		const horizon = new Date(Date.now() - FORGET_AFTER_DAYS * 24 * 3600 * 1000).toISOString();
+		for (const [key, entry] of this.entries) if (entry.updatedAt < horizon) this.drop(key);
+		const indent = pretty && this.entries.size <= 1000 ? '\t' : undefined;
+		return `${JSON.stringify({ version: STATE_VERSION, entries: this.list() }, null, indent)}\n`;
 	}
 
 	/**
 	 * `durable: false` skips the fsyncs: the rename is still atomic, so a killed process leaves a whole file, but an
-	 * OS crash may lose the last writes. Frequent saves during a run use it; the last one of a run is durable.
+	 * OS crash may lose the last writes. The last save of a run is durable.
 	 */
 	private async write(durable: boolean): Promise<void> {
 		const dir = dirname(this.path);
@@ -218,6 +431,7 @@ export class CheckpointStore {
 			await unlink(temp).catch(() => {});
 			throw new Error(`cannot write the state file ${this.path}: ${(error as Error).message}`, { cause: error });
 		}
+		this.folded(text.length);
 		if (!durable) return;
 		// Make the rename itself durable. Not possible everywhere (some file systems refuse to fsync a directory).
 		const dirHandle = await open(dir, 'r').catch(() => null);
@@ -244,6 +458,9 @@ function sanitise(entry: CheckpointEntry): CheckpointEntry {
 		...(validRanges(entry.ackedAhead) && entry.ackedAhead.length > 0 ? {ackedAhead: entry.ackedAhead.map(([a, b]) => [a, b] as [number, number])} : {}),
 		complete: entry.complete,
 		updatedAt: entry.updatedAt,
+		...(isCount(entry.rawSize) && typeof entry.rawMtimeMs === 'number' && Number.isFinite(entry.rawMtimeMs) && typeof entry.rawFingerprint === 'string' && /^[0-9a-f]{64}$/.test(entry.rawFingerprint)
+			? {rawSize: entry.rawSize, rawMtimeMs: entry.rawMtimeMs, rawFingerprint: entry.rawFingerprint}
+			: {}),
 	};
 }
 
@@ -262,7 +479,11 @@ function parseState(text: string): CheckpointEntry[] {
 	const { version, entries } = data as { version?: unknown; entries?: unknown };
 	if (version !== STATE_VERSION) throw new Error(`unknown version ${JSON.stringify(version)}`);
 	if (!Array.isArray(entries)) throw new Error('"entries" is not a list');
-	return entries.map((raw: unknown, i) => {
+	return entries.map((raw: unknown, i) => parseEntry(raw, i));
+}
+
+function parseEntry(raw: unknown, i: number): CheckpointEntry {
+	{
 		const e = raw as Record<string, unknown>;
 		const ok =
 			typeof e === 'object' &&
@@ -280,7 +501,7 @@ function parseState(text: string): CheckpointEntry[] {
 			typeof e.updatedAt === 'string';
 		if (!ok) throw new Error(`entry ${i} is not a valid checkpoint`);
 		return sanitise(e as unknown as CheckpointEntry);
-	});
+	}
 }
 
 function isCount(value: unknown): boolean {
@@ -303,8 +524,9 @@ export async function findCheckpoint(
 	store: CheckpointStore,
 	spec: InputSpec,
 	options: FindCheckpointOptions = {},
+	knownPrefix?: Buffer,
 ): Promise<{ entry: CheckpointEntry; verified: boolean } | null> {
-	const prefix = await readFingerprintPrefix(spec);
+	const prefix = knownPrefix ?? (await readFingerprintPrefix(spec));
 	if (prefix === null) return null;
 	const candidates = store.find(prefix, spec.path);
 	if (candidates.length === 0) return null;

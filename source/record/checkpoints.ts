@@ -9,7 +9,8 @@ import {createHash} from 'node:crypto';
 import path from 'node:path';
 import type {InputSpec} from '../input/types.js';
 import type {InputWatermark} from './watermark.js';
-import {CheckpointStore, defaultStatePath, fingerprintInput, findCheckpoint, lineChecksum, type CheckpointEntry} from './checkpoint-store.js';
+import {CheckpointStore, defaultStatePath, fingerprintInput, fingerprintOf, findCheckpoint, lineChecksum, rawIdentity, readFingerprintPrefix, type CheckpointEntry, type RawIdentity} from './checkpoint-store.js';
+import {RunLock} from './run-lock.js';
 
 export interface StateScope {
 	url: string | undefined;
@@ -49,10 +50,15 @@ interface Tracked {
 	watermark: InputWatermark;
 	previous: CheckpointEntry | undefined;
 	complete: boolean;
+	raw: RawIdentity | undefined;
+	/** What was last put in the store for it: a save writes only the inputs that moved. */
+	saved: string;
 }
 
 export class Checkpoints {
 	private readonly tracked = new Map<number, Tracked>();
+	/** What the lookup of each input found out, for `track` and `unchanged` (one read of each input's first bytes). */
+	private readonly identities = new Map<number, {raw: RawIdentity | null; fingerprint?: {hash: string; prefixLength: number}; unchanged: boolean}>();
 	private scheduled: NodeJS.Timeout | undefined;
 	private lastSave = 0;
 	/** Milliseconds between quick saves: adapts to what a save costs (quickSaveInterval). */
@@ -63,10 +69,41 @@ export class Checkpoints {
 		private readonly store: CheckpointStore,
 		/** False for a dry run: it reads checkpoints but moves none. */
 		private readonly writable: boolean,
+		private readonly lock: RunLock | undefined,
+		private readonly onSaveFailure: ((message: string) => void) | undefined,
 	) {}
 
-	static async open(path: string, writable: boolean): Promise<Checkpoints> {
-		return new Checkpoints(await CheckpointStore.open(path), writable);
+	/**
+	 * Opens the state of a run. Writable: takes the run lock (LockedError when another run holds it) and proves that
+	 * progress can be saved, by saving the state as it is, before anything is sent: a read-only directory or a full
+	 * disk would otherwise import everything again on every run. A save that fails later calls `onSaveFailure`
+	 * (the run then stops sending).
+	 */
+	static async open(path: string, writable: boolean, options: {onSaveFailure?: (message: string) => void} = {}): Promise<Checkpoints> {
+		const store = await CheckpointStore.open(path);
+		if (!writable) return new Checkpoints(store, false, undefined, undefined);
+		let lock: RunLock;
+		try {
+			lock = RunLock.acquire(path);
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === undefined) throw error;
+			throw new Error(saveFailureMessage(path, (error as Error).message, false), {cause: error});
+		}
+
+		try {
+			store.checkWritable();
+		} catch (error) {
+			lock.release();
+			throw new Error(saveFailureMessage(path, (error as Error).message, false), {cause: error});
+		}
+
+		return new Checkpoints(store, true, lock, options.onSaveFailure);
+	}
+
+	/** Frees the run lock (after the last flush). */
+	close(): void {
+		this.cancelScheduled();
+		this.lock?.release();
 	}
 
 	get path(): string {
@@ -75,17 +112,43 @@ export class Checkpoints {
 
 	/** The checkpoint of an input, verified against its content; `changed` when one matched by fingerprint but not by its last line. */
 	async lookup(spec: InputSpec, encoding: string): Promise<{resume?: ResumePoint; changed?: CheckpointEntry}> {
-		const found = await findCheckpoint(this.store, spec, {encoding});
+		const raw = await rawIdentity(spec).catch(() => null);
+		const identity: {raw: RawIdentity | null; fingerprint?: {hash: string; prefixLength: number}; unchanged: boolean} = {raw, unchanged: false};
+		this.identities.set(spec.id, identity);
+		if (raw) {
+			// The same bytes as when its import completed: nothing to read, nothing to decompress.
+			const same = this.store.findUnchanged(raw);
+			if (same) {
+				identity.unchanged = true;
+				if (this.writable) this.store.touch(same);
+				return {resume: {entry: same}};
+			}
+		}
+
+		const prefix = raw && !raw.compressed ? raw.head : await readFingerprintPrefix(spec);
+		// Kept per input until it is tracked: not its bytes.
+		if (raw) raw.head = Buffer.alloc(0);
+		if (prefix === null) return {};
+		identity.fingerprint = {hash: fingerprintOf(prefix), prefixLength: prefix.length};
+		const found = await findCheckpoint(this.store, spec, {encoding}, prefix);
 		if (!found) return {};
+		if (found.verified && this.writable) this.store.touch(found.entry);
 		return found.verified ? {resume: {entry: found.entry}} : {changed: found.entry};
+	}
+
+	/** Whether the last lookup of an input found it byte for byte as when its import completed. */
+	unchanged(input: number): boolean {
+		return this.identities.get(input)?.unchanged === true;
 	}
 
 	/** Start recording the progress of an input (not stdin: it has no identity to resume). */
 	async track(spec: InputSpec, watermark: InputWatermark, previous: CheckpointEntry | undefined): Promise<void> {
 		if (!this.writable) return;
-		const fingerprint = await fingerprintInput(spec);
+		const known = this.identities.get(spec.id);
+		this.identities.delete(spec.id);
+		const fingerprint = known?.fingerprint ?? await fingerprintInput(spec);
 		if (!fingerprint || fingerprint.prefixLength === 0) return;
-		this.tracked.set(spec.id, {spec, fingerprint, watermark, previous, complete: false});
+		this.tracked.set(spec.id, {spec, fingerprint, watermark, previous, complete: false, raw: known?.raw ?? undefined, saved: ''});
 	}
 
 	/** The input was read to its end: once every hit is acknowledged, it is complete. */
@@ -112,12 +175,11 @@ export class Checkpoints {
 	async flush(): Promise<void> {
 		if (!this.writable) return;
 		this.cancelScheduled();
-		if (this.updateEntries()) {
-			try {
-				await this.store.save({durable: true});
-			} catch (error) {
-				this.lastError = (error as Error).message;
-			}
+		this.updateEntries();
+		try {
+			await this.store.save({durable: true});
+		} catch (error) {
+			this.saveFailed(error);
 		}
 	}
 
@@ -126,6 +188,13 @@ export class Checkpoints {
 		const error = this.lastError;
 		this.lastError = undefined;
 		return error;
+	}
+
+	/** Progress that cannot be saved would be sent again by every later run: the run is told to stop sending. */
+	private saveFailed(error: unknown): void {
+		const first = this.lastError === undefined;
+		this.lastError = (error as Error).message;
+		if (first) this.onSaveFailure?.(saveFailureMessage(this.store.path, this.lastError, true));
 	}
 
 	private cancelScheduled(): void {
@@ -141,7 +210,7 @@ export class Checkpoints {
 		try {
 			this.store.saveQuickSync();
 		} catch (error) {
-			this.lastError = (error as Error).message;
+			this.saveFailed(error);
 		}
 
 		this.saveInterval = quickSaveInterval(performance.now() - started);
@@ -150,9 +219,18 @@ export class Checkpoints {
 	/** Put every tracked input's position in the store; false when there is nothing to record yet. */
 	private updateEntries(): boolean {
 		let any = false;
-		for (const tracked of this.tracked.values()) {
+		for (const [id, tracked] of this.tracked) {
 			const position = tracked.watermark.position();
-			if (position.offset === 0) continue;
+			const ackedAhead = mergeRanges(tracked.watermark.ackedAhead(), tracked.previous?.ackedAhead, position.lineNo);
+			const complete = tracked.complete && tracked.watermark.pending === 0;
+			// Nothing acknowledged yet. Lines acknowledged ahead of a first line still unacknowledged are recorded.
+			if (position.offset === 0 && ackedAhead.length === 0 && !complete) continue;
+			const signature = `${position.offset} ${position.lineNo} ${complete} ${ackedAhead.join(' ')}`;
+			if (signature === tracked.saved) continue;
+			tracked.saved = signature;
+			// A complete file keeps what it is on disk, to be known again without reading it (a plain file only
+			// when it had not grown since it was looked up).
+			const raw = complete && tracked.raw && (tracked.raw.compressed || tracked.raw.size === position.offset) ? tracked.raw : undefined;
 			const entry: CheckpointEntry = {
 				fingerprint: tracked.fingerprint.hash,
 				prefixLength: tracked.fingerprint.prefixLength,
@@ -160,17 +238,28 @@ export class Checkpoints {
 				offset: position.offset,
 				lineNo: position.lineNo,
 				// Nothing new since the resume: keep the checksum we verified (the line's text was not read this time).
-				lastLineSha1: tracked.previous && position.offset === tracked.previous.offset ? tracked.previous.lastLineSha1 : lineChecksum(position.lastLine),
-				ackedAhead: mergeRanges(tracked.watermark.ackedAhead(), tracked.previous?.ackedAhead, position.lineNo),
-				complete: tracked.complete && tracked.watermark.pending === 0,
+				lastLineSha1: position.offset === 0 ? '' : tracked.previous && position.offset === tracked.previous.offset ? tracked.previous.lastLineSha1 : lineChecksum(position.lastLine),
+				ackedAhead,
+				complete,
 				updatedAt: new Date().toISOString(),
+				...(raw ? {rawSize: raw.size, rawMtimeMs: raw.mtimeMs, rawFingerprint: raw.fingerprint} : {}),
 			};
 			this.store.update(entry, tracked.previous);
+			// Done with it: a run over thousands of files looks only at those still moving.
+			if (complete) this.tracked.delete(id);
 			any = true;
 		}
 
 		return any;
 	}
+}
+
+function saveFailureMessage(path: string, reason: string, during: boolean): string {
+	const what = during
+		? 'progress can no longer be saved, so nothing more is sent (what Matomo acknowledged since the last save is sent again next time)'
+		: 'progress could not be saved, so nothing was sent';
+	return `${what}: ${reason}. Free disk space or make ${path.slice(0, path.lastIndexOf('/') + 1) || 'its directory'} writable ` +
+		`(or choose another state file with --state-file), then run the same command again.`;
 }
 
 /**

@@ -12,17 +12,22 @@ export interface WatermarkPosition {
 	lastLine: string;
 }
 
+const initialEntries = 64;
+const initialTextBytes = 8 * 1024;
+
 export class InputWatermark {
 	// The pending hit lines, in line order, in typed arrays: they wait for Matomo long enough that, as JS objects
 	// and strings, the garbage collector would copy and promote every one of them. The text of the line before each
 	// is kept as UTF-8 bytes in `texts` (copied: the batch they came from goes back to the parse worker).
 	// `head` is the first not acknowledged; entries before `head` are dropped by compaction now and then.
-	private starts = new Float64Array(1024);
-	private lines = new Float64Array(1024);
-	private acked = new Uint8Array(1024);
+	// Empty until a hit waits, grown as hits wait, and given up whenever none waits: a run over thousands of small
+	// files keeps a watermark per file, and what they hold must not add up.
+	private starts = new Float64Array(0);
+	private lines = new Float64Array(0);
+	private acked = new Uint8Array(0);
 	/** Where each entry's previous-line text starts in `texts`; the next entry's start is where it ends. */
-	private textStarts = new Float64Array(1025);
-	private texts = Buffer.allocUnsafe(256 * 1024);
+	private textStarts = new Float64Array(1);
+	private texts = Buffer.alloc(0);
 	private count = 0;
 	private head = 0;
 	/** Sequence number of entry 0. */
@@ -92,6 +97,23 @@ export class InputWatermark {
 		if (index < 0 || index >= this.count) return;
 		this.acked[index] = 1;
 		while (this.head < this.count && this.acked[this.head] === 1) this.head++;
+		if (this.head === this.count) this.empty();
+	}
+
+	/** Nothing waits: the entries are dropped, and buffers grown for a backlog given back. */
+	private empty(): void {
+		this.base += this.count;
+		this.count = 0;
+		this.head = 0;
+		this.textStarts[0] = 0;
+		if (this.acked.length > 0) {
+			this.starts = new Float64Array(0);
+			this.lines = new Float64Array(0);
+			this.acked = new Uint8Array(0);
+			this.textStarts = new Float64Array(1);
+		}
+
+		if (this.texts.length > 0) this.texts = Buffer.alloc(0);
 	}
 
 	/** Line numbers of hits acknowledged after the watermark, as inclusive ranges (bounded by the backlog). */
@@ -159,7 +181,7 @@ export class InputWatermark {
 		}
 
 		if (this.count === this.acked.length) {
-			const size = this.acked.length * 2;
+			const size = Math.max(initialEntries, this.acked.length * 2);
 			this.starts = grown(this.starts, new Float64Array(size));
 			this.lines = grown(this.lines, new Float64Array(size));
 			this.acked = grown(this.acked, new Uint8Array(size));
@@ -172,7 +194,7 @@ export class InputWatermark {
 		// per quarter of a buffer of new text.
 		const used = this.textStarts[this.count]!;
 		if (used + textBytes > this.texts.length * 0.75) {
-			const texts = Buffer.allocUnsafe(Math.max(used + textBytes, Math.ceil(this.texts.length * 1.5)));
+			const texts = Buffer.allocUnsafe(Math.max(initialTextBytes, used + textBytes, Math.ceil(this.texts.length * 1.5)));
 			this.texts.copy(texts, 0, 0, used);
 			this.texts = texts;
 		}

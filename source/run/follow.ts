@@ -23,15 +23,24 @@ export interface FollowHost {
 export async function follow(files: readonly string[], initial: readonly InputSpec[], pollMs: number, host: FollowHost): Promise<void> {
 	const held = new Map<string, {ino: number; handle: FileHandle}>();
 	const sizes = new Map<string, number>();
+	/** The first bytes of each file when last imported: a file that no longer starts with them was truncated. */
+	const heads = new Map<string, Buffer>();
 	const remember = async (spec: InputSpec) => {
 		try {
+			// Only files: opening a FIFO would wait for its writer.
+			if (!(await fsPromises.stat(spec.path)).isFile()) return;
 			const handle = await fsPromises.open(spec.path, 'r');
 			const info = await handle.stat();
 			held.set(spec.path, {ino: info.ino, handle});
 		} catch {}
 	};
 
-	for (const spec of initial) if (spec.path !== '-') await remember(spec);
+	for (const spec of initial) {
+		if (spec.path === '-') continue;
+		await remember(spec);
+		if (held.has(spec.path)) heads.set(spec.path, await headOf(spec.path));
+	}
+
 	try {
 		while (!host.stopped) {
 			await host.pause(pollMs);
@@ -58,7 +67,21 @@ export async function follow(files: readonly string[], initial: readonly InputSp
 					sizes.delete(found.path);
 				}
 
+				if (kept && kept.ino === info.ino) {
+					const before = heads.get(found.path);
+					const head = await headOf(found.path);
+					if (before !== undefined && before.length > 0 && (info.size < (sizes.get(found.path) ?? 0) || !head.subarray(0, before.length).equals(before))) {
+						// Copied and truncated (logrotate's copytruncate): the lines not imported yet are in the copy.
+						const copy = await rotatedCopy(found.path, before);
+						if (copy !== undefined) {
+							await host.importAgain({id: -1, path: copy, displayName: `${copy} (copy before truncation)`});
+							await host.settle();
+						}
+					}
+				}
+
 				if (!held.has(found.path)) await remember(found);
+				if (info.isFile()) heads.set(found.path, await headOf(found.path));
 				if (sizes.get(found.path) === info.size && kept?.ino === info.ino) continue;
 				sizes.set(found.path, info.size);
 				await host.importAgain(found);
@@ -67,4 +90,30 @@ export async function follow(files: readonly string[], initial: readonly InputSp
 	} finally {
 		for (const {handle} of held.values()) await handle.close().catch(() => {});
 	}
+}
+
+const headBytes = 256;
+
+async function headOf(path: string): Promise<Buffer> {
+	try {
+		const handle = await fsPromises.open(path, 'r');
+		try {
+			const buf = Buffer.alloc(headBytes);
+			const {bytesRead} = await handle.read(buf, 0, headBytes, 0);
+			return buf.subarray(0, bytesRead);
+		} finally {
+			await handle.close();
+		}
+	} catch {
+		return Buffer.alloc(0);
+	}
+}
+
+/** The copy logrotate's copytruncate left beside `path` (`path.1`), when it starts as the file did. */
+async function rotatedCopy(path: string, head: Buffer): Promise<string | undefined> {
+	for (const candidate of [`${path}.1`]) {
+		const start = await headOf(candidate);
+		if (start.length >= head.length && start.subarray(0, head.length).equals(head)) return candidate;
+	}
+	return undefined;
 }

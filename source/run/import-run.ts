@@ -22,7 +22,8 @@ import {ReorderWindow} from '../track/reorder-window.js';
 import type {Recorders} from '../record/recorders.js';
 import {InputWatermark} from '../record/watermark.js';
 import type {Checkpoints} from '../record/checkpoints.js';
-import type {CheckpointEntry} from '../record/checkpoint-store.js';
+import {LockedError} from '../record/run-lock.js';
+import {emptyInput, resumePoint, skipUnchanged} from './input-start.js';
 import {ListeningStats} from '../report/listening-stats.js';
 import type {ImportRunDeps, RunOutcome} from './run-types.js';
 import {follow} from './follow.js';
@@ -114,6 +115,8 @@ export class ImportRun {
 	 */
 	stop(mode: StopMode = 'graceful', exitCode = 130): void {
 		this.control.stop(mode, exitCode);
+		// A pipe may wait for its writer for ever: what it would still give cannot be resumed anyway.
+		if (mode === 'graceful' && this.current?.size === null) void this.current.close();
 	}
 
 	setConcurrency(n: number): void {
@@ -145,6 +148,7 @@ export class ImportRun {
 		const {config} = this;
 		const expanded = await expandInputs(config.files);
 		for (const problem of expanded.problems) this.notice(problem);
+		for (const note of expanded.notes) this.notice(note);
 		let anyInputFailed = expanded.problems.length > 0;
 		if (expanded.inputs.length === 0) {
 			return this.finish(1, 'no log file to import' + (expanded.problems.length > 0 ? `: ${expanded.problems.join('; ')}` : ''));
@@ -156,9 +160,9 @@ export class ImportRun {
 		let resolver;
 		try {
 			resolver = await createResolver(config, this.deps.matomo);
-			this.checkpoints = await openCheckpoints(config, expanded.inputs);
+			this.checkpoints = await openCheckpoints(config, expanded.inputs, message => this.fail(message));
 		} catch (error) {
-			return this.finish(1, errorMessage(error));
+			return this.finish(error instanceof LockedError ? error.exitCode : 1, errorMessage(error));
 		}
 
 		this.siteNotices = resolver.notices;
@@ -227,6 +231,7 @@ export class ImportRun {
 			await this.checkpoints.flush();
 			const error = this.checkpoints.takeError();
 			if (error) this.notice(`progress could not be saved: ${error}`);
+			this.checkpoints.close();
 		}
 
 		if (dump !== undefined) {
@@ -288,44 +293,32 @@ export class ImportRun {
 		return {state: this.state, exitCode};
 	}
 
-	/** Where to start an input: after its checkpoint, unless --reimport or the file changed. */
-	private async resumePoint(spec: InputSpec): Promise<CheckpointEntry | undefined> {
-		if (!this.checkpoints || spec.path === '-' || this.config.reimport) return undefined;
-		const found = await this.checkpoints.lookup(spec, this.config.encoding);
-		if (found.changed) {
-			this.notice(`${spec.displayName}: it matches the start of a file imported before, but not where that import stopped (line ${found.changed.lineNo}): importing it from the start`);
-		}
-
-		return found.resume?.entry;
-	}
-
-	/** The first lines of an input, for choosing its format. */
-	private async readSample(lines: AsyncGenerator<LineBatch>): Promise<{batches: LineBatch[]; sample: string[]; done: boolean}> {
-		return readSample(lines, detectionSampleLines);
-	}
-
 	private async importInput(spec: InputSpec, progress: InputProgress, options: {quiet?: boolean} = {}): Promise<{dump?: string} | undefined> {
 		const {config} = this;
 		// --debug-request-limit counts the valid lines of each file (the reference's counter is per file).
 		this.validLines = 0;
 		progress.phase = 'detecting';
 		progress.startedAt = Date.now();
-		const resume = await this.resumePoint(spec);
+		const resumeContext = {config, state: this.state, checkpoints: this.checkpoints, notice: (message: string) => this.notice(message)};
+		const resume = await resumePoint(resumeContext, spec);
+		if (skipUnchanged(resumeContext, spec, resume, progress, options.quiet === true)) return undefined;
+
 		let opened = await openInput(spec, {chunksAreTransient: true});
 		this.current = opened;
 		progress.size = opened.size;
 		progress.compression = opened.compression;
+		if (opened.size === null) this.notice(`${spec.displayName}: read as a stream (a pipe): its progress cannot be saved, a run stopped midway cannot resume it`);
 		const start = resume ? {offset: resume.offset, lineNo: resume.lineNo, lastLine: ''} : {offset: 0, lineNo: 0, lastLine: ''};
 		const watermark = new InputWatermark(start);
 		this.watermarks.set(spec.id, watermark);
 		let lines = readLines(opened, {encoding: config.encoding, batchLines});
 		try {
 			// Read a sample for the format, then feed it to the pipeline like the rest: nothing is lost (stdin too).
-			let {batches: buffered, sample, done} = await this.readSample(lines);
+			let {batches: buffered, sample, done} = await readSample(lines, detectionSampleLines);
+			progress.compression = opened.compression;
 			if (sample.every(line => line.trim() === '')) {
-				progress.phase = 'skipped';
-				progress.message = 'empty file';
 				for (const batch of buffered) this.countBlank(batch, progress, watermark);
+				if (emptyInput(spec, progress, done ? opened.problems?.[0] : undefined, message => this.notice(message)) === 'damaged') this.damagedInputs++;
 				return undefined;
 			}
 
@@ -455,7 +448,9 @@ export class ImportRun {
 
 			if (completed && !this.stopRequested) this.checkpoints?.finished(spec.id);
 			else this.checkpoints?.changed();
-			this.recorders?.flush();
+			// Between the files of a run, the next file's hits fill the same batches (a batch per small file would be
+			// many small requests); the flush timer and the end of the run send what waits. A follow pass sends at once.
+			if (options.quiet) this.recorders?.flush();
 			return undefined;
 		} finally {
 			await lines.return(undefined);

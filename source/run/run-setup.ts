@@ -66,10 +66,10 @@ export async function statSizes(inputs: readonly InputProgress[]): Promise<void>
  * in their home directory means nothing next time, and test harnesses that start a fresh Matomo stand-in per run on
  * a port used before must not resume an old import): there, checkpoints are kept only in a --state-file given.
  */
-export async function openCheckpoints(config: ImportConfig, inputs: readonly InputSpec[]): Promise<Checkpoints | undefined> {
+export async function openCheckpoints(config: ImportConfig, inputs: readonly InputSpec[], onSaveFailure: (message: string) => void): Promise<Checkpoints | undefined> {
 	const statePath = config.stateFile ?? (isCi(process.env) ? undefined : scopedStatePath(config));
 	if (statePath === undefined || !inputs.some(spec => spec.path !== '-')) return undefined;
-	return Checkpoints.open(statePath, !config.dryRun);
+	return Checkpoints.open(statePath, !config.dryRun, {onSaveFailure});
 }
 
 /** The first batches of an input, up to `lines` lines, for choosing its format; `done`: the input ended there. */
