@@ -6,6 +6,7 @@ import {EventEmitter} from 'node:events';
 import process from 'node:process';
 import {render} from 'ink';
 import type {ImportConfig} from '../options/config.js';
+import {stopParseWorkers} from '../parse/parsed-source.js';
 import {App} from './app.js';
 import type {GivenMap} from './given.js';
 
@@ -42,7 +43,9 @@ export async function runInteractive(config: ImportConfig, given: GivenMap): Pro
 	}
 
 	if (immediate) {
-		// "At once": requests being cut may hold sockets for a moment; do not wait for them.
+		// "At once": requests being cut may hold sockets for a moment; do not wait for them. The parse worker is
+		// ended first: a thread still running at process.exit can crash in its teardown.
+		await stopParseWorkers();
 		setTimeout(() => process.exit(exitCode), 300).unref();
 	}
 
