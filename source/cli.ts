@@ -9,6 +9,7 @@ import process from 'node:process';
 import {parseArgv, UsageError} from './options/argv.js';
 import {buildConfig, type ImportConfig} from './options/config.js';
 import {RunSession} from './run/session.js';
+import {stopParseWorkers} from './parse/parsed-source.js';
 import {renderSummary, summaryJson} from './report/summary.js';
 import {startHeadlessProgress, startMatomoErrorLog} from './report/headless.js';
 import {isInteractive} from './report/terminal.js';
@@ -60,7 +61,8 @@ async function runHeadless(config: ImportConfig): Promise<number> {
 		} else if (signals === 2) {
 			session.stop('abandon', code);
 		} else {
-			process.exit(code);
+			// A worker thread still running at process.exit can crash in its teardown: end it first.
+			void stopParseWorkers().finally(() => process.exit(code));
 		}
 	};
 

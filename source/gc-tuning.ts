@@ -5,12 +5,12 @@
  * - A heap-growing factor of 5%: V8 otherwise lets the old generation grow to several times the live data between
  *   full collections (an import promotes a steady stream of short-lived batches).
  * - WebAssembly compiled by the baseline compiler only: the only WebAssembly here is undici's HTTP parser, whose
- *   optimising recompilation in the background peaks at some 20 MB of compiler memory for answers of a few dozen
- *   bytes each.
+ *   optimising recompilation in the background costs a peak of compiler memory far above what answers of a few
+ *   dozen bytes each are worth.
  * - Young generations sized per thread. V8 fixes an isolate's young generation when it creates it, from the flag as it
  *   is at that moment (a worker's resource limits do not override a flag given on the command line). The run's
- *   thread gets 1 MB semi-spaces from the node flags it is started with (node-flags.ts): it moves batches, not
- *   lines. The parse worker allocates a few KB per line; `beforeParseWorker` gives it more.
+ *   thread gets small semi-spaces from the node flags it is started with (node-flags.ts): it moves batches, not
+ *   lines. The parse worker allocates per line; `beforeParseWorker` gives it more.
  */
 import v8 from 'node:v8';
 

@@ -3,9 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {spawn} from 'node:child_process';
-import {normaliseArgv} from '../source/options/argv.js';
+import {parseArgv} from '../source/options/argv.js';
 import {buildConfig, type ImportConfig} from '../source/options/config.js';
-import {optionByFlag} from '../source/options/table.js';
 import {ImportRun, type RunOutcome} from '../source/run/import-run.js';
 import {createClient} from '../source/record/connect.js';
 
@@ -22,38 +21,9 @@ export function writeLog(lines: readonly string[] | string, name = 'access.log',
 	return file;
 }
 
-/**
- * A config from command-line words, like the CLI builds it (argparse prefixes, repeatable flags), without meow's
- * process-level behaviour (help, exit).
- */
+/** A config from command-line words, through the CLI's own parsing (parseArgv: meow, argparse prefixes, -d). */
 export function configFrom(args: readonly string[], env: NodeJS.ProcessEnv = {}): ImportConfig {
-	const {argv, debug} = normaliseArgv(args);
-	const given = new Map<string, string | boolean | string[] | number>();
-	const files: string[] = [];
-	for (const arg of argv) {
-		if (!arg.startsWith('--')) {
-			files.push(arg);
-			continue;
-		}
-
-		const eq = arg.indexOf('=');
-		let name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-		let value: string | boolean = eq === -1 ? true : arg.slice(eq + 1);
-		if (name.startsWith('no-') && !optionByFlag.has(name)) {
-			name = name.slice(3);
-			value = false;
-		}
-
-		const option = optionByFlag.get(name)!;
-		if (option.type === 'list' || option.type === 'dict') {
-			const previous = (given.get(name) as string[] | undefined) ?? [];
-			given.set(name, [...previous, String(value)]);
-		} else {
-			given.set(name, value);
-		}
-	}
-
-	if (debug) given.set('debug', debug);
+	const {given, files} = parseArgv(args, import.meta);
 	return buildConfig(given, files, env);
 }
 

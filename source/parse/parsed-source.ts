@@ -24,12 +24,23 @@ export interface WorkerSource {
 export function startParseWorker(): Worker {
 	beforeParseWorker();
 	const own = import.meta.url;
-	if (own.endsWith('.ts')) {
-		const url = new URL('./parse-worker.ts', own).href;
-		return new Worker(`import('tsx/esm/api').then(api => { api.register(); return import(${JSON.stringify(url)}); })`, {eval: true});
-	}
+	const worker = own.endsWith('.ts')
+		? new Worker(`import('tsx/esm/api').then(api => { api.register(); return import(${JSON.stringify(new URL('./parse-worker.ts', own).href)}); })`, {eval: true})
+		: new Worker(new URL('./parse-worker.js', own));
+	liveWorkers.add(worker);
+	worker.once('exit', () => liveWorkers.delete(worker));
+	return worker;
+}
 
-	return new Worker(new URL('./parse-worker.js', own));
+/** The parse workers not yet ended. */
+const liveWorkers = new Set<Worker>();
+
+/**
+ * End every parse worker. Call before process.exit(): a worker thread still running while the process exits can
+ * crash in its own teardown (the segfaults in libgcc_s the kernel logged at exit).
+ */
+export async function stopParseWorkers(): Promise<void> {
+	await Promise.all([...liveWorkers].map(async worker => worker.terminate()));
 }
 
 /** How far ahead of the batch it needs next the run looks for one to parse itself. */

@@ -128,11 +128,10 @@ const ipv4 = /^[\d.]+$/;
  * replay, no custom variables from groups): one per hit, so the pieces that repeat across hits (user agents, the
  * second of `cdt`, the `cvar` of a status) are encoded once and remembered. Memory is bounded: each cache is cleared
  * when full. Referrers are encoded each time: they repeat far less than user agents, and remembering them measured
- * slower (1M lines into the double: 2.3 against 2.0 s).
+ * slower (bench/profile.md).
  *
- * One string, copied into the bulk body's bytes in one go (writeEntry): measured against writing the pieces straight
- * into the bytes, which is a call into native code per piece (some 100 ns each), 0.35 against 0.77 s of the parse
- * worker for 1M lines.
+ * One string, copied into the bulk body's bytes in one go (writeEntry): writing the pieces straight into the bytes
+ * is a call into native code per piece, which measured about twice as slow in the parse worker (bench/profile.md).
  */
 export class QueryBuilder {
 	private readonly encoded = new Map<string, string>();

@@ -8,6 +8,7 @@ import type {ReactElement} from 'react';
 import {render, renderToString} from 'ink';
 import {enterFullScreen} from './full-screen.js';
 import type {ImportConfig} from '../options/config.js';
+import {stopParseWorkers} from '../parse/parsed-source.js';
 import {App} from './app.js';
 import type {GivenMap} from './given.js';
 
@@ -56,7 +57,9 @@ export async function runInteractive(config: ImportConfig, given: GivenMap): Pro
 	if (report) process.stdout.write(`${renderToString(report, {columns: process.stdout.columns || 80})}\n`);
 
 	if (immediate) {
-		// "At once": requests being cut may hold sockets for a moment; do not wait for them.
+		// "At once": requests being cut may hold sockets for a moment; do not wait for them. The parse worker is
+		// ended first: a thread still running at process.exit can crash in its teardown.
+		await stopParseWorkers();
 		setTimeout(() => process.exit(exitCode), 300).unref();
 	}
 
