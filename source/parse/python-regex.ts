@@ -56,14 +56,9 @@ interface GroupFrame {
 
 class PatternError extends Error {}
 
-/** Formats are tried on every input's sample: each pattern is translated once. */
-const translated = new Map<string, TranslatedRegex>();
-
 export function translatePythonRegex(pattern: string): TranslatedRegex {
 	try {
-		let known = translated.get(pattern);
-		if (known === undefined) translated.set(pattern, (known = translate(pattern)));
-		return known;
+		return translate(pattern);
 	} catch (error) {
 		if (error instanceof PatternError) throw new Error(`invalid regular expression ${JSON.stringify(pattern)}: ${error.message}`);
 		throw error;

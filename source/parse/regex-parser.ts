@@ -2,7 +2,7 @@
  * A `LineParser` for a regex format (the reference's `RegexFormat`): a Python pattern, matched like `re.match`.
  */
 import type {Fields, FormatDefinition, FormatKind, LineParser} from './format.js';
-import {translatePythonRegex} from './python-regex.js';
+import {translatePythonRegex, type TranslatedRegex} from './python-regex.js';
 
 export const DEFAULT_DATE_FORMAT = '%d/%b/%Y:%H:%M:%S';
 
@@ -111,8 +111,12 @@ function numberGroupsOnce(source: string): {source: string; fields: (match: RegE
 	return {source: out, fields};
 }
 
+/** Formats are tried on every input's sample: each pattern is translated once per run. */
+const translations = new Map<string, TranslatedRegex>();
+
 export function createRegexParser(spec: RegexParserSpec): LineParser {
-	const translated = translatePythonRegex(spec.pattern);
+	let translated = translations.get(spec.pattern);
+	if (translated === undefined) translations.set(spec.pattern, (translated = translatePythonRegex(spec.pattern)));
 	const numbered = numberGroups(translated.source);
 	// `re.match` is anchored at the start only: trailing junk after the match is accepted.
 	const regex = new RegExp(`^(?:${numbered.source})`, translated.flags);

@@ -82,3 +82,18 @@ export interface RawResponse {
 	headers: Record<string, string | string[] | undefined>;
 	text: string;
 }
+
+/**
+ * What Matomo said when it refused a request, or undefined when the answer is not Matomo's: its JSON error, or its
+ * HTML error page (Matomo 5 answers a bad token on the API that way, with its X-Matomo-Request-Id header).
+ */
+export function matomoRefusal(response: RawResponse, json: unknown): string | undefined {
+	if (isObject(json) && ('status' in json || 'result' in json || 'message' in json)) {
+		return typeof json.message === 'string' ? json.message : '(no reason given; --debug-tracker shows Matomo\'s).';
+	}
+
+	const page = response.text;
+	if (!response.headers['x-matomo-request-id'] && !/Matomo (&rsaquo;|›) Error/.test(page)) return undefined;
+	const reason = /An error occurred\s*<\/[^>]+>([\s\S]*?)(<a |Go Back)/i.exec(page)?.[1];
+	return reason === undefined ? snippet(page) : snippet(reason);
+}
