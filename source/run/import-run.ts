@@ -26,6 +26,7 @@ import {replayVisitorId} from '../track/replay.js';
 import {createHostResolver, createReplayResolver, createStaticResolver, type SiteApi, type SiteResolver} from '../track/sites.js';
 import {Recorders, type BulkSender, type HitBatch} from '../record/recorders.js';
 import {InputWatermark} from '../record/watermark.js';
+import {BotStage, type BotStageRun} from './bot-stage.js';
 import {Checkpoints, scopedStatePath} from '../record/checkpoints.js';
 import type {CheckpointEntry} from '../record/checkpoint-store.js';
 import type {Hit} from '../parse/hit.js';
@@ -110,6 +111,8 @@ export class ImportRun {
 	private lastPartId = 0;
 	/** A parse worker started early for the first big input (its modules load while Matomo is checked). */
 	private spareWorker: Worker | undefined;
+	/** --bot-detection=behavior: sees every line, holds each hit until its visitor's verdict. */
+	private readonly bots: BotStage | undefined;
 
 	constructor(config: ImportConfig, deps: ImportRunDeps = {}) {
 		this.config = config;
@@ -124,6 +127,22 @@ export class ImportRun {
 			// A day: Icecast writes a line when a listener leaves, so a long listen's start comes hours "late".
 			this.reorder = new ReorderWindow({windowSeconds: 24 * 3600, maxItems: 200_000});
 		}
+
+		if (config.botDetection === 'behavior') this.bots = new BotStage(config, this.botStageRun());
+	}
+
+	/** What the bot stage may use of the run (it adds released hits to the recorders, acknowledges dropped ones). */
+	private botStageRun(): BotStageRun {
+		const run = this;
+		return {
+			state: this.state,
+			get recorders() {
+				return run.recorders;
+			},
+			queries: this.queries,
+			watermark: input => this.watermarks.get(input),
+			changed: () => this.checkpoints?.changed(),
+		};
 	}
 
 	snapshot(): RunState {
@@ -599,6 +618,7 @@ export class ImportRun {
 			}
 
 			if (progress.phase === 'reading') progress.phase = this.stopRequested ? 'pending' : 'done';
+			if (!this.stopRequested) this.bots?.decideAll();
 			if (this.reorder && this.recorders) {
 				for (const item of this.reorder.drain()) this.addReordered(item);
 			}
@@ -642,7 +662,7 @@ export class ImportRun {
 	private lineStage(parser: LineParser, input: number, listening: boolean): {parser: BatchParser; completesHits: boolean; site: SiteTarget | undefined} {
 		const {config} = this;
 		const counters = {downloads: 0};
-		const processor = new LineProcessor(parser, this.checks, counters, processorOptionsOf(config, listening), input);
+		const processor = new LineProcessor(parser, this.checks, counters, {...processorOptionsOf(config, listening), observer: this.bots}, input);
 		const site = this.resolver?.fixed;
 		const completesHits = this.stageCompletesHits(listening);
 		const batchParser = new BatchParser(processor, counters, {
@@ -660,7 +680,8 @@ export class ImportRun {
 	 */
 	private stageCompletesHits(listening: boolean): boolean {
 		const site = this.resolver?.fixed;
-		return !listening && (this.recorders ? site !== undefined && !this.config.replayTracking : site !== undefined || !this.deps.matomo);
+		// Bot detection by behaviour holds each hit in this thread (see bot-stage.ts).
+		return !listening && !this.bots && (this.recorders ? site !== undefined && !this.config.replayTracking : site !== undefined || !this.deps.matomo);
 	}
 
 	/** What a parse worker needs of the whole run: allowed, and not following files (the inputs' own needs come with their stage). */
@@ -839,6 +860,8 @@ export class ImportRun {
 				const queued: ReorderedRequest = {query: toQueryString(request.params), visitor, input: hit.input, lineNo, seq, part};
 				for (const queuedItem of this.reorder.push(queued, request.seconds, request.micros)) this.addReordered(queuedItem);
 			}
+		} else if (this.bots) {
+			this.bots.hold(hit, progress, site, visitor, lineNo, seq);
 		} else {
 			this.recorders.add(this.queries.build(hit, site), visitor, hit.input, lineNo, seq);
 		}
@@ -867,6 +890,11 @@ export class ImportRun {
 				counters.hitsQueued--;
 				return;
 			}
+		}
+
+		if (this.bots) {
+			this.bots.holdOffline(hit, progress);
+			return;
 		}
 
 		counters.hitsRecorded++;

@@ -4,6 +4,7 @@
  */
 
 import type {MountSummary} from '../report/listening-stats.js';
+import type {BotStats} from '../filter/bots/bot-stats.js';
 
 /** Why a line was not imported. Every skipped line is counted under exactly one reason. */
 export type SkipReason =
@@ -155,6 +156,8 @@ export interface RunState {
 	failure: string | null;
 	/** --track-listening-time: listeners, hours and peaks per mount point. */
 	listening: {mounts: MountSummary[]; total: MountSummary | null} | null;
+	/** --bot-detection=behavior: the visitors and hits found to be bots, by reason, with samples. */
+	bots: BotStats | null;
 }
 
 export const SAMPLE_RING_SIZE = 50;
@@ -205,6 +208,7 @@ export function createRunState(dryRun: boolean): RunState {
 		notices: [],
 		failure: null,
 		listening: null,
+		bots: null,
 	};
 }
 

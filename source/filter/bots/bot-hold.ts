@@ -1,0 +1,210 @@
+/**
+ * The hold stage of --bot-detection=behavior: every parsed line is observed (before the filters drop static files and
+ * robots.txt) into its visitor's evidence; every hit of a visitor not decided yet is held until the verdict, then
+ * released (a person) or dropped (a bot; with --enable-bots released as a bot, with its reasons).
+ *
+ * Bounded whatever the log: a visitor is decided after `windowSeconds` of log time from its first held hit, after
+ * `maxHeldPerVisitor` held hits, or as soon as the evidence says bot; when more than `maxHeld` hits are held, the
+ * visitors held longest are decided with the evidence they have; at most `maxVisitors` visitors are remembered (the
+ * oldest forgotten, decided first if they still hold hits). A visitor found to be a person stays watched: if later
+ * requests show a bot, its later hits are dropped.
+ *
+ * What holding means for delivery (watermark, acknowledgement) is the sink's business: see run/bot-stage.ts.
+ */
+import {BOT_SAMPLES, type BotSample, type BotStats} from './bot-stats.js';
+import {botReasons, botReasonLabels, reasonLabels, VisitorEvidence} from './visitor-evidence.js';
+
+export interface BotHoldSink<T> {
+	/** A held hit goes on: a person (`reasons` 0), or with --enable-bots a bot. */
+	release(item: T, reasons: number): void;
+	/** A held hit of a bot, not tracked. */
+	drop(item: T, reasons: number): void;
+}
+
+export interface BotHoldOptions {
+	windowSeconds: number;
+	/** How long a suspicious visitor (pages, no assets, no referrers: not yet enough) may be held. */
+	suspiciousWindowSeconds: number;
+	maxHeldPerVisitor: number;
+	maxHeld: number;
+	maxVisitors: number;
+	/** --enable-bots: bots are released with their reasons, not dropped. */
+	trackBots: boolean;
+	/** Which list names a user agent a bot, if any: those visitors never reach the hold (the checks skip them). */
+	agentLevel(userAgent: string): 'reference' | 'modern' | undefined;
+}
+
+const UNDECIDED = 0;
+const PERSON = 1;
+const BOT = 2;
+
+class Visitor<T> {
+	state = UNDECIDED;
+	reasons = 0;
+	held: T[] | undefined;
+	/** Log time of the first hit held in this round. */
+	heldSince = 0;
+	sample: BotSample | undefined;
+	readonly evidence: VisitorEvidence;
+
+	constructor(readonly key: string, ip: string, userAgent: string, readonly listed: boolean) {
+		this.evidence = new VisitorEvidence(ip, userAgent);
+	}
+}
+
+export class BotHold<T> {
+	private readonly visitors = new Map<string, Visitor<T>>();
+	/** Undecided visitors holding hits, in the order they started holding. */
+	private readonly pending = new Map<string, Visitor<T>>();
+	/** Those of them held past the window because they look suspicious, in the order they were moved here. */
+	private readonly suspicious = new Map<string, Visitor<T>>();
+	private now = 0;
+
+	constructor(
+		private readonly options: BotHoldOptions,
+		private readonly stats: BotStats,
+		private readonly sink: BotHoldSink<T>,
+	) {}
+
+	/** A parsed line, whatever becomes of it. */
+	observe(ip: string, userAgent: string, path: string, extension: string, status: string, referrer: string, seconds: number): void {
+		if (seconds > this.now) this.now = seconds;
+		const visitor = this.visitor(ip, userAgent);
+		if (!visitor.listed) visitor.evidence.observe(path, extension, status, referrer, seconds);
+	}
+
+	/** A hit of the visitor (ip, userAgent) that passed the filters: held, released or dropped. */
+	hold(ip: string, userAgent: string, seconds: number, item: T): void {
+		if (seconds > this.now) this.now = seconds;
+		const visitor = this.visitor(ip, userAgent);
+		const {stats} = this;
+		// Bots by their user agent that --enable-bots tracks: tracked as the reference does, nothing to wait for.
+		if (visitor.listed) {
+			this.sink.release(item, 0);
+			return;
+		}
+
+		if (visitor.state === PERSON) {
+			const reasons = visitor.evidence.verdict();
+			if (reasons === 0) {
+				this.sink.release(item, 0);
+				return;
+			}
+
+			// Its later requests gave it away: what was released is gone, the rest is not.
+			this.foundBot(visitor, reasons);
+		}
+
+		if (visitor.state === BOT) {
+			stats.hits++;
+			if (visitor.sample) visitor.sample.hits++;
+			if (this.options.trackBots) this.sink.release(item, visitor.reasons);
+			else this.sink.drop(item, visitor.reasons);
+			return;
+		}
+
+		if (visitor.held === undefined) {
+			visitor.held = [];
+			visitor.heldSince = seconds;
+			this.pending.set(visitor.key, visitor);
+		}
+
+		visitor.held.push(item);
+		stats.held++;
+		if (visitor.evidence.verdict() !== 0 || visitor.held.length >= this.options.maxHeldPerVisitor) this.decide(visitor);
+		this.expire();
+	}
+
+	/** Decide every visitor still holding hits (the end of an input, or of the run). */
+	decideAll(): void {
+		for (const visitor of this.pending.values()) this.decide(visitor);
+		for (const visitor of this.suspicious.values()) this.decide(visitor);
+	}
+
+	private expire(): void {
+		const {options} = this;
+		const limit = this.now - options.windowSeconds;
+		for (const visitor of this.pending.values()) {
+			const full = this.stats.held > options.maxHeld;
+			if (visitor.heldSince > limit && !full) break;
+			if (!full && visitor.evidence.suspicious()) {
+				this.pending.delete(visitor.key);
+				this.suspicious.set(visitor.key, visitor);
+			} else {
+				this.decide(visitor);
+			}
+		}
+
+		const suspiciousLimit = this.now - options.suspiciousWindowSeconds;
+		for (const visitor of this.suspicious.values()) {
+			if (visitor.heldSince > suspiciousLimit && this.stats.held <= options.maxHeld) break;
+			this.decide(visitor);
+		}
+	}
+
+	private decide(visitor: Visitor<T>): void {
+		const held = visitor.held ?? [];
+		visitor.held = undefined;
+		this.pending.delete(visitor.key);
+		this.suspicious.delete(visitor.key);
+		this.stats.held -= held.length;
+		const reasons = visitor.evidence.verdict();
+		if (reasons === 0) {
+			visitor.state = PERSON;
+			for (const item of held) this.sink.release(item, 0);
+			return;
+		}
+
+		this.foundBot(visitor, reasons);
+		this.stats.hits += held.length;
+		visitor.sample!.hits += held.length;
+		for (const item of held) {
+			if (this.options.trackBots) this.sink.release(item, reasons);
+			else this.sink.drop(item, reasons);
+		}
+	}
+
+	private foundBot(visitor: Visitor<T>, reasons: number): void {
+		const {stats} = this;
+		visitor.state = BOT;
+		visitor.reasons = reasons;
+		stats.visitors++;
+		stats.levels.behavior++;
+		for (const reason of botReasons) {
+			if ((reasons & (1 << botReasons.indexOf(reason))) === 0) continue;
+			const label = botReasonLabels[reason];
+			stats.byReason[label] = (stats.byReason[label] ?? 0) + 1;
+		}
+
+		visitor.sample = {ip: visitor.evidence.ip, userAgent: visitor.evidence.userAgent, hits: 0, why: reasonLabels(reasons)};
+		if (stats.samples.length < BOT_SAMPLES) stats.samples.push(visitor.sample);
+	}
+
+	private visitor(ip: string, userAgent: string): Visitor<T> {
+		const key = ip + '\n' + userAgent;
+		let visitor = this.visitors.get(key);
+		if (visitor === undefined) {
+			const level = this.options.agentLevel(userAgent);
+			if (level !== undefined) {
+				const {levels} = this.stats;
+				if (level === 'reference') levels.reference++;
+				levels.modern++;
+				levels.behavior++;
+			}
+
+			visitor = new Visitor<T>(key, ip, userAgent, level !== undefined);
+			if (this.visitors.size >= this.options.maxVisitors) this.forgetOldest();
+			this.visitors.set(key, visitor);
+		}
+
+		return visitor;
+	}
+
+	private forgetOldest(): void {
+		for (const [key, oldest] of this.visitors) {
+			if (oldest.held !== undefined) this.decide(oldest);
+			this.visitors.delete(key);
+			return;
+		}
+	}
+}
