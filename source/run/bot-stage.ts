@@ -38,7 +38,7 @@ export class BotStage implements LineObserver {
 	private readonly holding: BotHold<HeldHit>;
 
 	constructor(config: ImportConfig, private readonly run: BotStageRun) {
-		const stats = createBotStats();
+		const stats = createBotStats(config.enableBots);
 		run.state.bots = stats;
 		const excluded = config.excludedUserAgents;
 		this.holding = new BotHold<HeldHit>({

@@ -190,6 +190,7 @@ export function TrackStep({given, files, env, matomoUrl, auto, width, rows, onDo
 
 function placeholderOf(option: OptionSpec): string {
 	if (option.flag === 'recorders') return '1 (or a number, or auto)';
+	if (option.flag === 'bot-detection') return 'reference (or modern, behavior)';
 	if (option.flag.startsWith('exclude-older') || option.flag.startsWith('exclude-newer')) return 'YYYY-MM-DD hh:mm:ss +hhmm';
 	if (option.type === 'list') return `${(option.value ?? 'value').toLowerCase()}, …`;
 	return '';

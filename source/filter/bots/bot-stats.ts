@@ -8,6 +8,8 @@ export interface BotSample {
 }
 
 export interface BotStats {
+	/** --enable-bots: the bots found were tracked as bots, not left out. */
+	tracked: boolean;
 	/** Visitors found to be bots by their behaviour, and their hits. */
 	visitors: number;
 	hits: number;
@@ -23,6 +25,6 @@ export interface BotStats {
 
 export const BOT_SAMPLES = 20;
 
-export function createBotStats(): BotStats {
-	return {visitors: 0, hits: 0, byReason: {}, samples: [], held: 0, levels: {reference: 0, modern: 0, behavior: 0}};
+export function createBotStats(tracked: boolean): BotStats {
+	return {tracked, visitors: 0, hits: 0, byReason: {}, samples: [], held: 0, levels: {reference: 0, modern: 0, behavior: 0}};
 }
