@@ -4,8 +4,10 @@
  */
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import {startMatomoDouble, type MatomoDouble} from './matomo-double.js';
-import {combinedLine, runImport, writeLog} from './helpers.js';
+import {combinedLine, runImport, tempDir, writeLog} from './helpers.js';
 import {generateTraffic, type Traffic} from './bot-traffic.js';
 
 let matomo: MatomoDouble;
@@ -107,4 +109,48 @@ test('behavior with --enable-bots: bots are tracked as the reference tracks them
 	const person = hits.find(hit => hit.cip === '192.0.2.5')!;
 	assert.deepEqual(JSON.parse(person._cvar!), {1: ['Not-Bot', 'Mozilla/5.0 (Macintosh) Safari/605.1.15']});
 	assert.deepEqual(result.state.bots!.samples, [{ip: '203.0.113.9', userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/131.0', hits: 6, why: ['never loaded an asset', 'robots.txt']}]);
+});
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+	const started = Date.now();
+	while (!condition()) {
+		if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+		await new Promise(resolve => setTimeout(resolve, 20));
+	}
+}
+
+function logTime(seconds: number): string {
+	const d = new Date(Date.UTC(2024, 1, 10, 10) + seconds * 1000);
+	const two = (n: number) => String(n).padStart(2, '0');
+	return `${two(d.getUTCDate())}/Feb/2024:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
+}
+
+test('behavior: held hits are not acknowledged, so a stop and a resume import every person\'s page once and no bot\'s', async () => {
+	matomo.reset();
+	const dir = tempDir();
+	const log = path.join(dir, 'access.log');
+	const state = `--state-file=${path.join(dir, 'state.json')}`;
+	const botUa = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+	const lines = [combinedLine({ip: '203.0.113.50', date: logTime(0), path: '/robots.txt', ua: botUa})];
+	const people = 3000;
+	for (let i = 0; i < people; i++) {
+		// Each person's page waits for the verdict (30 minutes of log time): some 90 are held at any moment.
+		lines.push(combinedLine({ip: `10.1.${i >> 8}.${i & 255}`, date: logTime(i * 20), path: `/h/${i}`, referrer: 'https://www.google.com/'}));
+		lines.push(combinedLine({ip: `10.1.${i >> 8}.${i & 255}`, date: logTime(i * 20), path: '/app.css', referrer: 'https://shop.example.org/'}));
+		if (i % 3 === 0) lines.push(combinedLine({ip: '203.0.113.50', date: logTime(i * 20), path: `/b/${i}`, ua: botUa}));
+	}
+
+	fs.writeFileSync(log, lines.join('\n') + '\n');
+	matomo.setFaults([{kind: 'slow', ms: 20}]);
+	const args = ['--idsite=1', '--bot-detection=behavior', state, '--recorder-max-payload-size=10', log];
+	const stopped = await runImport(args, {url: matomo.url, onRun: run => {
+		void waitFor(() => matomo.hitCount() >= 100, 'the first hits').then(() => run.stop());
+	}});
+	assert.equal(stopped.exitCode, 130);
+	assert.ok(matomo.hitCount() < people, 'stopped before the end');
+	matomo.clearFaults();
+	const resumed = await runImport(args, {url: matomo.url});
+	assert.equal(resumed.exitCode, 0);
+	const paths = matomo.received.map(hit => new URL(hit.params.url!).pathname).sort();
+	assert.deepEqual(paths, Array.from({length: people}, (_, i) => `/h/${i}`).sort());
 });

@@ -58,6 +58,10 @@ export class BotHold<T> {
 	private readonly pending = new Map<string, Visitor<T>>();
 	/** Those of them held past the window because they look suspicious, in the order they were moved here. */
 	private readonly suspicious = new Map<string, Visitor<T>>();
+	/**
+	 * The log time of the latest hit held or passed: the windows' clock. Not that of the lines observed, which run a
+	 * batch ahead of the hits (a batch is parsed before its hits are handled).
+	 */
 	private now = 0;
 
 	constructor(
@@ -68,7 +72,6 @@ export class BotHold<T> {
 
 	/** A parsed line, whatever becomes of it. */
 	observe(ip: string, userAgent: string, path: string, extension: string, status: string, referrer: string, seconds: number): void {
-		if (seconds > this.now) this.now = seconds;
 		const visitor = this.visitor(ip, userAgent);
 		if (!visitor.listed) visitor.evidence.observe(path, extension, status, referrer, seconds);
 	}
