@@ -14,6 +14,7 @@ const options: BotHoldOptions = {
 	maxHeld: 500,
 	maxVisitors: 1000,
 	trackBots: false,
+	countLevels: false,
 	agentLevel: userAgent => (userAgent.includes('bot/') ? 'reference' : undefined),
 };
 

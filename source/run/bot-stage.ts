@@ -48,6 +48,7 @@ export class BotStage implements LineObserver {
 			maxHeld: 100_000,
 			maxVisitors: 100_000,
 			trackBots: config.enableBots,
+			countLevels: config.dryRun,
 			agentLevel(userAgent) {
 				const lower = userAgent.toLowerCase();
 				if (excluded.some(needle => lower.includes(needle))) return 'reference';

@@ -5,7 +5,7 @@
  *
  * Bounded whatever the log: a visitor is decided after `windowSeconds` of log time from its first held hit, after
  * `maxHeldPerVisitor` held hits, or as soon as the evidence says bot; when more than `maxHeld` hits are held, the
- * visitors held longest are decided with the evidence they have; at most `maxVisitors` visitors are remembered (the
+ * visitors held longest are decided with the evidence they have; at most `maxVisitors` addresses are remembered (the
  * oldest forgotten, decided first if they still hold hits). A visitor found to be a person stays watched: if later
  * requests show a bot, its later hits are dropped.
  *
@@ -30,8 +30,10 @@ export interface BotHoldOptions {
 	maxVisitors: number;
 	/** --enable-bots: bots are released with their reasons, not dropped. */
 	trackBots: boolean;
-	/** Which list names a user agent a bot, if any: those visitors never reach the hold (the checks skip them). */
+	/** Which list names a user agent a bot, if any: those visitors reach the hold only with --enable-bots. */
 	agentLevel(userAgent: string): 'reference' | 'modern' | undefined;
+	/** Count the visitors each level leaves out (a dry run shows them): a look-up of each new visitor's user agent. */
+	countLevels: boolean;
 }
 
 const UNDECIDED = 0;
@@ -45,19 +47,27 @@ class Visitor<T> {
 	/** Log time of the first hit held in this round. */
 	heldSince = 0;
 	sample: BotSample | undefined;
+	/** Whether a list names its user agent a bot; undefined: not asked yet. */
+	listed: boolean | undefined;
+	/** The next visitor with the same IP address (another user agent). */
+	next: Visitor<T> | undefined;
 	readonly evidence: VisitorEvidence;
 
-	constructor(readonly key: string, ip: string, userAgent: string, readonly listed: boolean) {
+	constructor(readonly userAgent: string, ip: string) {
 		this.evidence = new VisitorEvidence(ip, userAgent);
 	}
 }
 
 export class BotHold<T> {
+	/**
+	 * By IP address, each with its chain of user agents: a look-up hashes the short address only (a user agent is
+	 * compared, not hashed: a new string of some 120 characters on every line).
+	 */
 	private readonly visitors = new Map<string, Visitor<T>>();
 	/** Undecided visitors holding hits, in the order they started holding. */
-	private readonly pending = new Map<string, Visitor<T>>();
+	private readonly pending = new Set<Visitor<T>>();
 	/** Those of them held past the window because they look suspicious, in the order they were moved here. */
-	private readonly suspicious = new Map<string, Visitor<T>>();
+	private readonly suspicious = new Set<Visitor<T>>();
 	/**
 	 * The log time of the latest hit held or passed: the windows' clock. Not that of the lines observed, which run a
 	 * batch ahead of the hits (a batch is parsed before its hits are handled).
@@ -72,8 +82,7 @@ export class BotHold<T> {
 
 	/** A parsed line, whatever becomes of it. */
 	observe(ip: string, userAgent: string, path: string, extension: string, status: string, referrer: string, seconds: number): void {
-		const visitor = this.visitor(ip, userAgent);
-		if (!visitor.listed) visitor.evidence.observe(path, extension, status, referrer, seconds);
+		this.visitor(ip, userAgent).evidence.observe(path, extension, status, referrer, seconds);
 	}
 
 	/** A hit of the visitor (ip, userAgent) that passed the filters: held, released or dropped. */
@@ -82,6 +91,7 @@ export class BotHold<T> {
 		const visitor = this.visitor(ip, userAgent);
 		const {stats} = this;
 		// Bots by their user agent that --enable-bots tracks: tracked as the reference does, nothing to wait for.
+		visitor.listed ??= this.options.agentLevel(userAgent) !== undefined;
 		if (visitor.listed) {
 			this.sink.release(item, 0);
 			return;
@@ -109,7 +119,7 @@ export class BotHold<T> {
 		if (visitor.held === undefined) {
 			visitor.held = [];
 			visitor.heldSince = seconds;
-			this.pending.set(visitor.key, visitor);
+			this.pending.add(visitor);
 		}
 
 		visitor.held.push(item);
@@ -131,8 +141,8 @@ export class BotHold<T> {
 			const full = this.stats.held > options.maxHeld;
 			if (visitor.heldSince > limit && !full) break;
 			if (!full && visitor.evidence.suspicious()) {
-				this.pending.delete(visitor.key);
-				this.suspicious.set(visitor.key, visitor);
+				this.pending.delete(visitor);
+				this.suspicious.add(visitor);
 			} else {
 				this.decide(visitor);
 			}
@@ -148,8 +158,8 @@ export class BotHold<T> {
 	private decide(visitor: Visitor<T>): void {
 		const held = visitor.held ?? [];
 		visitor.held = undefined;
-		this.pending.delete(visitor.key);
-		this.suspicious.delete(visitor.key);
+		this.pending.delete(visitor);
+		this.suspicious.delete(visitor);
 		this.stats.held -= held.length;
 		const reasons = visitor.evidence.verdict();
 		if (reasons === 0) {
@@ -184,29 +194,42 @@ export class BotHold<T> {
 	}
 
 	private visitor(ip: string, userAgent: string): Visitor<T> {
-		const key = ip + '\n' + userAgent;
-		let visitor = this.visitors.get(key);
-		if (visitor === undefined) {
+		const first = this.visitors.get(ip);
+		for (let visitor = first; visitor !== undefined; visitor = visitor.next) {
+			if (visitor.userAgent === userAgent) return visitor;
+		}
+
+		const visitor = new Visitor<T>(userAgent, ip);
+		if (this.options.countLevels) {
 			const level = this.options.agentLevel(userAgent);
+			visitor.listed = level !== undefined;
 			if (level !== undefined) {
 				const {levels} = this.stats;
 				if (level === 'reference') levels.reference++;
 				levels.modern++;
 				levels.behavior++;
 			}
+		}
 
-			visitor = new Visitor<T>(key, ip, userAgent, level !== undefined);
+		if (first === undefined) {
 			if (this.visitors.size >= this.options.maxVisitors) this.forgetOldest();
-			this.visitors.set(key, visitor);
+			this.visitors.set(ip, visitor);
+		} else {
+			visitor.next = first.next;
+			first.next = visitor;
 		}
 
 		return visitor;
 	}
 
+	/** Forget the address seen first (and its user agents), deciding those that still hold hits. */
 	private forgetOldest(): void {
-		for (const [key, oldest] of this.visitors) {
-			if (oldest.held !== undefined) this.decide(oldest);
-			this.visitors.delete(key);
+		for (const [ip, oldest] of this.visitors) {
+			for (let visitor: Visitor<T> | undefined = oldest; visitor !== undefined; visitor = visitor.next) {
+				if (visitor.held !== undefined) this.decide(visitor);
+			}
+
+			this.visitors.delete(ip);
 			return;
 		}
 	}
