@@ -12,6 +12,7 @@ const options: BotHoldOptions = {
 	suspiciousWindowSeconds: 6 * 3600,
 	maxHeldPerVisitor: 40,
 	maxHeld: 500,
+	maxBehind: 100_000,
 	maxVisitors: 1000,
 	trackBots: false,
 	countLevels: false,
@@ -83,9 +84,9 @@ test('robots.txt decides at once; a person whose later requests give it away los
 	stage.hold('198.51.100.2', browser, 10, 2);
 	stage.decideAll();
 	assert.deepEqual(released, [2]);
-	// A page a second: no person reads that fast.
+	// A page a second, by address: no person reads that fast.
 	for (let i = 0; i < 12; i++) {
-		stage.observe('198.51.100.2', browser, `/p${i}`, '', '200', 'https://shop.example.org/', 100 + i);
+		stage.observe('198.51.100.2', browser, `/p${i}`, '', '200', '', 100 + i);
 		stage.hold('198.51.100.2', browser, 100 + i, 10 + i);
 	}
 

@@ -46,6 +46,7 @@ export class BotStage implements LineObserver {
 			suspiciousWindowSeconds: 6 * 3600,
 			maxHeldPerVisitor: 40,
 			maxHeld: 100_000,
+			maxBehind: 5000,
 			maxVisitors: 100_000,
 			trackBots: config.enableBots,
 			countLevels: config.dryRun,

@@ -27,6 +27,11 @@ export interface BotHoldOptions {
 	suspiciousWindowSeconds: number;
 	maxHeldPerVisitor: number;
 	maxHeld: number;
+	/**
+	 * How many hits (of all visitors) a held hit may fall behind before its visitor is decided: the checkpoint cannot
+	 * pass a held hit, so the hits acknowledged after it are remembered one by one (and saved with each checkpoint).
+	 */
+	maxBehind: number;
 	maxVisitors: number;
 	/** --enable-bots: bots are released with their reasons, not dropped. */
 	trackBots: boolean;
@@ -44,8 +49,9 @@ class Visitor<T> {
 	state = UNDECIDED;
 	reasons = 0;
 	held: T[] | undefined;
-	/** Log time of the first hit held in this round. */
+	/** Log time and number (among all hits) of the first hit held in this round. */
 	heldSince = 0;
+	heldAt = 0;
 	sample: BotSample | undefined;
 	/** Whether a list names its user agent a bot; undefined: not asked yet. */
 	listed: boolean | undefined;
@@ -73,6 +79,8 @@ export class BotHold<T> {
 	 * batch ahead of the hits (a batch is parsed before its hits are handled).
 	 */
 	private now = 0;
+	/** Hits handed to the hold so far. */
+	private hits = 0;
 
 	constructor(
 		private readonly options: BotHoldOptions,
@@ -88,6 +96,7 @@ export class BotHold<T> {
 	/** A hit of the visitor (ip, userAgent) that passed the filters: held, released or dropped. */
 	hold(ip: string, userAgent: string, seconds: number, item: T): void {
 		if (seconds > this.now) this.now = seconds;
+		this.hits++;
 		const visitor = this.visitor(ip, userAgent);
 		const {stats} = this;
 		// Bots by their user agent that --enable-bots tracks: tracked as the reference does, nothing to wait for.
@@ -119,6 +128,7 @@ export class BotHold<T> {
 		if (visitor.held === undefined) {
 			visitor.held = [];
 			visitor.heldSince = seconds;
+			visitor.heldAt = this.hits;
 			this.pending.add(visitor);
 		}
 
@@ -137,8 +147,9 @@ export class BotHold<T> {
 	private expire(): void {
 		const {options} = this;
 		const limit = this.now - options.windowSeconds;
+		const behind = this.hits - options.maxBehind;
 		for (const visitor of this.pending.values()) {
-			const full = this.stats.held > options.maxHeld;
+			const full = this.stats.held > options.maxHeld || visitor.heldAt <= behind;
 			if (visitor.heldSince > limit && !full) break;
 			if (!full && visitor.evidence.suspicious()) {
 				this.pending.delete(visitor);
@@ -150,7 +161,7 @@ export class BotHold<T> {
 
 		const suspiciousLimit = this.now - options.suspiciousWindowSeconds;
 		for (const visitor of this.suspicious.values()) {
-			if (visitor.heldSince > suspiciousLimit && this.stats.held <= options.maxHeld) break;
+			if (visitor.heldSince > suspiciousLimit && visitor.heldAt > behind && this.stats.held <= options.maxHeld) break;
 			this.decide(visitor);
 		}
 	}

@@ -105,7 +105,8 @@ export class VisitorEvidence {
 		const {pages} = this;
 		const noReferrerShare = pages === 0 ? 0 : this.pagesWithoutReferrer / pages;
 		if (this.assets === 0 ? pages >= NO_ASSET_PAGES_ANY_REFERRER || (pages >= NO_ASSET_PAGES && noReferrerShare >= 0.5) : pages >= this.assets * PAGES_PER_ASSET) reasons |= bit('noAssets');
-		if (this.burst) reasons |= bit('rate');
+		// Many people behind one address with one browser build can add up to that rate; they load assets and follow links.
+		if (this.burst && (this.assets === 0 || noReferrerShare >= 0.5)) reasons |= bit('rate');
 		const mean = this.intervals === 0 ? 0 : this.intervalSum / this.intervals;
 		if (this.intervals >= REGULAR_INTERVALS && mean >= REGULAR_MEAN_SECONDS) {
 			const variance = Math.max(0, this.intervalSquares / this.intervals - mean * mean);
