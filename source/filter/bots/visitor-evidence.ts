@@ -54,7 +54,8 @@ export class VisitorEvidence {
 	intervals = 0;
 	intervalSum = 0;
 	intervalSquares = 0;
-	private readonly recent = new Float64Array(RECENT);
+	/** The times of the last RECENT pages, a ring once full (a plain array: a typed one is a costly allocation per visitor). */
+	private readonly recent: number[] = [];
 	/** Whether RECENT pages ever came within BURST_SECONDS. */
 	burst = false;
 
@@ -84,9 +85,14 @@ export class VisitorEvidence {
 		}
 
 		this.lastPage = seconds;
-		const slot = this.pages % RECENT;
-		if (this.pages >= RECENT && seconds - this.recent[slot]! <= BURST_SECONDS) this.burst = true;
-		this.recent[slot] = seconds;
+		if (this.pages < RECENT) {
+			this.recent.push(seconds);
+		} else {
+			const slot = this.pages % RECENT;
+			if (seconds - this.recent[slot]! <= BURST_SECONDS) this.burst = true;
+			this.recent[slot] = seconds;
+		}
+
 		this.pages++;
 	}
 
