@@ -17,12 +17,23 @@ import {createBotStats} from '../filter/bots/bot-stats.js';
 import {isModernBotAgent} from '../filter/bots/modern-agents.js';
 import {reasonLabels} from '../filter/bots/visitor-evidence.js';
 
-/** A hit waiting for its visitor's verdict: sent (seq: its watermark entry) or, in a dry run, only counted. */
-interface HeldHit {
-	hit: Hit;
-	progress: InputProgress;
-	/** Undefined in a dry run. */
-	sent?: {site: SiteTarget; visitor: string; lineNo: number; seq: number};
+/**
+ * A hit waiting for its visitor's verdict: to be sent (`seq`: its watermark entry) or, in a dry run (`seq` -1), only
+ * counted. Small on purpose: held hits live long enough to be promoted by the garbage collector.
+ */
+class HeldHit {
+	constructor(
+		readonly input: number,
+		readonly progress: InputProgress,
+		readonly seq: number,
+		readonly lineNo: number,
+		readonly visitor: string,
+		/** The request, built when held; undefined in a dry run and with --enable-bots (built on release, with why). */
+		readonly query: string | undefined,
+		/** With --enable-bots: what the request is built from. */
+		readonly hit: Hit | undefined,
+		readonly site: SiteTarget | undefined,
+	) {}
 }
 
 export interface BotStageRun {
@@ -36,8 +47,10 @@ export interface BotStageRun {
 
 export class BotStage implements LineObserver {
 	private readonly holding: BotHold<HeldHit>;
+	private readonly trackBots: boolean;
 
 	constructor(config: ImportConfig, private readonly run: BotStageRun) {
+		this.trackBots = config.enableBots;
 		const stats = createBotStats(config.enableBots);
 		run.state.bots = stats;
 		const excluded = config.excludedUserAgents;
@@ -67,12 +80,15 @@ export class BotStage implements LineObserver {
 
 	/** A hit to send (its watermark entry is `seq`), once its visitor is found to be a person. */
 	hold(hit: Hit, progress: InputProgress, site: SiteTarget, visitor: string, lineNo: number, seq: number): void {
-		this.holding.hold(hit.ip, hit.userAgent, hit.seconds, {hit, progress, sent: {site, visitor, lineNo, seq}});
+		const held = this.trackBots
+			? new HeldHit(hit.input, progress, seq, lineNo, visitor, undefined, hit, site)
+			: new HeldHit(hit.input, progress, seq, lineNo, visitor, this.run.queries.build(hit, site), undefined, undefined);
+		this.holding.hold(hit.ip, hit.userAgent, hit.seconds, held);
 	}
 
 	/** A dry run's hit: counted as recorded once its visitor is found to be a person. */
 	holdOffline(hit: Hit, progress: InputProgress): void {
-		this.holding.hold(hit.ip, hit.userAgent, hit.seconds, {hit, progress});
+		this.holding.hold(hit.ip, hit.userAgent, hit.seconds, new HeldHit(hit.input, progress, -1, 0, '', undefined, undefined, undefined));
 	}
 
 	/** The end of an input: every visitor still waiting is decided with the evidence there is. */
@@ -80,29 +96,35 @@ export class BotStage implements LineObserver {
 		this.holding.decideAll();
 	}
 
-	private release({hit, progress, sent}: HeldHit, reasons: number): void {
+	private release(held: HeldHit, reasons: number): void {
 		const {run} = this;
-		if (sent === undefined) {
+		if (held.seq === -1) {
 			run.state.counters.hitsRecorded++;
-			progress.hits++;
+			held.progress.hits++;
 			return;
 		}
 
-		if (reasons !== 0) {
-			// --enable-bots: tracked as a bot, with why (a page custom variable, beside HTTP-code).
-			hit.isRobot = true;
-			(hit.pageCvars ??= []).push(['Bot-reason', reasonLabels(reasons).join(', ')]);
+		let query = held.query;
+		if (query === undefined) {
+			const hit = held.hit!;
+			if (reasons !== 0) {
+				// --enable-bots: tracked as a bot, with why (a page custom variable, beside HTTP-code).
+				hit.isRobot = true;
+				(hit.pageCvars ??= []).push(['Bot-reason', reasonLabels(reasons).join(', ')]);
+			}
+
+			query = run.queries.build(hit, held.site!);
 		}
 
-		run.recorders!.add(run.queries.build(hit, sent.site), sent.visitor, hit.input, sent.lineNo, sent.seq);
+		run.recorders!.add(query, held.visitor, held.input, held.lineNo, held.seq);
 	}
 
-	private drop({hit, sent}: HeldHit): void {
+	private drop(held: HeldHit): void {
 		const {counters} = this.run.state;
 		counters.hitsQueued--;
 		counters.skipped.bot++;
-		if (sent === undefined) return;
-		this.run.watermark(hit.input)?.ack(sent.seq);
+		if (held.seq === -1) return;
+		this.run.watermark(held.input)?.ack(held.seq);
 		this.run.changed();
 	}
 }
