@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {startMatomoDouble, type MatomoDouble} from './matomo-double.js';
-import {combinedLine, runImport, tempDir, writeLog} from './helpers.js';
+import {combinedLine, runCli, runImport, tempDir, writeLog} from './helpers.js';
 import {generateTraffic, type Traffic} from './bot-traffic.js';
 
 let matomo: MatomoDouble;
@@ -153,4 +153,21 @@ test('behavior: held hits are not acknowledged, so a stop and a resume import ev
 	assert.equal(resumed.exitCode, 0);
 	const paths = matomo.received.map(hit => new URL(hit.params.url!).pathname).sort();
 	assert.deepEqual(paths, Array.from({length: people}, (_, i) => `/h/${i}`).sort());
+});
+
+test('a dry run shows what each level would leave out, and the summary and --json explain the bots found', async () => {
+	const traffic = generateTraffic(5, {humans: 120, bots: 40, hours: 3});
+	const log = writeLog(traffic.lines);
+	const json = await runCli(['--dry-run', '--idsite=1', '--bot-detection=behavior', '--json', log]);
+	assert.equal(json.code, 0, json.stderr);
+	const summary = JSON.parse(json.stdout) as {imported: number; skipped: {bot: number}; bots: {visitors: number; hits: number; byReason: Record<string, number>; levels: {reference: number; modern: number; behavior: number}; samples: Array<{ip: string; userAgent: string; why: string[]}>}};
+	const {bots} = summary;
+	assert.ok(bots.levels.reference > 0 && bots.levels.reference < bots.levels.modern && bots.levels.modern < bots.levels.behavior, JSON.stringify(bots.levels));
+	assert.equal(bots.levels.behavior - bots.levels.modern, bots.visitors);
+	assert.ok(bots.byReason['never loaded an asset']! > 0 && bots.byReason['robots.txt']! > 0);
+	for (const sample of bots.samples) assert.equal(traffic.truth.get(`${sample.ip} ${sample.userAgent}`)?.side, 'bot');
+	assert.ok(summary.skipped.bot >= bots.hits);
+	const text = await runCli(['--dry-run', '--idsite=1', '--bot-detection=behavior', log]);
+	assert.match(text.stdout, new RegExp(`by behaviour: ${bots.visitors} visitors, ${bots.hits.toLocaleString('en-US')} hits: never loaded an asset \\d+`));
+	assert.match(text.stdout, /visitors each --bot-detection level leaves out: reference \d+, modern \d+, behavior \d+/);
 });
