@@ -605,3 +605,16 @@ test('Ctrl+C in the wizard leaves at once', async () => {
 	await press(instance, keys.ctrlC);
 	assert.deepEqual(await exit.promise, [130, true]);
 });
+
+test('track: --bot-detection offers the three levels, one line each, and takes the one typed', async () => {
+	const {instance, done} = trackStep();
+	await shows(instance, '--enable-static');
+	await focusRow(instance, 'bot-detection');
+	const text = await shows(instance, 'behavior   also visitors whose requests show a bot');
+	assert.match(text, /reference {2}import_logs\.py's list/);
+	assert.match(text, /modern {5}also crawlers, AI agents/);
+	await press(instance, 'behavior', keys.enter);
+	const [changes] = await done;
+	assert.equal(changes['bot-detection'], 'behavior');
+	instance.unmount();
+});
