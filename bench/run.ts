@@ -35,6 +35,8 @@ const { values: opts } = parseArgs({
 		runs: { type: 'string', default: '1' },
 		recorders: { type: 'string', default: '1,4,8,auto' },
 		'big-recorders': { type: 'string', default: 'auto' },
+		/** Levels of --bot-detection to time end to end (with --recorders=auto), beside the default (reference). */
+		'bot-detection': { type: 'string', default: 'behavior' },
 		/** Per child process, in seconds; default 30 s + 90 s per million lines. */
 		timeout: { type: 'string' },
 		/** Before each run, wait up to this many seconds for the other processes to leave the CPUs alone. */
@@ -354,6 +356,12 @@ function targets(): string {
 			+ `${LINES === 1_000_000 ? ok(dry && dry.wall <= TARGET.dryRunSeconds) : 'n/a: the target is for 1M lines'} |`,
 		`| ${main} end-to-end ≥ ${fmt(TARGET.hitsPerSecond)} hits/s (8× the reference's 21k) | ${best ? `${fmt(best.counted! / best.wall)} hits/s (${best.run})` : '–'} | ${ok(best && best.counted! / best.wall >= TARGET.hitsPerSecond)} |`,
 	];
+	const reference = rows.find(r => r.log === main && r.run === '--recorders=auto' && !Number.isNaN(r.wall));
+	for (const row of rows.filter(r => r.log === main && r.run.startsWith('--bot-detection=') && !Number.isNaN(r.wall))) {
+		const ratio = reference ? row.wall / reference.wall : undefined;
+		out.push(`| ${main} ${row.run} within 20% of --recorders=auto (reference) | ${ratio === undefined ? '–' : `${fmt(row.wall, 2)} s, ${fmt((ratio - 1) * 100)}%`} | ${ok(ratio === undefined ? undefined : ratio <= 1.2)} |`);
+	}
+
 	for (const label of [...new Set(rows.map(r => r.log))].filter(l => l !== 'fixture')) {
 		const peak = Math.max(...rows.filter(r => r.log === label && r.rssMB !== null).map(r => r.rssMB!));
 		out.push(`| ${label} peak RSS < ${TARGET.rssMB} MB (every run) | ${Number.isFinite(peak) ? `${fmt(peak)} MB` : '–'} | ${ok(Number.isFinite(peak) ? peak < TARGET.rssMB : undefined)} |`);
@@ -399,6 +407,9 @@ async function main(): Promise<void> {
 	await bench(short(LINES), 'dry-run', file, LINES, ['--dry-run'], false);
 	for (const n of recorders) await bench(short(LINES), `--recorders=${n}`, file, LINES, [`--recorders=${n}`], true);
 	for (const spec of opts.many.split(',').filter(Boolean)) await benchManyFiles(spec);
+	for (const level of opts['bot-detection'].split(',').filter(Boolean)) {
+		await bench(short(LINES), `--bot-detection=${level} --recorders=auto`, file, LINES, [`--bot-detection=${level}`, '--recorders=auto'], true);
+	}
 	if (BIG > 0) {
 		const big = await logFor(BIG);
 		await bench(short(BIG), 'dry-run', big, BIG, ['--dry-run'], false);

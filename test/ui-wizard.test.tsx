@@ -578,12 +578,13 @@ test('review: a file chosen twice (here as itself and through a link) is flagged
 	const dir = tempDir('mli-ui-twice-');
 	const file = writeLog([combinedLine({path: '/a'})], 'access.log', dir);
 	fs.symlinkSync(file, path.join(dir, 'current.log'));
-	const {infos} = await describeFiles([file, path.join(dir, 'current.log')]);
+	// As the files step describes them: each chosen entry on its own.
+	const infos = [...(await describeFiles([file])).infos, ...(await describeFiles([path.join(dir, 'current.log')])).infos];
 	const instance = show(
 		<ReviewStep given={given([['url', 'http://m'], ['idsite', '1']])} files={[file, path.join(dir, 'current.log')]} infos={infos} sample={await readSample(file)} connection={undefined} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={() => {}} onBack={() => {}} program={['matomo-log-import']} />,
 	);
 	const text = await shows(instance, 'chosen 2 times');
-	assert.match(text.replace(/\s+/g, ' '), /⚠ access\.log is chosen 2 times \(.*access\.log, .*current\.log\): Esc and remove one/);
+	assert.match(text.replace(/\s+/g, ' '), /⚠ access\.log is chosen 2 times \(.*access\.log, .*current\.log\): it is imported once/);
 });
 
 test('review: one line is "about 1 line"', async () => {
@@ -682,4 +683,17 @@ test('Ctrl+C in the wizard leaves at once', async () => {
 	await shows(instance, 'Step 1 of 5');
 	await press(instance, keys.ctrlC);
 	assert.deepEqual(await exit.promise, [130, true]);
+});
+
+test('track: --bot-detection offers the three levels, one line each, and takes the one typed', async () => {
+	const {instance, done} = trackStep();
+	await shows(instance, '--enable-static');
+	await focusRow(instance, 'bot-detection');
+	const text = await shows(instance, 'behavior   also visitors whose requests show a bot');
+	assert.match(text, /reference {2}import_logs\.py's list/);
+	assert.match(text, /modern {5}also crawlers, AI agents/);
+	await press(instance, 'behavior', keys.enter);
+	const [changes] = await done;
+	assert.equal(changes['bot-detection'], 'behavior');
+	instance.unmount();
 });

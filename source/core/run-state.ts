@@ -4,6 +4,7 @@
  */
 
 import type {MountSummary} from '../report/listening-stats.js';
+import type {BotStats} from '../filter/bots/bot-stats.js';
 
 /** Why a line was not imported. Every skipped line is counted under exactly one reason. */
 export type SkipReason =
@@ -159,6 +160,8 @@ export interface RunState {
 	sites: SiteSummary;
 	/** Messages worth showing once (warnings, the IIS time-taken hint, a file that could not be read). */
 	notices: string[];
+	/** --bot-detection=behavior: the visitors and hits found to be bots, by reason, with samples. */
+	bots: BotStats | null;
 	/** Why the run failed, when phase is 'failed'. */
 	failure: string | null;
 	/** --track-listening-time: listeners, hours and peaks per mount point. */
@@ -211,6 +214,7 @@ export function createRunState(dryRun: boolean): RunState {
 		trackerInvalidLines: [],
 		sites: {known: [], created: [], ignoredHosts: []},
 		notices: [],
+		bots: null,
 		failure: null,
 		listening: null,
 	};

@@ -8,6 +8,8 @@ import type {SkipReason} from '../core/run-state.js';
 import {fnmatchRegExp, urlHostname} from '../python/semantics.js';
 import type {DateBound} from '../options/config.js';
 import {staticExtensions, staticFiles} from './lists.js';
+import {isModernBotAgent} from './bots/modern-agents.js';
+import type {BotDetection} from './bots/levels.js';
 
 export interface CheckOptions {
 	downloadExtensions: ReadonlySet<string>;
@@ -19,6 +21,8 @@ export interface CheckOptions {
 	includedPaths: readonly string[];
 	enableStatic: boolean;
 	enableBots: boolean;
+	/** Not `reference`: isbot's list too. */
+	botDetection: BotDetection;
 	excludedUserAgents: readonly string[];
 	replayTracking: boolean;
 	includeHosts: readonly string[] | undefined;
@@ -54,6 +58,7 @@ export function compileChecks(options: CheckOptions): Checks {
 
 	// Logs repeat a few thousand user agents millions of times: remember each one's answer (bounded).
 	const botCache = new Map<string, boolean>();
+	const modern = options.botDetection !== 'reference';
 	function isBot(userAgent: string): boolean {
 		let bot = botCache.get(userAgent);
 		if (bot === undefined) {
@@ -66,6 +71,7 @@ export function compileChecks(options: CheckOptions): Checks {
 				}
 			}
 
+			if (!bot && modern) bot = isModernBotAgent(userAgent);
 			if (botCache.size >= 10_000) botCache.clear();
 			botCache.set(userAgent, bot);
 		}

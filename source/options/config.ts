@@ -8,6 +8,7 @@ import {defaultDownloadExtensions, defaultExcludedUserAgents} from '../filter/li
 import {UsageError} from './argv.js';
 import {optionByFlag} from './table.js';
 import {noColor} from './environment.js';
+import {botDetectionLevels, type BotDetection} from '../filter/bots/levels.js';
 
 export interface DateBound {
 	seconds: number;
@@ -50,6 +51,8 @@ export interface ImportConfig {
 	// What to import
 	enableStatic: boolean;
 	enableBots: boolean;
+	/** Which bots to leave out: the reference's list, plus isbot's, plus behaviour (filter/bots/). */
+	botDetection: BotDetection;
 	enableHttpErrors: boolean;
 	enableHttpRedirects: boolean;
 	hostnames: string[];
@@ -299,6 +302,7 @@ export function buildConfig(given: Given, files: readonly string[], env: NodeJS.
 		addToDate: number(given, 'add-to-date', {integer: true}) ?? 0,
 		enableStatic: flag(given, 'enable-static'),
 		enableBots: flag(given, 'enable-bots'),
+		botDetection: botDetectionOf(text(given, 'bot-detection')),
 		enableHttpErrors: flag(given, 'enable-http-errors'),
 		enableHttpRedirects: flag(given, 'enable-http-redirects'),
 		hostnames: list(given, 'hostname'),
@@ -350,4 +354,10 @@ export function buildConfig(given: Given, files: readonly string[], env: NodeJS.
 		forceOneHitEverySeconds: number(given, 'debug-force-one-hit-every-Ns', {min: 0}),
 		dumpLogRegex: flag(given, 'dump-log-regex'),
 	};
+}
+
+function botDetectionOf(value: string | undefined): BotDetection {
+	if (value === undefined) return 'reference';
+	if (!(botDetectionLevels as readonly string[]).includes(value)) throw new UsageError(`--bot-detection needs one of ${botDetectionLevels.join(', ')}, got '${value}'`);
+	return value as BotDetection;
 }

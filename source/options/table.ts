@@ -90,6 +90,7 @@ export const optionTable: readonly OptionSpec[] = [
 
 	// What to import
 	{flag: 'enable-static', type: 'boolean', group: 'What to import', wizard: 'track', help: 'Track static files (images, css, js…) as downloads'},
+	{flag: 'bot-detection', type: 'string', group: 'What to import', value: 'LEVEL', default: 'reference', ours: true, wizard: 'track', help: 'Which bots to leave out: "reference" (import_logs.py\'s list of user agents), "modern" (plus a maintained list of crawlers, AI agents and HTTP tools), "behavior" (plus visitors whose own requests show a bot: robots.txt, pages without assets, a rate or regularity no person has)'},
 	{flag: 'enable-bots', type: 'boolean', group: 'What to import', wizard: 'track', help: 'Track bots too (with a Bot custom variable)'},
 	{flag: 'enable-http-errors', type: 'boolean', group: 'What to import', wizard: 'track', help: 'Track 4xx/5xx responses as errors'},
 	{flag: 'enable-http-redirects', type: 'boolean', group: 'What to import', wizard: 'track', help: 'Track 3xx responses (not 304) as redirects'},

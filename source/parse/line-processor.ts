@@ -22,6 +22,13 @@ export interface LineProcessorOptions {
 	replay: ReplayOptions | undefined;
 	/** --track-listening-time with a format that logs durations. */
 	listening: boolean;
+	/** --bot-detection=behavior: sees every parsed line, before the checks skip any. */
+	observer?: LineObserver;
+}
+
+/** Sees every line that parses, whatever becomes of it (bot detection by behaviour). */
+export interface LineObserver {
+	observe(ip: string, userAgent: string, path: string, extension: string, status: string, referrer: string, seconds: number): void;
 }
 
 /** Reused outcome objects: no allocation per skipped line. */
@@ -55,6 +62,7 @@ export class LineProcessor {
 		if (fields === null) return {kind: 'skip', reason: 'invalid', detail: 'line did not match'};
 		const hit = buildHit(fields, this.options.hit, this.input, lineNo, endOffset);
 		if (typeof hit === 'string') return {kind: 'skip', reason: 'invalid', detail: hit};
+		if (this.options.observer) this.observe(this.options.observer, hit);
 		const reason = this.checks.beforeDate(hit, this.counters);
 		if (reason !== undefined) return skip(reason);
 		// The groups after --ignore-groups (the reference reads the date from them too).
@@ -78,5 +86,14 @@ export class LineProcessor {
 		}
 
 		return {kind: 'hit', hit};
+	}
+
+	/** The line's visitor, time and request, for the observer (its date read early: the checks have not run). */
+	private observe(observer: LineObserver, hit: Hit): void {
+		const fields = hit.fields!;
+		if (fields.date === undefined || this.dates.read(fields.date, fields.timezone, hit) !== undefined) return;
+		let referrer = fields.referrer ?? '';
+		if (referrer.charCodeAt(0) === 34) referrer = referrer.slice(1, -1);
+		observer.observe(fields.ip ?? '', hit.userAgent, hit.path, hit.extension, hit.status, referrer, hit.seconds);
 	}
 }

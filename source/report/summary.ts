@@ -7,6 +7,7 @@ import {pythonFloatText} from '../python/semantics.js';
 import {wrapWords} from './wrap.js';
 import {listeningSummaryJson, renderListeningSummary} from './listening-stats.js';
 import {redactUrl} from '../options/equivalent-command.js';
+import {botsJson, renderBotsSummary} from './bots-summary.js';
 
 const tips = `        TIPs:
          - if one of these hosts is an alias host for one of the websites
@@ -113,6 +114,7 @@ export function renderSummary(state: RunState, context: SummaryContext): string 
 	);
 	if (state.sites.ignoredHosts.length > 0) out.push('', tips);
 
+	if (state.bots) out.push(...renderBotsSummary(state.bots, state.dryRun));
 	if (state.listening) out.push('', renderListeningSummary(state.listening.mounts, state.listening.total).replace(/\n+$/, ''));
 
 	const elapsed = elapsedSeconds(state);
@@ -171,6 +173,7 @@ export function summaryJson(state: RunState, exitCode: number): Record<string, u
 			message: input.message,
 		})),
 		notices: state.notices,
+		...(state.bots ? {bots: botsJson(state.bots)} : {}),
 		...(state.listening ? {listening: listeningSummaryJson(state.listening.mounts, state.listening.total)} : {}),
 		seconds: Math.round(elapsedSeconds(state) * 1000) / 1000,
 	};

@@ -34,6 +34,7 @@ import type {LineStage, ParsePaths} from './parse-paths.js';
 import {RunControl, type StopMode} from './run-control.js';
 import {createRecorders, createResolver, createRunParts, openCheckpoints, readSample, statSizes} from './run-setup.js';
 import type {ReorderedRequest, SlowHits} from './slow-hits.js';
+import type {BotStage} from './bot-stage.js';
 
 export type {ImportRunDeps, MatomoConnection, RunOutcome} from './run-types.js';
 export {RunError} from '../core/run-error.js';
@@ -66,7 +67,7 @@ export class ImportRun {
 	private readonly reorder: ReorderWindow<ReorderedRequest> | undefined;
 	private readonly acknowledgements: Acknowledgements;
 	/** Made once Matomo told how to find the sites (run()). */
-	private parts: {parsedLines: ParsedLines; parsePaths: ParsePaths; slowHits: SlowHits} | undefined;
+	private parts: {parsedLines: ParsedLines; parsePaths: ParsePaths; slowHits: SlowHits; bots: BotStage | undefined} | undefined;
 	private siteNotices: readonly string[] = [];
 
 	constructor(config: ImportConfig, deps: ImportRunDeps = {}) {
@@ -187,7 +188,7 @@ export class ImportRun {
 			acknowledgements: this.acknowledgements,
 			listeningStats: this.listeningStats,
 			reorder: this.reorder,
-		}, {control: this.control, log: message => this.log(message), parseWorker: this.deps.parseWorker ?? 'auto', shareParsing: this.deps.shareParsing, batchLines});
+		}, {control: this.control, log: message => this.log(message), parseWorker: this.deps.parseWorker ?? 'auto', shareParsing: this.deps.shareParsing, batchLines, checkpointChanged: () => this.checkpoints?.changed()});
 		this.parts.parsePaths.startEarly(this.state.inputs.map(input => input.size));
 		this.state.phase = 'running';
 		// Lines that end without a hit (filtered, invalid) move the checkpoint too: save them now and then.
@@ -442,6 +443,7 @@ export class ImportRun {
 			}
 
 			if (progress.phase === 'reading') progress.phase = this.stopRequested ? 'pending' : 'done';
+			if (!this.stopRequested) this.parts!.bots?.decideAll();
 			if (this.reorder && this.recorders) {
 				for (const item of this.reorder.drain()) this.addReordered(item);
 			}

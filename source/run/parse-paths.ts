@@ -9,7 +9,7 @@ import type {ImportConfig} from '../options/config.js';
 import type {Checks} from '../filter/checks.js';
 import type {InputSpec, OpenedInput} from '../input/types.js';
 import type {LineParser} from '../parse/format.js';
-import {LineProcessor} from '../parse/line-processor.js';
+import {LineProcessor, type LineObserver} from '../parse/line-processor.js';
 import {BatchParser} from '../parse/parsed-batch.js';
 import {parsedInWorker, startParseWorker, type WorkerSource} from '../parse/parsed-source.js';
 import {processorOptionsOf} from '../parse/stage-options.js';
@@ -36,6 +36,8 @@ export interface ParsePathOptions {
 	readonly shareParsing: boolean | undefined;
 	/** Lines per batch. */
 	readonly batchLines: number;
+	/** --bot-detection=behavior: sees every parsed line, and holds hits in the run's thread (see bot-stage.ts). */
+	readonly observer?: LineObserver;
 }
 
 /** What the choice needs of the run as it is once Matomo was asked for the sites. */
@@ -77,7 +79,7 @@ export class ParsePaths {
 	lineStage(parser: LineParser, input: number, listening: boolean): LineStage {
 		const {config} = this.options;
 		const counters = {downloads: 0};
-		const processor = new LineProcessor(parser, this.options.checks, counters, processorOptionsOf(config, listening), input);
+		const processor = new LineProcessor(parser, this.options.checks, counters, {...processorOptionsOf(config, listening), observer: this.options.observer}, input);
 		const {site} = this.run;
 		const completesHits = this.stageCompletesHits(listening);
 		const batchParser = new BatchParser(processor, counters, {
@@ -129,7 +131,7 @@ export class ParsePaths {
 	 */
 	private stageCompletesHits(listening: boolean): boolean {
 		const {site} = this.run;
-		return !listening && (this.run.queries ? site !== undefined && !this.options.config.replayTracking : site !== undefined || !this.run.hasMatomo);
+		return !listening && !this.options.observer && (this.run.queries ? site !== undefined && !this.options.config.replayTracking : site !== undefined || !this.run.hasMatomo);
 	}
 
 	/** What a parse worker needs of the whole run: allowed, and not following files. */

@@ -14,6 +14,7 @@ import {QueryBuilder} from '../track/tracking-request.js';
 import {ParsedLines, type ParsedLinesContext} from './parsed-lines.js';
 import {ParsePaths} from './parse-paths.js';
 import {SlowHits, type SlowHitContext} from './slow-hits.js';
+import {BotStage} from './bot-stage.js';
 import {Recorders, type BulkSender, type RecorderEvents} from '../record/recorders.js';
 import {createHostResolver, createReplayResolver, createStaticResolver, type SiteApi, type SiteResolver} from '../track/sites.js';
 
@@ -94,19 +95,23 @@ export async function readSample(lines: AsyncGenerator<LineBatch>, count: number
 /** The parts of the run that handle lines and hits, once the run knows how it finds sites and records hits. */
 export function createRunParts(
 	context: Omit<SlowHitContext, 'queries' | 'requestOptions'>,
-	options: {control: ParsedLinesContext['control']; log: (message: string) => void; parseWorker: 'auto' | 'always' | 'never'; shareParsing: boolean | undefined; batchLines: number},
-): {parsedLines: ParsedLines; parsePaths: ParsePaths; slowHits: SlowHits} {
+	options: {control: ParsedLinesContext['control']; log: (message: string) => void; parseWorker: 'auto' | 'always' | 'never'; shareParsing: boolean | undefined; batchLines: number; checkpointChanged: () => void},
+): {parsedLines: ParsedLines; parsePaths: ParsePaths; slowHits: SlowHits; bots: BotStage | undefined} {
 	const {config, recorders} = context;
 	const requestOptions = requestOptionsOf(config);
 	const queries = new QueryBuilder(requestOptions);
-	const slowHits = new SlowHits({...context, queries, requestOptions});
+	const bots = config.botDetection === 'behavior'
+		? new BotStage(config, {state: context.state, recorders, queries, watermark: input => context.acknowledgements.watermarks.get(input), changed: options.checkpointChanged})
+		: undefined;
+	const slowHits = new SlowHits({...context, queries, requestOptions, bots});
 	const parsePaths = new ParsePaths({
 		config,
 		checks: compileChecks(config),
 		parseWorker: options.parseWorker,
 		shareParsing: options.shareParsing,
 		batchLines: options.batchLines,
+		observer: bots,
 	}, {site: context.resolver.fixed, queries: recorders ? queries : undefined, hasMatomo: context.hasMatomo});
 	const parsedLines = new ParsedLines({config, state: context.state, recorders, slowHits, control: options.control, log: options.log});
-	return {parsedLines, parsePaths, slowHits};
+	return {parsedLines, parsePaths, slowHits, bots};
 }

@@ -19,6 +19,7 @@ import type {SiteResolver} from '../track/sites.js';
 import {toQueryString, type QueryBuilder, type RequestOptions} from '../track/tracking-request.js';
 import type {ListeningStats} from '../report/listening-stats.js';
 import type {Acknowledgements} from './acknowledgements.js';
+import type {BotStage} from './bot-stage.js';
 
 /** A request of a listen, waiting in the reorder window for the requests of other listeners that came before it. */
 export interface ReorderedRequest extends HitRef {
@@ -56,6 +57,8 @@ export interface SlowHitContext {
 	/** --track-listening-time. */
 	readonly listeningStats: ListeningStats | undefined;
 	readonly reorder: ReorderWindow<ReorderedRequest> | undefined;
+	/** --bot-detection=behavior: holds each hit until its visitor's verdict. */
+	readonly bots?: BotStage;
 }
 
 export class SlowHits {
@@ -98,6 +101,8 @@ export class SlowHits {
 				const queued: ReorderedRequest = {query: toQueryString(request.params), input: hit.input, lineNo: line.lineNo, seq, part, ip: visitor, user, day};
 				for (const ready of reorder.push(queued, request.seconds, request.micros)) this.addReordered(ready);
 			}
+		} else if (this.run.bots) {
+			this.run.bots.hold(hit, line.progress, site, {input: hit.input, lineNo: line.lineNo, seq, part: 0, ip: visitor, user, day});
 		} else {
 			recorders.add(this.run.queries.build(hit, site), {input: hit.input, lineNo: line.lineNo, seq, part: 0, ip: visitor, user, day});
 		}
@@ -120,6 +125,11 @@ export class SlowHits {
 				counters.hitsQueued--;
 				return;
 			}
+		}
+
+		if (this.run.bots) {
+			this.run.bots.holdOffline(hit, progress);
+			return;
 		}
 
 		counters.hitsRecorded++;

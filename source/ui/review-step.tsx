@@ -86,7 +86,7 @@ export function warningsText(infos: readonly FileInfo[], resume: readonly Resume
 	}
 
 	for (const paths of duplicateFiles(infos)) {
-		warnings.push(`${path.basename(paths[0]!)} is chosen ${paths.length} times (${[...new Set(paths)].join(', ')}): Esc and remove one, or its lines may be counted twice`);
+		warnings.push(`${path.basename(paths[0]!)} is chosen ${paths.length} times (${[...new Set(paths)].join(', ')}): it is imported once (Esc to remove the others)`);
 	}
 
 	return warnings.length === 0 ? undefined : warnings.map(warning => `⚠ ${warning}`).join('\n');

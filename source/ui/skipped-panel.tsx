@@ -3,6 +3,7 @@ import {Box, Text} from 'ink';
 import {skipReasonLabels, type RunState, type SkipReason} from '../run/run-state.js';
 import {formatCount, formatPercent} from './units.js';
 import {useTheme} from './theme.js';
+import {botsLine} from '../report/bots-summary.js';
 
 export interface SkippedPanelProps {
 	readonly state: RunState;
@@ -43,6 +44,13 @@ export function SkippedPanel({state, width, maxRows = 6}: SkippedPanelProps) {
 				</Box>
 			))}
 			{rest > 0 ? <Text dimColor>  … {formatCount(rest)} for {rows.length - maxRows === 1 ? rows[maxRows]!.label : `${rows.length - maxRows} other reasons`}</Text> : null}
+			{state.bots && (state.bots.visitors > 0 || state.bots.held > 0) ? (
+				<Text dimColor wrap="truncate-end">
+					{'  '}
+					{botsLine(state.bots)}
+					{state.bots.held > 0 ? `; ${formatCount(state.bots.held)} hits held for a verdict` : ''}
+				</Text>
+			) : null}
 		</Box>
 	);
 }

@@ -12,6 +12,7 @@ import {detectFormat} from '../parse/detect.js';
 import {formats} from '../../formats/index.js';
 import {defaultFormatOptions} from '../parse/format.js';
 import {listeningTimeFormats} from '../track/listening-time.js';
+import {botDetectionChoices} from '../filter/bots/levels.js';
 import type {LogSample} from './log-sample.js';
 import {ToggleList} from './toggle-list.js';
 import {TextField} from './text-field.js';
@@ -183,6 +184,7 @@ export function TrackStep({given, files, env, matomoUrl, auto, width, rows, onDo
 					{focused ? `--${focused.flag}: ${focused.flag === 'recorders' ? `Recommended: ${recorderAdvice(matomoUrl)}. ` : ''}${focused.help}${focused.type === 'list' ? ' (comma-separated)' : ''}` : ''}
 				</Text>
 			</Box>
+			{focused?.flag === 'bot-detection' ? botDetectionChoices.map(([level, line]) => <Text key={level} dimColor wrap="truncate-end">{`  ${level.padEnd(10)} ${line}`}</Text>) : null}
 			{error ? <Text color={theme.error}>✗ {error}</Text> : null}
 			<Text dimColor>↑↓ move · Space toggle · type in a field · Enter continue · Esc back</Text>
 		</Box>
@@ -191,6 +193,7 @@ export function TrackStep({given, files, env, matomoUrl, auto, width, rows, onDo
 
 function placeholderOf(option: OptionSpec): string {
 	if (option.flag === 'recorders') return '1 (or a number, or auto)';
+	if (option.flag === 'bot-detection') return 'reference (or modern, behavior)';
 	if (option.flag.startsWith('exclude-older') || option.flag.startsWith('exclude-newer')) return 'YYYY-MM-DD hh:mm:ss +hhmm';
 	if (option.type === 'list') return `${(option.value ?? 'value').toLowerCase()}, …`;
 	return '';

@@ -1,0 +1,108 @@
+/**
+ * The hold stage of --bot-detection=behavior on its own: bounded whatever the input, every hit released or dropped
+ * exactly once, and the windows (log time, hits per visitor) that end a wait.
+ */
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import {BotHold, type BotHoldOptions} from '../source/filter/bots/bot-hold.js';
+import {createBotStats} from '../source/filter/bots/bot-stats.js';
+
+const options: BotHoldOptions = {
+	windowSeconds: 1800,
+	suspiciousWindowSeconds: 6 * 3600,
+	maxHeldPerVisitor: 40,
+	maxHeld: 500,
+	maxBehind: 100_000,
+	maxVisitors: 1000,
+	trackBots: false,
+	countLevels: false,
+	agentLevel: userAgent => (userAgent.includes('bot/') ? 'reference' : undefined),
+};
+
+function hold(overrides: Partial<BotHoldOptions> = {}) {
+	const stats = createBotStats(false);
+	const released: number[] = [];
+	const dropped: number[] = [];
+	const stage = new BotHold<number>({...options, ...overrides}, stats, {
+		release: item => released.push(item),
+		drop: item => dropped.push(item),
+	});
+	return {stage, stats, released, dropped};
+}
+
+const browser = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/131.0';
+
+test('memory is bounded: with many visitors at once, no more than maxHeld hits wait, and every hit comes out once', () => {
+	const {stage, stats, released, dropped} = hold();
+	let peak = 0;
+	let item = 0;
+	// 5,000 people in the same second, each with a page and its stylesheet: none is decided by time.
+	for (let i = 0; i < 5000; i++) {
+		const ip = `10.0.${i >> 8}.${i & 255}`;
+		stage.observe(ip, browser, '/page', 'page', '200', '', 1000);
+		stage.observe(ip, browser, '/app.css', 'css', '200', '', 1000);
+		stage.hold(ip, browser, 1000, item++);
+		peak = Math.max(peak, stats.held);
+	}
+
+	assert.ok(peak <= options.maxHeld + 1, `peak held ${peak}`);
+	stage.decideAll();
+	assert.equal(stats.held, 0);
+	assert.equal(dropped.length, 0);
+	assert.deepEqual(released.sort((a, b) => a - b), Array.from({length: item}, (_, i) => i));
+});
+
+test('a person\'s hits wait for the window of log time, then go out in order', () => {
+	const {stage, released} = hold();
+	stage.observe('192.0.2.1', browser, '/', '', '200', 'https://www.google.com/', 0);
+	stage.observe('192.0.2.1', browser, '/app.js', 'js', '304', 'https://shop.example.org/', 0);
+	stage.hold('192.0.2.1', browser, 0, 1);
+	stage.observe('192.0.2.1', browser, '/about', '', '200', 'https://shop.example.org/', 60);
+	stage.hold('192.0.2.1', browser, 60, 2);
+	stage.observe('192.0.2.2', browser, '/', '', '200', '', 1799);
+	stage.hold('192.0.2.2', browser, 1799, 3);
+	assert.deepEqual(released, []);
+	stage.observe('192.0.2.2', browser, '/x', '', '200', '', 1800);
+	stage.hold('192.0.2.2', browser, 1800, 4);
+	assert.deepEqual(released, [1, 2]);
+	// Decided a person: its next hit goes straight through.
+	stage.observe('192.0.2.1', browser, '/contact', '', '200', 'https://shop.example.org/', 1900);
+	stage.hold('192.0.2.1', browser, 1900, 5);
+	assert.deepEqual(released, [1, 2, 5]);
+});
+
+test('robots.txt decides at once; a person whose later requests give it away loses only the later hits', () => {
+	const {stage, stats, released, dropped} = hold();
+	stage.observe('198.51.100.1', browser, '/robots.txt', 'txt', '200', '', 0);
+	stage.observe('198.51.100.1', browser, '/a', '', '200', '', 1);
+	stage.hold('198.51.100.1', browser, 1, 1);
+	assert.deepEqual(dropped, [1]);
+	assert.deepEqual(stats.byReason, {'robots.txt': 1});
+
+	stage.observe('198.51.100.2', browser, '/a', '', '200', 'https://www.google.com/', 10);
+	stage.observe('198.51.100.2', browser, '/a.css', 'css', '200', '', 10);
+	stage.hold('198.51.100.2', browser, 10, 2);
+	stage.decideAll();
+	assert.deepEqual(released, [2]);
+	// A page a second, by address: no person reads that fast.
+	for (let i = 0; i < 12; i++) {
+		stage.observe('198.51.100.2', browser, `/p${i}`, '', '200', '', 100 + i);
+		stage.hold('198.51.100.2', browser, 100 + i, 10 + i);
+	}
+
+	assert.ok(released.length < 13 && dropped.length > 1);
+	assert.equal(stats.visitors, 2);
+	assert.equal((stats.byReason as Record<string, number>)['request rate'], 1);
+	assert.equal(released.length + dropped.length, 14);
+});
+
+test('the visitors remembered are bounded: the oldest is decided and forgotten', () => {
+	const {stage, released} = hold({maxVisitors: 10});
+	for (let i = 0; i < 50; i++) {
+		stage.observe(`10.1.0.${i}`, browser, '/', '', '200', 'https://www.google.com/', 0);
+		stage.hold(`10.1.0.${i}`, browser, 0, i);
+	}
+
+	// Forgotten ones were decided (released) on the way out; the last ten still wait.
+	assert.equal(released.length, 40);
+});
