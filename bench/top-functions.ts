@@ -90,7 +90,7 @@ const lines = [`Profile ${path.basename(file)}: ${ms(total)} ms sampled`, '', '|
 [...byFunction.values()]
 	.sort((a, b) => b.micros - a.micros)
 	.slice(0, Number(count))
-	.forEach((f, i) => lines.push(`| ${i + 1} | ${ms(f.micros)} | ${pct(f.micros)} | ${f.name} | ${f.where} |`));
+	.forEach((f, i) => void lines.push(`| ${i + 1} | ${ms(f.micros)} | ${pct(f.micros)} | ${f.name} | ${f.where} |`));
 lines.push('', '| self ms | self % | file |', '|--:|--:|---|');
 for (const [name, micros] of [...byFile].sort((a, b) => b[1] - a[1]).slice(0, 25)) lines.push(`| ${ms(micros)} | ${pct(micros)} | ${name} |`);
 process.stdout.write(lines.join('\n') + '\n');

@@ -100,7 +100,7 @@ async function runHeadless(config: ImportConfig): Promise<number> {
 }
 
 async function main(): Promise<number> {
-	let parsed;
+	let parsed: ReturnType<typeof parseArgv>;
 	let config: ImportConfig;
 	try {
 		parsed = parseArgv(process.argv.slice(2), import.meta);

@@ -27,19 +27,17 @@ function parseSites(text: string): DoubleSite[] {
 }
 
 async function main(): Promise<void> {
-	let values;
+	const options = {
+		mode: { type: 'string', default: 'record' },
+		port: { type: 'string', default: '0' },
+		token: { type: 'string' },
+		fail: { type: 'string' },
+		sites: { type: 'string' },
+		seed: { type: 'string' },
+	} as const;
+	let values: ReturnType<typeof parseArgs<{ options: typeof options; strict: true }>>['values'];
 	try {
-		({ values } = parseArgs({
-			options: {
-				mode: { type: 'string', default: 'record' },
-				port: { type: 'string', default: '0' },
-				token: { type: 'string' },
-				fail: { type: 'string' },
-				sites: { type: 'string' },
-				seed: { type: 'string' },
-			},
-			strict: true,
-		}));
+		({ values } = parseArgs({ options, strict: true }));
 	} catch (error) {
 		process.stderr.write(`${(error as Error).message}\n${usage}\n`);
 		process.exit(2);

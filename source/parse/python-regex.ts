@@ -99,9 +99,9 @@ function translate(pattern: string): TranslatedRegex {
 	};
 
 	/** Read exactly `count` hex digits after an escape letter. */
-	const readHex = (count: number, escapeStart: number, escape: string): number => {
+	const readHex = (count: number, escapeStart: number, letter: string): number => {
 		const digits = chars.slice(pos, pos + count).join('');
-		if (digits.length !== count || !HEX.test(digits)) fail(`incomplete escape \\${escape}${digits}`, escapeStart);
+		if (digits.length !== count || !HEX.test(digits)) fail(`incomplete escape \\${letter}${digits}`, escapeStart);
 		pos += count;
 		return Number.parseInt(digits, 16);
 	};

@@ -106,7 +106,6 @@ function numberGroupsOnce(source: string): {source: string; fields: (match: RegE
 		out += c;
 	}
 
-	// eslint-disable-next-line no-new-func
 	const fields = new Function('m', `return {${names.map(([name, index]) => `${JSON.stringify(name)}: m[${index}]`).join(', ')}};`) as (match: RegExpExecArray) => Fields;
 	return {source: out, fields};
 }

@@ -25,6 +25,13 @@ export interface ParsedDate {
 /** Python's `str.isspace()` characters (what `\s` matches in a str pattern). */
 const SPACE_CLASS = '[\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
 const SPACE_RUN = new RegExp(`${SPACE_CLASS}+`, 'uy');
+
+/** Whether `char` is Python whitespace (SPACE_RUN, from its start). */
+function spaceAt(char: string): boolean {
+	SPACE_RUN.lastIndex = 0;
+	return SPACE_RUN.test(char);
+}
+
 const D = '\\p{Nd}';
 
 const A_WEEKDAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -177,7 +184,7 @@ export function compileStrptime(format: string): Parser {
 			const char = chars[index];
 			SPACE_RUN.lastIndex = 0;
 			if (SPACE_RUN.test(char)) {
-				while (index + 1 < chars.length && (SPACE_RUN.lastIndex = 0, SPACE_RUN.test(chars[index + 1]))) index++;
+				while (index + 1 < chars.length && spaceAt(chars[index + 1]!)) index++;
 				source += `${SPACE_CLASS}+`;
 				continue;
 			}

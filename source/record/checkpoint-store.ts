@@ -163,7 +163,7 @@ export class CheckpointStore {
 	/** The complete entry of a file that is byte for byte as it was when its import completed (size, time, first bytes). */
 	findUnchanged(raw: Pick<RawIdentity, 'size' | 'mtimeMs' | 'fingerprint'>): CheckpointEntry | undefined {
 		const entry = this.byRaw.get(raw.fingerprint);
-		return entry && entry.complete && entry.rawSize === raw.size && entry.rawMtimeMs === raw.mtimeMs ? entry : undefined;
+		return entry?.complete && entry.rawSize === raw.size && entry.rawMtimeMs === raw.mtimeMs ? entry : undefined;
 	}
 
 	/**

@@ -209,7 +209,9 @@ export class MatomoClient {
 		const body = new URLSearchParams({ module: 'API', format: 'json', method, filter_limit: '-1' });
 		if (opts.withToken !== false && this.options.tokenAuth) body.set('token_auth', this.options.tokenAuth);
 		for (const [key, value] of Object.entries(params)) {
-			if (Array.isArray(value)) value.forEach((item, index) => body.append(`${key}[${index}]`, item));
+			if (Array.isArray(value)) {
+				for (const [index, item] of value.entries()) body.append(`${key}[${index}]`, item);
+			}
 			else body.append(key, String(value));
 		}
 		const once = () => this.apiOnce<T>(method, body.toString());

@@ -387,7 +387,6 @@ export class Recorders {
 				this.events.answered?.(answer);
 				this.accept(batch, sent, answer);
 				attempt = 1;
-				continue;
 			} catch (error) {
 				if (this.abort.signal.aborted) return;
 				const failure = error as SendFailure;

@@ -71,7 +71,6 @@ class DurationMedian {
 	private exact: number[] | null = [];
 	private fine: Uint32Array = new Uint32Array(0);
 	private coarse: Uint32Array = new Uint32Array(0);
-	private above = 0;
 	private count = 0;
 
 	constructor(private readonly exactLimit: number) {}
@@ -99,9 +98,9 @@ class DurationMedian {
 			const index = Math.floor((seconds - FINE_LIMIT) / COARSE_STEP);
 			this.coarse = grow(this.coarse, index, COARSE_BUCKETS);
 			this.coarse[index]++;
-		} else {
-			this.above++;
 		}
+
+		// Longer listens are only counted: a median among them is reported as 7 days.
 	}
 
 	/** [median, precision]. */

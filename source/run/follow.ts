@@ -4,7 +4,7 @@
  * open on it (the lines written just before the rename), then the new file is read from its start. While Matomo is
  * down, requests are retried and reading waits: nothing is dropped.
  */
-import fs from 'node:fs';
+import type fs from 'node:fs';
 import fsPromises, {type FileHandle} from 'node:fs/promises';
 import {expandInputs} from '../input/expand-inputs.js';
 import type {InputSpec} from '../input/types.js';

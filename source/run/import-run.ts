@@ -158,7 +158,7 @@ export class ImportRun {
 		this.state.inputs = expanded.inputs.map(spec => createInputProgress(spec));
 		// Sizes up front, for the overall progress and ETA before each file is opened.
 		await statSizes(this.state.inputs);
-		let resolver;
+		let resolver: Awaited<ReturnType<typeof createResolver>>;
 		try {
 			resolver = await createResolver(config, this.deps.matomo);
 			this.checkpoints = await openCheckpoints(config, expanded.inputs, message => this.fail(message));

@@ -67,7 +67,7 @@ export function applyReplay(hit: Hit, options: ReplayOptions): string | undefine
 /** The visitor a replayed hit belongs to: uid, cid, _id, cip, then the IP. */
 export function replayVisitorId(hit: Hit): string {
 	const args = hit.args;
-	return args?.uid ?? args?.cid ?? args?.['_id'] ?? args?.cip ?? hit.ip;
+	return args?.uid ?? args?.cid ?? args?._id ?? args?.cip ?? hit.ip;
 }
 
 type Nested = Record<string, unknown> | unknown[];

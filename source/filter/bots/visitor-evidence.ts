@@ -62,7 +62,7 @@ export class VisitorEvidence {
 	constructor(readonly ip: string, readonly userAgent: string) {}
 
 	/** One parsed line of this visitor (any line: pages, assets, robots.txt, errors). */
-	observe(path: string, extension: string, status: string, referrer: string, seconds: number): void {
+	observe(path: string, extension: string, _status: string, referrer: string, seconds: number): void {
 		if (path.endsWith('/robots.txt') || path === 'robots.txt') {
 			this.robots = true;
 			return;
