@@ -15,7 +15,7 @@ import zlib from 'node:zlib';
 import type {AddressInfo} from 'node:net';
 import {render} from 'ink-testing-library';
 import {startMatomoDouble, type MatomoDouble} from './matomo-double.js';
-import {allFrames, nextCall, press, screen, shows, type Instance} from './ink-helpers.js';
+import {allFrames, nextCall, press, screen, shows, until, type Instance} from './ink-helpers.js';
 import {combinedLine, runImport, tempDir, writeLog} from './helpers.js';
 import {MatomoStep, type MatomoConnectionInfo} from '../source/ui/matomo-step.js';
 import {FilesStep} from '../source/ui/files-step.js';
@@ -352,7 +352,7 @@ test('files: files given as arguments pass by themselves; Esc goes back', async 
 async function formatStep(file: string, entries: Array<[string, GivenValue]> = [['idsite', '1']], auto = false) {
 	const {infos} = await describeFiles([file]);
 	const done = nextCall<[GivenChanges, unknown]>();
-	const back = nextCall<[]>();
+	const back = nextCall<[GivenChanges?]>();
 	const instance = show(
 		<FormatStep given={given(entries)} files={[file]} infos={infos} env={{}} auto={auto} width={100} rows={40} onDone={done.callback} onBack={back.callback} />,
 	);
@@ -366,9 +366,12 @@ test('format: the detected format with its evidence and a preview of parsed fiel
 	const {instance, done} = await formatStep(file);
 	const text = await shows(instance, 'sample lines match');
 	assert.match(text, /Detected: 49 of 50 sample lines match ncsa_extended/);
-	assert.match(text, /date +ip +method +path +status +size +referrer +user agent/);
-	assert.match(text, /✓ 10\/Feb\/2024:10:00:00 +192\.0\.2\.1 +GET +\/page-0 +200 +1234 +https:\/.* TestAgent/);
+	assert.match(text, /date \(UTC\) +ip +method +path +status +size +referrer +user agent/);
+	// The date as the import sends it (10:00 +0100 is 09:00 UTC).
+	assert.match(text, /✓ 2024-02-10 09:00:00 +192\.0\.2\.1 +GET +\/page-0 +200 +1234 +https:\/.* TestAgent/);
 	assert.match(text, /✗ 3: this is not a log line/);
+	// "49 of 50": which one, and why.
+	assert.match(text, /✗ line 3: line did not match · this is not a log line/);
 	await press(instance, keys.enter);
 	const [changes] = await done;
 	// Accepted as detected: no flag, each file is detected on its own (cron sees new files too).
@@ -386,14 +389,21 @@ test('format: a file that matches no format, then a custom regex previewed as it
 	await press(instance, 'r');
 	await shows(instance, '❯ Regex');
 	await press(instance, String.raw`(?P<date>\S+ \S+) \| (?P<ip>\S+)`);
-	text = await shows(instance, 'Chosen: 2 of 2 sample lines match the custom regex');
-	assert.match(text, /✓ 2024-02-10 10:00:00 +192\.0\.2\.7 +- +- +-/);
+	// The import would take none of these lines yet: no status, then a date the default format does not read.
+	text = await shows(instance, 'Chosen: 0 of 2 sample lines match the custom regex');
+	assert.match(text, /✗ line 1: no HTTP status in the line/);
 	await press(instance, String.raw` \| (?P<path>\S+) \| (?P<status>\d+)`);
-	text = await shows(instance, /✓ 2024-02-10 10:00:05 +192\.0\.2\.8 +- +\/about +404/);
+	// Line 2 (a 404) is left out before its date is read, as the import does: line 1's date is what fails.
+	text = await shows(instance, /✗ line 1: invalid date/);
 	await press(instance, keys.tab);
 	await shows(instance, '❯ Date format');
-	// Typed and Enter in one chunk, as a paste or a fast terminal gives them.
-	await press(instance, '%Y-%m-%d %H:%M:%S\r');
+	await press(instance, '%Y-%m-%d %H:%M:%S');
+	text = await shows(instance, 'Chosen: 2 of 2 sample lines match the custom regex');
+	assert.match(text, /✓ 2024-02-10 10:00:00 +192\.0\.2\.7 +- +\/home +200/);
+	// The 404 is read, then left out as the import leaves it out (marked ·, the reason where its date would be).
+	assert.match(text, /· HTTP errors +192\.0\.2\.8 +- +\/about +404/);
+	// Enter in the same chunk as text, as a paste or a fast terminal gives them.
+	await press(instance, keys.ctrlU, '%Y-%m-%d %H:%M:%S\r');
 	await shows(instance, 'Enter use this format');
 	await press(instance, keys.enter);
 	const [changes] = await done;
@@ -429,6 +439,74 @@ test('format: another format from the list; one without host names is refused fo
 	await press(withSite.instance, keys.enter);
 	const [changes] = await withSite.done;
 	assert.equal(changes['log-format-name'], 'common');
+});
+
+test('format: a line whose date the import cannot read is ✗ with the reason, and a format that reads no line asks before going on', async () => {
+	const file = writeLog(['1.2.3.4 - - [February - 10, 2012:16:42:07] "GET / HTTP/1.0" 301 368']);
+	const {instance, done} = await formatStep(file, [['idsite', '1'], ['enable-http-redirects', true]]);
+	const text = await shows(instance, /Detected: 0 of 1 sample lines match/);
+	assert.match(text, /✗ line 1: invalid date/);
+	assert.doesNotMatch(text, /✓/);
+	let settled = false;
+	void done.then(() => {
+		settled = true;
+	});
+	await press(instance, keys.enter);
+	await shows(instance, 'Enter: use it anyway');
+	assert.equal(settled, false);
+	// Any other key cancels the question; Enter asks again, and a second Enter goes on.
+	await press(instance, keys.left);
+	await until(instance, screenText => !screenText.includes('use it anyway'), 'the question gone');
+	await press(instance, keys.enter);
+	await shows(instance, 'Enter: use it anyway');
+	await press(instance, keys.enter);
+	await done;
+});
+
+test('format: the preview follows the highlighted format; typing filters the list', async () => {
+	const file = writeLog([combinedLine({}), combinedLine({path: '/x'})]);
+	const {instance} = await formatStep(file);
+	await shows(instance, 'Detected: 2 of 2');
+	await press(instance, 'f');
+	await shows(instance, 'Choose the format:');
+	await press(instance, keys.down);
+	await shows(instance, 'Highlighted: 2 of 2 sample lines match common');
+	await press(instance, 'w3c');
+	let text = await shows(instance, 'filter "w3c"');
+	assert.doesNotMatch(text, /❯ common|ncsa_extended/);
+	await shows(instance, /❯ w3c_extended/);
+	await shows(instance, 'needs a "#Fields:" line');
+	// Esc clears the filter first, then leaves the list with the choice unchanged.
+	await press(instance, keys.escape);
+	await shows(instance, '(type to filter)');
+	await press(instance, keys.escape);
+	await shows(instance, 'Detected: 2 of 2');
+});
+
+test('format: a choice made here is kept when going back (Esc), not reverted to the earlier one', async () => {
+	const file = writeLog([combinedLine({}), combinedLine({path: '/x'})]);
+	const {instance, back} = await formatStep(file, [['idsite', '1'], ['log-format-name', 'common']]);
+	await shows(instance, 'Chosen: 2 of 2 sample lines match common');
+	await press(instance, 'f');
+	await shows(instance, '❯ common');
+	await press(instance, '\u001B[H');
+	await shows(instance, '❯ Detect automatically');
+	await press(instance, keys.enter);
+	await shows(instance, 'Detected: 2 of 2');
+	await press(instance, keys.escape);
+	const [changes] = await back;
+	assert.deepEqual(changes, {'log-format-name': undefined, 'log-format-regex': undefined, 'log-date-format': undefined});
+});
+
+test('format: numbers and addresses in the preview are shown whole', async () => {
+	const file = writeLog([combinedLine({ip: '137.166.162.111', size: 2379512345, path: '/a-rather-long-path/to/some/page.html'})]);
+	const {infos} = await describeFiles([file]);
+	const instance = show(
+		<FormatStep given={given([['idsite', '1']])} files={[file]} infos={infos} env={{}} auto={false} width={80} rows={40} onDone={() => {}} onBack={() => {}} />,
+	);
+	const text = await shows(instance, 'Detected: 1 of 1');
+	assert.match(text, /137\.166\.162\.111/);
+	assert.match(text, /2379512345/);
 });
 
 test('format: a format given as a flag that reads the file passes by itself', async () => {
