@@ -287,13 +287,23 @@ test('files: a typed path completed with Tab, shown with size, date and compress
 	await shows(instance, 'Path sub/other.log');
 	await press(instance, keys.enter);
 	await shows(instance, 'Chosen: 2 entries');
-	// Backspace on the empty field takes the last one back.
+	// Backspace on the empty field removes nothing by itself: it says how to.
+	await press(instance, keys.backspace);
+	await shows(instance, 'To remove a chosen entry');
+	assert.match(screen(instance), /Chosen: 2 entries/);
+	// ↑ to the chosen entries: the first one (not only the last) can be removed.
+	await press(instance, keys.up);
+	await shows(instance, /❯ \S*sub\/other\.log/);
+	await press(instance, keys.up);
+	await shows(instance, /❯ \S*access\.log\.1\.gz/);
 	await press(instance, keys.backspace);
 	await shows(instance, 'Chosen: 1 entry');
+	await press(instance, keys.escape);
+	await shows(instance, '↑ the chosen entries');
 	await press(instance, keys.enter);
 	const [files, infos] = await done;
-	assert.deepEqual(files, [path.join(dir, 'access.log.1.gz')]);
-	assert.equal(infos[0]!.compression, 'gzip');
+	assert.deepEqual(files, [path.join(dir, 'sub', 'other.log')]);
+	assert.equal(infos[0]!.compression, 'none');
 });
 
 test('files: a glob is kept as a glob; a path that names nothing, or stdin, is an error', async () => {
@@ -333,6 +343,65 @@ test('files: browse with the arrow keys and tick several files', async () => {
 	await press(instance, keys.enter);
 	const [files] = await done;
 	assert.deepEqual(files.sort(), [path.join(dir, 'access.log'), path.join(dir, 'access.log.1.gz'), path.join(dir, 'sub', 'other.log')].sort());
+});
+
+test('files: the browser lists links to directories and enters them; Home/End; typing filters 350 entries', async () => {
+	const dir = tempDir('mli-ui-big-');
+	for (let i = 0; i < 350; i++) fs.writeFileSync(path.join(dir, `f${String(i).padStart(3, '0')}.log`), '');
+	fs.mkdirSync(path.join(dir, 'real'));
+	writeLog([combinedLine({})], 'inner.log', path.join(dir, 'real'));
+	fs.symlinkSync(path.join(dir, 'real'), path.join(dir, 'linked'));
+	const {instance} = filesStep({cwd: dir});
+	await shows(instance, 'Path');
+	await press(instance, keys.down);
+	let text = await shows(instance, /❯ +linked\/ ↪/);
+	assert.match(text, /real\//);
+	await press(instance, '\u001B[F');
+	await shows(instance, /❯\[ \] f349\.log/);
+	await press(instance, '\u001B[H');
+	await shows(instance, /❯ +\.\./);
+	await press(instance, 'f12');
+	text = await shows(instance, 'filter "f12": 10 of 352');
+	assert.match(text, /f125\.log/);
+	assert.doesNotMatch(text, /f200\.log|linked/);
+	// Backspace takes the filter back a character at a time, then Esc-free: the whole listing again.
+	await press(instance, keys.backspace, keys.backspace, keys.backspace);
+	await until(instance, screenText => !screenText.includes('filter "'), 'the filter cleared');
+	await press(instance, 'link');
+	await shows(instance, /❯ +linked\/ ↪/);
+	await press(instance, keys.right);
+	text = await shows(instance, 'inner.log');
+	assert.match(text, /linked\n/);
+});
+
+test('files: a glob and a file it matches are flagged and counted once; rotated files go oldest first', async () => {
+	const dir = tempDir('mli-ui-rotated-');
+	writeLog([combinedLine({path: '/new'})], 'access.log', dir);
+	writeLog([combinedLine({path: '/older'})], 'access.log.1', dir);
+	fs.writeFileSync(path.join(dir, 'access.log.2.gz'), zlib.gzipSync(`${combinedLine({path: '/oldest'})}\n`));
+	const first = filesStep({cwd: dir});
+	await shows(first.instance, 'Path');
+	await press(first.instance, `${dir}/access.log*`, keys.enter);
+	let text = await shows(first.instance, '3 files match now');
+	await shows(first.instance, 'is read in name order');
+	await press(first.instance, 'access.log.1', keys.enter);
+	text = await shows(first.instance, '⚠ already chosen through');
+	assert.match(text, /Chosen: 2 entries, 3 files/);
+	await press(first.instance, keys.enter);
+	const [, infos] = await first.done;
+	assert.equal(infos.length, 3);
+	first.instance.unmount();
+
+	const second = filesStep({cwd: dir});
+	await shows(second.instance, 'Path');
+	await press(second.instance, keys.down);
+	await shows(second.instance, /❯\[ \] access\.log /);
+	await press(second.instance, keys.space, keys.space, keys.space);
+	text = await shows(second.instance, 'Chosen: 3 entries');
+	assert.match(text, /Rotated files are imported oldest first/);
+	await press(second.instance, keys.enter);
+	const [files] = await second.done;
+	assert.deepEqual(files, ['access.log.2.gz', 'access.log.1', 'access.log'].map(name => path.join(dir, name)));
 });
 
 test('files: files given as arguments pass by themselves; Esc goes back', async () => {
