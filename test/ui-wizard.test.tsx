@@ -532,6 +532,29 @@ test('format: a line whose date the import cannot read is ✗ with the reason, a
 	await done;
 });
 
+test('format: Enter checks the choice on the other files too: one it reads no line of is named before going on', async () => {
+	const dir = tempDir('mli-ui-two-');
+	const good = writeLog([combinedLine({}), combinedLine({path: '/x'})], 'a.log', dir);
+	const bad = writeLog(['hello there', 'not a log line either'], 'b.log', dir);
+	const {infos} = await describeFiles([good, bad]);
+	const done = nextCall<[GivenChanges, unknown]>();
+	const instance = show(
+		<FormatStep given={given([['idsite', '1']])} files={[good, bad]} infos={infos} env={{}} auto={false} width={100} rows={40} onDone={done.callback} onBack={() => {}} />,
+	);
+	await shows(instance, 'Detected: 2 of 2');
+	let settled = false;
+	void done.promise.then(() => {
+		settled = true;
+	});
+	await until(instance, screenText => !screenText.includes("Reading the other files' first lines"), 'both samples read');
+	await press(instance, keys.enter);
+	const text = await shows(instance, 'use it anyway');
+	assert.match(text, /every sample line invalid in .*b\.log/);
+	assert.equal(settled, false);
+	await press(instance, keys.enter);
+	await done.promise;
+});
+
 test('format: the preview follows the highlighted format; typing filters the list', async () => {
 	const file = writeLog([combinedLine({}), combinedLine({path: '/x'})]);
 	const {instance} = await formatStep(file);

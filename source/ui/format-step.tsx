@@ -59,6 +59,8 @@ interface FailingLine {
 }
 
 const maxPreviewRows = 8;
+/** The files whose samples Enter checks the choice on (a glob of hundreds: the first ones). */
+const maxCheckedFiles = 20;
 
 function initialChoice(given: GivenMap): Choice {
 	const regex = givenText(given, 'log-format-regex');
@@ -157,21 +159,23 @@ export function FormatStep({given, files, infos, env, auto, width, rows, onDone,
 	const [highlighted, setHighlighted] = useState<Choice | undefined>();
 	const [filter, setFilter] = useState('');
 	// Enter pressed on a format that reads none of the sample lines: the next Enter goes on anyway.
-	const [confirmNone, setConfirmNone] = useState<string | undefined>();
+	const [confirmNone, setConfirmNone] = useState<{key: string; files: string[]} | undefined>();
 	const config = useMemo(() => configOf(given, files, env), [given, files, env]);
 	const encoding = givenText(given, 'encoding');
 	const hostMode = !given.has('idsite') && !given.has('log-hostname') && !given.has('replay-tracking');
 
+	// The file shown first, then the others (up to a few): Enter checks the choice on each of them.
 	useEffect(() => {
-		const info = infos[fileIndex];
-		if (!info || samples.has(fileIndex)) return;
+		const next = samples.has(fileIndex) ? infos.slice(0, maxCheckedFiles).findIndex((_info, index) => !samples.has(index)) : fileIndex;
+		const info = infos[next];
+		if (!info) return;
 		let cancelled = false;
 		void readSample(info.path, {encoding}).then(
 			sample => {
-				if (!cancelled) setSamples(previous => new Map(previous).set(fileIndex, sample));
+				if (!cancelled) setSamples(previous => new Map(previous).set(next, sample));
 			},
 			(error: unknown) => {
-				if (!cancelled) setSamples(previous => new Map(previous).set(fileIndex, error instanceof Error ? error.message : String(error)));
+				if (!cancelled) setSamples(previous => new Map(previous).set(next, error instanceof Error ? error.message : String(error)));
 			},
 		);
 		return () => {
@@ -209,10 +213,19 @@ export function FormatStep({given, files, infos, env, auto, width, rows, onDone,
 			return;
 		}
 
-		// A format under which the import would count every line of this file invalid: asked, not taken silently.
-		const key = `${fileIndex} ${JSON.stringify(choice)}`;
-		if (reading && reading.matches === 0 && confirmNone !== key) {
-			setConfirmNone(key);
+		if (samples.size < Math.min(infos.length, maxCheckedFiles)) {
+			setMessage('Still reading the first lines of the other files: Enter again in a moment.');
+			return;
+		}
+
+		// A format under which the import would count every line of a file invalid: asked, not taken silently.
+		const unread = [...samples.entries()]
+			.filter(([, read]) => typeof read === 'object' && (read.lines.length > 0) && readWith(choice, read, config).matches === 0)
+			.sort(([a], [b]) => a - b)
+			.map(([index]) => infos[index]?.path ?? '');
+		const key = JSON.stringify(choice);
+		if (unread.length > 0 && confirmNone?.key !== key) {
+			setConfirmNone({key, files: unread});
 			return;
 		}
 
@@ -339,9 +352,13 @@ export function FormatStep({given, files, infos, env, auto, width, rows, onDone,
 				</Box>
 			) : null}
 			{message ? <Text color={theme.error}>{message}</Text> : null}
+			{infos.length > 1 && samples.size < Math.min(infos.length, maxCheckedFiles) ? <Text dimColor>{`Reading the other files' first lines (${samples.size} of ${Math.min(infos.length, maxCheckedFiles)})…`}</Text> : null}
 			{confirmNone && mode === 'view' ? (
 				<Text color={theme.warn}>
-					The import would count every line of this sample invalid with this format (nothing imported from this file). Enter: use it anyway · f: choose another · any other key: cancel
+					{confirmNone.files.length === 1 && confirmNone.files[0] === info?.path
+						? 'The import would count every line of this sample invalid with this format (nothing imported from this file).'
+						: `With this format the import would count every sample line invalid in ${confirmNone.files.join(', ')} (nothing imported from ${confirmNone.files.length === 1 ? 'it' : 'them'}).`}
+					{' '}Enter: use it anyway · f: choose another · any other key: cancel
 				</Text>
 			) : null}
 			{mode === 'view' ? (
