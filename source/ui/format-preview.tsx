@@ -30,11 +30,14 @@ export function previewColumns(width: number, shown: readonly Fields[] = []): Pr
 	const date = {title: 'date (UTC)', whole: true, width: 19, value: (_f: Fields, verdict?: LineVerdict) => (verdict?.kind === 'hit' ? verdict.date : verdict?.kind === 'skipped' ? verdict.label : undefined)};
 	const ipValue = (f: Fields) => f.ip;
 	const sizeValue = (f: Fields) => f.length;
+	const sizeWidth = widest('size', sizeValue, 4, 12);
+	// An IPv6 address gets its whole width when the terminal has room, else an IPv4's and wraps.
+	const ipRoom = width - marker - 8 - 19 - 6 - 6 - sizeWidth - 3 * 5;
 	const fixed = [
-		{title: 'ip', whole: true, width: widest('ip', ipValue, 7, 39), value: ipValue},
+		{title: 'ip', whole: true, width: Math.min(widest('ip', ipValue, 7, 39), Math.max(15, ipRoom)), value: ipValue},
 		{title: 'method', whole: true, width: 6, value: (f: Fields) => f.method},
 		{title: 'status', whole: true, width: 6, value: (f: Fields) => f.status},
-		{title: 'size', whole: true, width: widest('size', sizeValue, 4, 12), value: sizeValue},
+		{title: 'size', whole: true, width: sizeWidth, value: sizeValue},
 	];
 	const flexible = [
 		{title: 'path', weight: 0.45, value: (f: Fields) => f.path},
