@@ -13,6 +13,7 @@ import {stopParseWorkers} from './parse/parsed-source.js';
 import {renderSummary, summaryJson} from './report/summary.js';
 import {startHeadlessProgress, startMatomoErrorLog} from './report/headless.js';
 import {isInteractive} from './report/terminal.js';
+import {levelOf} from './log-level.js';
 
 let writeOut = (text: string) => {
 	process.stdout.write(text);
@@ -31,7 +32,8 @@ function redirectOutput(file: string): void {
 
 function logLine(message: string): void {
 	const stamp = new Date().toISOString().replace('T', ' ').slice(0, 19);
-	writeErr(`${stamp}: [INFO] ${message}\n`);
+	const {level, text} = levelOf(message);
+	writeErr(`${stamp}: [${level}] ${text}\n`);
 }
 
 async function runHeadless(config: ImportConfig): Promise<number> {

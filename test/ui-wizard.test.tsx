@@ -15,7 +15,7 @@ import zlib from 'node:zlib';
 import type {AddressInfo} from 'node:net';
 import {render} from 'ink-testing-library';
 import {startMatomoDouble, type MatomoDouble} from './matomo-double.js';
-import {allFrames, nextCall, press, screen, shows, type Instance} from './ink-helpers.js';
+import {allFrames, nextCall, press, screen, shows, until, type Instance} from './ink-helpers.js';
 import {combinedLine, runImport, tempDir, writeLog} from './helpers.js';
 import {MatomoStep, type MatomoConnectionInfo} from '../source/ui/matomo-step.js';
 import {FilesStep} from '../source/ui/files-step.js';
@@ -287,13 +287,23 @@ test('files: a typed path completed with Tab, shown with size, date and compress
 	await shows(instance, 'Path sub/other.log');
 	await press(instance, keys.enter);
 	await shows(instance, 'Chosen: 2 entries');
-	// Backspace on the empty field takes the last one back.
+	// Backspace on the empty field removes nothing by itself: it says how to.
+	await press(instance, keys.backspace);
+	await shows(instance, 'To remove a chosen entry');
+	assert.match(screen(instance), /Chosen: 2 entries/);
+	// ↑ to the chosen entries: the first one (not only the last) can be removed.
+	await press(instance, keys.up);
+	await shows(instance, /❯ \S*sub\/other\.log/);
+	await press(instance, keys.up);
+	await shows(instance, /❯ \S*access\.log\.1\.gz/);
 	await press(instance, keys.backspace);
 	await shows(instance, 'Chosen: 1 entry');
+	await press(instance, keys.escape);
+	await shows(instance, '↑ the chosen entries');
 	await press(instance, keys.enter);
 	const [files, infos] = await done;
-	assert.deepEqual(files, [path.join(dir, 'access.log.1.gz')]);
-	assert.equal(infos[0]!.compression, 'gzip');
+	assert.deepEqual(files, [path.join(dir, 'sub', 'other.log')]);
+	assert.equal(infos[0]!.compression, 'none');
 });
 
 test('files: a glob is kept as a glob; a path that names nothing, or stdin, is an error', async () => {
@@ -335,6 +345,65 @@ test('files: browse with the arrow keys and tick several files', async () => {
 	assert.deepEqual(files.sort(), [path.join(dir, 'access.log'), path.join(dir, 'access.log.1.gz'), path.join(dir, 'sub', 'other.log')].sort());
 });
 
+test('files: the browser lists links to directories and enters them; Home/End; typing filters 350 entries', async () => {
+	const dir = tempDir('mli-ui-big-');
+	for (let i = 0; i < 350; i++) fs.writeFileSync(path.join(dir, `f${String(i).padStart(3, '0')}.log`), '');
+	fs.mkdirSync(path.join(dir, 'real'));
+	writeLog([combinedLine({})], 'inner.log', path.join(dir, 'real'));
+	fs.symlinkSync(path.join(dir, 'real'), path.join(dir, 'linked'));
+	const {instance} = filesStep({cwd: dir});
+	await shows(instance, 'Path');
+	await press(instance, keys.down);
+	let text = await shows(instance, /❯ +linked\/ ↪/);
+	assert.match(text, /real\//);
+	await press(instance, '\u001B[F');
+	await shows(instance, /❯\[ \] f349\.log/);
+	await press(instance, '\u001B[H');
+	await shows(instance, /❯ +\.\./);
+	await press(instance, 'f12');
+	text = await shows(instance, 'filter "f12": 10 of 352');
+	assert.match(text, /f125\.log/);
+	assert.doesNotMatch(text, /f200\.log|linked/);
+	// Backspace takes the filter back a character at a time, then Esc-free: the whole listing again.
+	await press(instance, keys.backspace, keys.backspace, keys.backspace);
+	await until(instance, screenText => !screenText.includes('filter "'), 'the filter cleared');
+	await press(instance, 'link');
+	await shows(instance, /❯ +linked\/ ↪/);
+	await press(instance, keys.right);
+	text = await shows(instance, 'inner.log');
+	assert.match(text, /linked\n/);
+});
+
+test('files: a glob and a file it matches are flagged and counted once; rotated files go oldest first', async () => {
+	const dir = tempDir('mli-ui-rotated-');
+	writeLog([combinedLine({path: '/new'})], 'access.log', dir);
+	writeLog([combinedLine({path: '/older'})], 'access.log.1', dir);
+	fs.writeFileSync(path.join(dir, 'access.log.2.gz'), zlib.gzipSync(`${combinedLine({path: '/oldest'})}\n`));
+	const first = filesStep({cwd: dir});
+	await shows(first.instance, 'Path');
+	await press(first.instance, `${dir}/access.log*`, keys.enter);
+	let text = await shows(first.instance, '3 files match now');
+	await shows(first.instance, 'is read in name order');
+	await press(first.instance, 'access.log.1', keys.enter);
+	text = await shows(first.instance, '⚠ already chosen through');
+	assert.match(text, /Chosen: 2 entries, 3 files/);
+	await press(first.instance, keys.enter);
+	const [, infos] = await first.done;
+	assert.equal(infos.length, 3);
+	first.instance.unmount();
+
+	const second = filesStep({cwd: dir});
+	await shows(second.instance, 'Path');
+	await press(second.instance, keys.down);
+	await shows(second.instance, /❯\[ \] access\.log /);
+	await press(second.instance, keys.space, keys.space, keys.space);
+	text = await shows(second.instance, 'Chosen: 3 entries');
+	assert.match(text, /Rotated files are imported oldest first/);
+	await press(second.instance, keys.enter);
+	const [files] = await second.done;
+	assert.deepEqual(files, ['access.log.2.gz', 'access.log.1', 'access.log'].map(name => path.join(dir, name)));
+});
+
 test('files: files given as arguments pass by themselves; Esc goes back', async () => {
 	const dir = logDir();
 	const first = filesStep({cwd: dir, files: [path.join(dir, 'access.log')], auto: true});
@@ -352,7 +421,7 @@ test('files: files given as arguments pass by themselves; Esc goes back', async 
 async function formatStep(file: string, entries: Array<[string, GivenValue]> = [['idsite', '1']], auto = false) {
 	const {infos} = await describeFiles([file]);
 	const done = nextCall<[GivenChanges, unknown]>();
-	const back = nextCall<[]>();
+	const back = nextCall<[GivenChanges?]>();
 	const instance = show(
 		<FormatStep given={given(entries)} files={[file]} infos={infos} env={{}} auto={auto} width={100} rows={40} onDone={done.callback} onBack={back.callback} />,
 	);
@@ -366,9 +435,12 @@ test('format: the detected format with its evidence and a preview of parsed fiel
 	const {instance, done} = await formatStep(file);
 	const text = await shows(instance, 'sample lines match');
 	assert.match(text, /Detected: 49 of 50 sample lines match ncsa_extended/);
-	assert.match(text, /date +ip +method +path +status +size +referrer +user agent/);
-	assert.match(text, /✓ 10\/Feb\/2024:10:00:00 +192\.0\.2\.1 +GET +\/page-0 +200 +1234 +https:\/.* TestAgent/);
+	assert.match(text, /date \(UTC\) +ip +method +path +status +size +referrer +user agent/);
+	// The date as the import sends it (10:00 +0100 is 09:00 UTC).
+	assert.match(text, /✓ 2024-02-10 09:00:00 +192\.0\.2\.1 +GET +\/page-0 +200 +1234 +https:\/.* TestAgent/);
 	assert.match(text, /✗ 3: this is not a log line/);
+	// "49 of 50": which one, and why.
+	assert.match(text, /✗ line 3: line did not match · this is not a log line/);
 	await press(instance, keys.enter);
 	const [changes] = await done;
 	// Accepted as detected: no flag, each file is detected on its own (cron sees new files too).
@@ -386,14 +458,21 @@ test('format: a file that matches no format, then a custom regex previewed as it
 	await press(instance, 'r');
 	await shows(instance, '❯ Regex');
 	await press(instance, String.raw`(?P<date>\S+ \S+) \| (?P<ip>\S+)`);
-	text = await shows(instance, 'Chosen: 2 of 2 sample lines match the custom regex');
-	assert.match(text, /✓ 2024-02-10 10:00:00 +192\.0\.2\.7 +- +- +-/);
+	// The import would take none of these lines yet: no status, then a date the default format does not read.
+	text = await shows(instance, 'Chosen: 0 of 2 sample lines match the custom regex');
+	assert.match(text, /✗ line 1: no HTTP status in the line/);
 	await press(instance, String.raw` \| (?P<path>\S+) \| (?P<status>\d+)`);
-	text = await shows(instance, /✓ 2024-02-10 10:00:05 +192\.0\.2\.8 +- +\/about +404/);
+	// Line 2 (a 404) is left out before its date is read, as the import does: line 1's date is what fails.
+	text = await shows(instance, /✗ line 1: invalid date/);
 	await press(instance, keys.tab);
 	await shows(instance, '❯ Date format');
-	// Typed and Enter in one chunk, as a paste or a fast terminal gives them.
-	await press(instance, '%Y-%m-%d %H:%M:%S\r');
+	await press(instance, '%Y-%m-%d %H:%M:%S');
+	text = await shows(instance, 'Chosen: 2 of 2 sample lines match the custom regex');
+	assert.match(text, /✓ 2024-02-10 10:00:00 +192\.0\.2\.7 +- +\/home +200/);
+	// The 404 is read, then left out as the import leaves it out (marked ·, the reason where its date would be).
+	assert.match(text, /· HTTP errors +192\.0\.2\.8 +- +\/about +404/);
+	// Enter in the same chunk as text, as a paste or a fast terminal gives them.
+	await press(instance, keys.ctrlU, '%Y-%m-%d %H:%M:%S\r');
 	await shows(instance, 'Enter use this format');
 	await press(instance, keys.enter);
 	const [changes] = await done;
@@ -429,6 +508,97 @@ test('format: another format from the list; one without host names is refused fo
 	await press(withSite.instance, keys.enter);
 	const [changes] = await withSite.done;
 	assert.equal(changes['log-format-name'], 'common');
+});
+
+test('format: a line whose date the import cannot read is ✗ with the reason, and a format that reads no line asks before going on', async () => {
+	const file = writeLog(['1.2.3.4 - - [February - 10, 2012:16:42:07] "GET / HTTP/1.0" 301 368']);
+	const {instance, done} = await formatStep(file, [['idsite', '1'], ['enable-http-redirects', true]]);
+	const text = await shows(instance, /Detected: 0 of 1 sample lines match/);
+	assert.match(text, /✗ line 1: invalid date/);
+	assert.doesNotMatch(text, /✓/);
+	let settled = false;
+	void done.then(() => {
+		settled = true;
+	});
+	await press(instance, keys.enter);
+	await shows(instance, 'Enter: use it anyway');
+	assert.equal(settled, false);
+	// Any other key cancels the question; Enter asks again, and a second Enter goes on.
+	await press(instance, keys.left);
+	await until(instance, screenText => !screenText.includes('use it anyway'), 'the question gone');
+	await press(instance, keys.enter);
+	await shows(instance, 'Enter: use it anyway');
+	await press(instance, keys.enter);
+	await done;
+});
+
+test('format: Enter checks the choice on the other files too: one it reads no line of is named before going on', async () => {
+	const dir = tempDir('mli-ui-two-');
+	const good = writeLog([combinedLine({}), combinedLine({path: '/x'})], 'a.log', dir);
+	const bad = writeLog(['hello there', 'not a log line either'], 'b.log', dir);
+	const {infos} = await describeFiles([good, bad]);
+	const done = nextCall<[GivenChanges, unknown]>();
+	const instance = show(
+		<FormatStep given={given([['idsite', '1']])} files={[good, bad]} infos={infos} env={{}} auto={false} width={100} rows={40} onDone={done.callback} onBack={() => {}} />,
+	);
+	await shows(instance, 'Detected: 2 of 2');
+	let settled = false;
+	void done.promise.then(() => {
+		settled = true;
+	});
+	await until(instance, screenText => !screenText.includes("Reading the other files' first lines"), 'both samples read');
+	await press(instance, keys.enter);
+	const text = await shows(instance, 'use it anyway');
+	assert.match(text, /every sample line invalid in .*b\.log/);
+	assert.equal(settled, false);
+	await press(instance, keys.enter);
+	await done.promise;
+});
+
+test('format: the preview follows the highlighted format; typing filters the list', async () => {
+	const file = writeLog([combinedLine({}), combinedLine({path: '/x'})]);
+	const {instance} = await formatStep(file);
+	await shows(instance, 'Detected: 2 of 2');
+	await press(instance, 'f');
+	await shows(instance, 'Choose the format:');
+	await press(instance, keys.down);
+	await shows(instance, 'Highlighted: 2 of 2 sample lines match common');
+	await press(instance, 'w3c');
+	let text = await shows(instance, 'filter "w3c"');
+	assert.doesNotMatch(text, /❯ common|ncsa_extended/);
+	await shows(instance, /❯ w3c_extended/);
+	await shows(instance, 'needs a "#Fields:" line');
+	// Esc clears the filter first, then leaves the list with the choice unchanged.
+	await press(instance, keys.escape);
+	await shows(instance, '(type to filter)');
+	await press(instance, keys.escape);
+	await shows(instance, 'Detected: 2 of 2');
+});
+
+test('format: a choice made here is kept when going back (Esc), not reverted to the earlier one', async () => {
+	const file = writeLog([combinedLine({}), combinedLine({path: '/x'})]);
+	const {instance, back} = await formatStep(file, [['idsite', '1'], ['log-format-name', 'common']]);
+	await shows(instance, 'Chosen: 2 of 2 sample lines match common');
+	await press(instance, 'f');
+	await shows(instance, '❯ common');
+	await press(instance, '\u001B[H');
+	await shows(instance, '❯ Detect automatically');
+	await press(instance, keys.enter);
+	await shows(instance, 'Detected: 2 of 2');
+	await press(instance, keys.escape);
+	const [changes] = await back;
+	assert.deepEqual(changes, {'log-format-name': undefined, 'log-format-regex': undefined, 'log-date-format': undefined});
+});
+
+test('format: numbers and addresses in the preview are shown whole', async () => {
+	const file = writeLog([combinedLine({ip: '137.166.162.111', size: 2379512345, path: '/a-rather-long-path/to/some/page.html'})]);
+	const {infos} = await describeFiles([file]);
+	const instance = show(
+		<FormatStep given={given([['idsite', '1']])} files={[file]} infos={infos} env={{}} auto={false} width={80} rows={40} onDone={() => {}} onBack={() => {}} />,
+	);
+	const text = await shows(instance, 'Detected: 1 of 1');
+	assert.match(text, /137\.166\.162\.111/);
+	assert.match(text, /2379512345/);
 });
 
 test('format: a format given as a flag that reads the file passes by itself', async () => {

@@ -1,9 +1,11 @@
 /**
  * Browse directories with the arrow keys and tick several log files (size, date and compression shown).
  * →/Enter opens a directory, ←/Backspace goes up, Space ticks a file, Enter on a file confirms the selection.
+ * Home/End jump to the ends; letters typed filter the listing (a /tmp with hundreds of entries). Links to
+ * directories are listed with the directories and opened like them.
  */
 import {useEffect, useRef, useState} from 'react';
-import {readdir} from 'node:fs/promises';
+import {readdir, stat} from 'node:fs/promises';
 import path from 'node:path';
 import {Box, Text} from 'ink';
 import {useKeys} from './use-keys.js';
@@ -28,6 +30,8 @@ interface Entry {
 	readonly path: string;
 	readonly kind: 'parent' | 'dir' | 'file';
 	readonly info?: FileInfo;
+	/** A symbolic link (to a directory, or to a file). */
+	readonly link?: boolean;
 }
 
 /** Listing more than this many files would make the browser slow on /var/log-like directories. */
@@ -47,15 +51,18 @@ async function list(dir: string): Promise<{entries: Entry[]; error?: string}> {
 	const files: Entry[] = [];
 	await Promise.all(visible.map(async dirent => {
 		const full = path.join(dir, dirent.name);
-		if (dirent.isDirectory()) {
-			dirs.push({name: `${dirent.name}/`, path: full, kind: 'dir'});
+		const link = dirent.isSymbolicLink();
+		// A link to a directory is a directory to browse (/var/log → /data/log is common).
+		const isDirectory = dirent.isDirectory() || (link && (await stat(full).then(target => target.isDirectory(), () => false)));
+		if (isDirectory) {
+			dirs.push({name: `${dirent.name}/`, path: full, kind: 'dir', link});
 			return;
 		}
 
 		if (files.length >= maxFiles) return;
 		try {
 			const info = await fileInfo(full);
-			files.push({name: dirent.name, path: full, kind: 'file', info});
+			files.push({name: dirent.name, path: full, kind: 'file', info, link});
 		} catch {
 			// A dangling link, a file without read permission: nothing to import from it.
 		}
@@ -71,6 +78,7 @@ export function FileBrowser({initialDir, selected, onToggle, onConfirm, onLeave,
 	const [cursor, setCursor] = useState(0);
 	const cursorRef = useRef(0);
 	const cameFrom = useRef<string | undefined>(undefined);
+	const [filter, setFilter] = useState('');
 
 	useEffect(() => {
 		let cancelled = false;
@@ -87,7 +95,21 @@ export function FileBrowser({initialDir, selected, onToggle, onConfirm, onLeave,
 		};
 	}, [dir]);
 
-	const entries = listing?.dir === dir ? listing.entries : [];
+	const listed = listing?.dir === dir ? listing.entries : [];
+	const needle = filter.toLowerCase();
+	// '..' stays: the way up is always there.
+	const entries = needle === '' ? listed : listed.filter(entry => entry.kind === 'parent' || entry.name.toLowerCase().includes(needle));
+	const refilter = (next: string) => {
+		setFilter(next);
+		const lower = next.toLowerCase();
+		const kept = next === '' ? listed : listed.filter(entry => entry.kind === 'parent' || entry.name.toLowerCase().includes(lower));
+		// The cursor on the first match (or where it was, on the whole listing).
+		const current = entries[cursorRef.current];
+		const at = kept.findIndex(entry => entry === current);
+		cursorRef.current = next !== '' && kept.length > 1 ? 1 : Math.max(0, at);
+		setCursor(cursorRef.current);
+	};
+
 	const move = (to: number) => {
 		cursorRef.current = Math.max(0, Math.min(entries.length - 1, to));
 		setCursor(cursorRef.current);
@@ -95,17 +117,24 @@ export function FileBrowser({initialDir, selected, onToggle, onConfirm, onLeave,
 
 	const open = (entry: Entry) => {
 		cameFrom.current = entry.kind === 'parent' ? dir : undefined;
+		setFilter('');
 		setDir(entry.path);
 	};
 
 	useKeys((input, key) => {
+		if (key.escape && filter !== '') return refilter('');
 		if (key.tab || key.escape) return onLeave();
 		const entry = entries[cursorRef.current];
 		if (key.upArrow) return move(cursorRef.current - 1);
 		if (key.downArrow) return move(cursorRef.current + 1);
 		if (key.pageUp) return move(cursorRef.current - rows);
 		if (key.pageDown) return move(cursorRef.current + rows);
+		if (key.home) return move(0);
+		if (key.end) return move(entries.length - 1);
+		if ((key.backspace || key.delete) && filter !== '') return refilter(filter.slice(0, -1));
 		if (key.leftArrow || key.backspace || key.delete) return open(entries[0] ?? {name: '..', path: path.dirname(dir), kind: 'parent'});
+		// Letters, digits, dots…: the filter (Space ticks, so it is not part of a filter).
+		if (!key.ctrl && !key.meta && !key.return && input !== ' ' && input.length > 0 && !/[\u0000-\u001F\u007F]/.test(input)) return refilter(filter + input);
 		if (!entry) return;
 		if (key.rightArrow && entry.kind !== 'file') return open(entry);
 		if (input === ' ' && entry.info) {
@@ -124,7 +153,10 @@ export function FileBrowser({initialDir, selected, onToggle, onConfirm, onLeave,
 	const shown = entries.slice(first, first + rows);
 	return (
 		<Box flexDirection="column">
-			<Text bold>{dir}</Text>
+			<Text>
+				<Text bold>{dir}</Text>
+				{filter === '' ? null : <Text color={theme.accent}>{`  filter "${filter}": ${entries.length - 1} of ${listed.length - 1}`}</Text>}
+			</Text>
 			{listing === undefined || listing.dir !== dir ? <Text dimColor>reading…</Text> : null}
 			{listing?.error ? <Text color={theme.error}>cannot read this directory: {listing.error}</Text> : null}
 			{first > 0 ? <Text dimColor>  ↑ {first} more</Text> : null}
@@ -138,7 +170,7 @@ export function FileBrowser({initialDir, selected, onToggle, onConfirm, onLeave,
 							{entry.kind === 'file' ? (ticked ? '[x] ' : '[ ] ') : '    '}
 						</Text>
 						<Box width={nameWidth} flexShrink={0}>
-							<Text bold={entry.kind !== 'file'} wrap="truncate-middle">{entry.name}</Text>
+							<Text bold={entry.kind !== 'file'} wrap="truncate-middle">{entry.link ? `${entry.name} ↪` : entry.name}</Text>
 						</Box>
 						{entry.info ? (
 							<Text dimColor={!here}>
@@ -149,7 +181,7 @@ export function FileBrowser({initialDir, selected, onToggle, onConfirm, onLeave,
 				);
 			})}
 			{first + rows < entries.length ? <Text dimColor>  ↓ {entries.length - first - rows} more</Text> : null}
-			<Text dimColor>↑↓ move · → open · ← up · Space tick · Enter on a file: done · Tab type a path</Text>
+			<Text dimColor>↑↓ Home End move · type to filter · → open · ← up · Space tick · Enter on a file: done · Tab type a path</Text>
 		</Box>
 	);
 }

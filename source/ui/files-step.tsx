@@ -1,6 +1,8 @@
 /**
  * Step 2, log files: type a path or a glob (Tab completes, like a shell), or browse directories and tick files.
- * A glob is kept as a glob: the cron line then picks up tomorrow's files too.
+ * A glob is kept as a glob: the cron line then picks up tomorrow's files too. ↑ from the field goes to the chosen
+ * entries, where any one can be removed. An entry whose files another entry already has is flagged and its files
+ * counted once; rotated files are put oldest first.
  */
 import {useEffect, useRef, useState} from 'react';
 import {stat} from 'node:fs/promises';
@@ -9,11 +11,12 @@ import path from 'node:path';
 import {Box, Text} from 'ink';
 import {TextField} from './text-field.js';
 import {FileBrowser} from './file-browser.js';
-import {useKeys} from './use-keys.js';
+import {useKeys, type Key} from './use-keys.js';
 import {useTheme} from './theme.js';
 import {completePath} from './path-completion.js';
 import {describeFiles, type FileInfo} from './file-info.js';
 import {formatBytes, formatDate} from './units.js';
+import {newestFirst, oldestFirst, rotationOf} from './rotation-order.js';
 
 export interface FilesStepProps {
 	readonly files: readonly string[];
@@ -38,6 +41,39 @@ const globCharacters = /[*?[]/;
 /** Here stdin is the terminal the wizard reads keys from: a piped log means no terminal, hence no wizard. */
 const stdinHere = 'stdin (-) is this terminal here: to import a pipe, run e.g. `zcat access.log.gz | matomo-log-import --yes … -`';
 
+/** For each entry, the earlier entry that already has all its files (a glob and a file it matches). */
+function overlaps(chosen: readonly Chosen[]): Map<string, {other: string; shared: number}> {
+	const owner = new Map<string, string>();
+	const found = new Map<string, {other: string; shared: number}>();
+	for (const item of chosen) {
+		let shared = 0;
+		let other: string | undefined;
+		for (const info of item.infos) {
+			const first = owner.get(info.path);
+			if (first !== undefined && first !== item.arg) {
+				shared++;
+				other ??= first;
+			}
+		}
+
+		if (other !== undefined) found.set(item.arg, {other, shared});
+		for (const info of item.infos) if (!owner.has(info.path)) owner.set(info.path, item.arg);
+	}
+
+	return found;
+}
+
+/** Each file once, in the order the entries give them. */
+function uniqueInfos(chosen: readonly Chosen[]): FileInfo[] {
+	const seen = new Set<string>();
+	return chosen.flatMap(item => item.infos).filter(info => !seen.has(info.path) && Boolean(seen.add(info.path)));
+}
+
+/** An entry that is one file (not a glob): where rotation can put it. */
+function singleFile(item: Chosen): string | undefined {
+	return item.infos.length === 1 && item.infos[0]!.path === item.arg ? item.arg : undefined;
+}
+
 function absolute(typed: string, cwd: string): string {
 	const home = typed === '~' || typed.startsWith('~/') ? path.join(os.homedir(), typed.slice(1)) : typed;
 	return path.resolve(cwd, home);
@@ -54,9 +90,17 @@ export function FilesStep({files, cwd, auto, width, rows, onDone, onBack}: Files
 	const [message, setMessage] = useState<{error: boolean; text: string} | undefined>();
 	const [loading, setLoading] = useState(files.length > 0);
 
+	// The chosen entry under the cursor when the list has the focus (↑ from the field).
+	const [picked, setPickedState] = useState<number | undefined>();
+	const pickedRef = useRef<number | undefined>(undefined);
+	const setPicked = (next: number | undefined) => {
+		pickedRef.current = next;
+		setPickedState(next);
+	};
+
 	const setAll = (next: Chosen[]) => {
-		chosenRef.current = next;
-		setChosen(next);
+		chosenRef.current = oldestFirst(next, singleFile);
+		setChosen(chosenRef.current);
 	};
 
 	// Files from the command line: described (and checked) before anything is asked.
@@ -81,7 +125,7 @@ export function FilesStep({files, cwd, auto, width, rows, onDone, onBack}: Files
 			setAll(next);
 			setLoading(false);
 			if (problems.length > 0) setMessage({error: true, text: problems.join('; ')});
-			else if (auto && next.length > 0) onDone(next.map(item => item.arg), next.flatMap(item => item.infos));
+			else if (auto && next.length > 0) onDone(next.map(item => item.arg), uniqueInfos(next));
 		})();
 		return () => {
 			cancelled = true;
@@ -96,7 +140,7 @@ export function FilesStep({files, cwd, auto, width, rows, onDone, onBack}: Files
 			return;
 		}
 
-		onDone(list.map(item => item.arg), list.flatMap(item => item.infos));
+		onDone(list.map(item => item.arg), uniqueInfos(list));
 	};
 
 	const add = async (typed: string) => {
@@ -125,8 +169,12 @@ export function FilesStep({files, cwd, auto, width, rows, onDone, onBack}: Files
 		if (chosenRef.current.some(item => item.arg === target)) {
 			setMessage({error: false, text: `${typed} is already chosen.`});
 		} else {
-			setAll([...chosenRef.current, {arg: target, infos: described.infos}]);
-			setMessage(globCharacters.test(typed) ? {error: false, text: `${typed}: ${described.infos.length} files match now (the glob is kept for the next runs)`} : undefined);
+			const next = [...chosenRef.current, {arg: target, infos: described.infos}];
+			setAll(next);
+			const overlap = overlaps(chosenRef.current).get(target);
+			setMessage(overlap
+				? {error: true, text: `${typed}: ${overlap.shared === described.infos.length ? 'already chosen' : `${overlap.shared} of its files already chosen`} through ${overlap.other} (counted once; ↑ to remove one)`}
+				: globCharacters.test(typed) ? {error: false, text: `${typed}: ${described.infos.length} files match now (the glob is kept for the next runs)`} : undefined);
 		}
 
 		setText('');
@@ -140,20 +188,56 @@ export function FilesStep({files, cwd, auto, width, rows, onDone, onBack}: Files
 	};
 
 	useKeys((_input, key) => {
+		if (pickedRef.current !== undefined) return pickedKey(key);
 		if (key.escape) return onBack();
 		if (key.downArrow) {
 			setMode('browse');
 			return;
 		}
 
-		// Backspace in an empty field takes back the last file.
-		if ((key.backspace || key.delete) && text === '' && chosenRef.current.length > 0) setAll(chosenRef.current.slice(0, -1));
+		if (key.upArrow && chosenRef.current.length > 0) {
+			setPicked(chosenRef.current.length - 1);
+			return;
+		}
+
+		// Backspace in an empty field removes nothing by itself (a key too many would): it says how.
+		if ((key.backspace || key.delete) && text === '' && chosenRef.current.length > 0) {
+			setMessage({error: false, text: 'To remove a chosen entry: ↑ to it, then Delete or Backspace.'});
+		}
 	}, mode === 'type' && !loading);
 
+	// The chosen entries have the focus: ↑↓ move, Delete/Backspace removes the one under the cursor.
+	function pickedKey(key: Key): void {
+		const list = chosenRef.current;
+		const at = Math.min(pickedRef.current ?? 0, list.length - 1);
+		if (key.escape || key.return || key.tab || (key.downArrow && at >= list.length - 1)) return setPicked(undefined);
+		if (key.upArrow) return setPicked(Math.max(0, at - 1));
+		if (key.downArrow) return setPicked(at + 1);
+		if (key.home) return setPicked(0);
+		if (key.end) return setPicked(list.length - 1);
+		if (key.backspace || key.delete) {
+			const removed = list[at];
+			if (!removed) return;
+			setAll(list.filter(item => item !== removed));
+			setMessage({error: false, text: `Removed ${removed.arg}.`});
+			setPicked(list.length > 1 ? Math.min(at, list.length - 2) : undefined);
+		}
+	}
+
 	const selected = new Set(chosen.map(item => item.arg));
-	const totalSize = chosen.flatMap(item => item.infos).reduce((sum, info) => sum + info.size, 0);
+	const unique = uniqueInfos(chosen);
+	const totalSize = unique.reduce((sum, info) => sum + info.size, 0);
+	const overlapping = overlaps(chosen);
 	// The browser and the list of chosen files share the screen: in a short terminal, fewer of each.
-	const shownChosen = chosen.slice(mode === 'browse' && rows < 30 ? -2 : -6);
+	const room = mode === 'browse' && rows < 30 ? 2 : 6;
+	const firstShown = picked === undefined ? Math.max(0, chosen.length - room) : Math.max(0, Math.min(picked - Math.floor(room / 2), chosen.length - room));
+	const shownChosen = chosen.slice(firstShown, firstShown + room);
+	// Rotated files among the entries: said, since their order is what Matomo needs.
+	const rotated = chosen.some(item => {
+		const file = singleFile(item);
+		return file !== undefined && chosen.some(other => other !== item && singleFile(other) !== undefined && rotationOf(singleFile(other)!).base === rotationOf(file).base);
+	});
+	const globNewestFirst = chosen.filter(item => singleFile(item) === undefined && newestFirst(item.infos.map(info => info.path)));
 	return (
 		<Box flexDirection="column">
 			{loading ? <Text dimColor>Looking at the files…</Text> : null}
@@ -163,7 +247,7 @@ export function FilesStep({files, cwd, auto, width, rows, onDone, onBack}: Files
 					<TextField
 						label="Path"
 						value={text}
-						isFocused={!loading}
+						isFocused={!loading && picked === undefined}
 						width={Math.max(20, width - 8)}
 						onChange={value => {
 							setText(value);
@@ -201,29 +285,45 @@ export function FilesStep({files, cwd, auto, width, rows, onDone, onBack}: Files
 			{message ? <Text color={message.error ? theme.error : theme.muted}>{message.error ? '✗ ' : ''}{message.text}</Text> : null}
 			<Box flexDirection="column" marginTop={1}>
 				<Text bold>
-					{chosen.length === 0 ? 'No file chosen yet' : `Chosen: ${chosen.length} ${chosen.length === 1 ? 'entry' : 'entries'}, ${formatBytes(totalSize)}`}
+					{chosen.length === 0
+						? 'No file chosen yet'
+						: `Chosen: ${chosen.length} ${chosen.length === 1 ? 'entry' : 'entries'}, ${unique.length} ${unique.length === 1 ? 'file' : 'files'}, ${formatBytes(totalSize)}`}
 				</Text>
-				{chosen.length > shownChosen.length ? <Text dimColor>  … {chosen.length - shownChosen.length} more</Text> : null}
-				{shownChosen.map(item => (
-					<ChosenLine key={item.arg} item={item} width={width} />
+				{firstShown > 0 ? <Text dimColor>  … {firstShown} more above</Text> : null}
+				{shownChosen.map((item, offset) => (
+					<ChosenLine key={item.arg} item={item} width={width} here={picked !== undefined && firstShown + offset === picked} overlap={overlapping.get(item.arg)} />
+				))}
+				{firstShown + shownChosen.length < chosen.length ? <Text dimColor>  … {chosen.length - firstShown - shownChosen.length} more below</Text> : null}
+				{rotated ? <Text dimColor>Rotated files are imported oldest first (access.log.2.gz, access.log.1, then access.log): Matomo needs the hits in time order.</Text> : null}
+				{globNewestFirst.map(item => (
+					<Text key={item.arg} color={theme.warn}>{`${item.arg} is read in name order, which puts the newest rotated file first: to import them oldest first, tick the files in the browser (↓) instead.`}</Text>
 				))}
 			</Box>
-			{mode === 'type' ? <Text dimColor>Tab complete · Enter add · ↓ browse · Backspace on empty: remove last · Enter on empty: continue · Esc back</Text> : null}
+			{mode === 'type' && picked !== undefined ? <Text dimColor>↑↓ choose an entry · Delete or Backspace remove it · Esc or Enter back to the field</Text> : null}
+			{mode === 'type' && picked === undefined ? <Text dimColor>Tab complete · Enter add · ↓ browse · ↑ the chosen entries (to remove one) · Enter on empty: continue · Esc back</Text> : null}
 		</Box>
 	);
 }
 
-function ChosenLine({item, width}: {readonly item: Chosen; readonly width: number}) {
+function ChosenLine({item, width, here, overlap}: {readonly item: Chosen; readonly width: number; readonly here: boolean; readonly overlap?: {other: string; shared: number}}) {
+	const theme = useTheme();
 	const info = item.infos.length === 1 && item.infos[0]!.path === item.arg ? item.infos[0] : undefined;
 	const details = info
 		? `${formatBytes(info.size).padStart(9)}  ${formatDate(info.modified)}  ${info.compression === 'none' ? 'plain' : info.compression}`
 		: `${String(item.infos.length).padStart(4)} files ${formatBytes(item.infos.reduce((sum, x) => sum + x.size, 0)).padStart(9)}`;
 	return (
-		<Box>
-			<Box width={Math.max(10, width - details.length - 3)} flexShrink={0}>
-				<Text wrap="truncate-start">  {item.arg}</Text>
+		<Box flexDirection="column">
+			<Box>
+				<Box width={Math.max(10, width - details.length - 3)} flexShrink={0}>
+					<Text wrap="truncate-start" color={here ? theme.accent : undefined} bold={here}>{`${here ? '❯' : ' '} ${item.arg}`}</Text>
+				</Box>
+				<Text dimColor> {details}</Text>
 			</Box>
-			<Text dimColor> {details}</Text>
+			{overlap ? (
+				<Text color={theme.warn} wrap="truncate-end">
+					{`    ⚠ ${overlap.shared === item.infos.length ? 'already chosen' : `${overlap.shared} of its files already chosen`} through ${overlap.other}: counted once`}
+				</Text>
+			) : null}
 		</Box>
 	);
 }

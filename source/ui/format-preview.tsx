@@ -1,105 +1,123 @@
 /**
- * The first lines of a log as the chosen format reads them: date, ip, method, path, status, size, referrer, user
- * agent. A line the format does not parse is marked ✗ and shown as it is, so a wrong format is seen at a glance.
+ * The first lines of a log as the import would read them: the date it sends (UTC), ip, method, path, status, size,
+ * referrer, user agent. ✓ marks a line the import accepts; a line it counts invalid (no match, a date it cannot
+ * read) is marked ✗ with the reason and shown as it is; a line a filter leaves out (static file, bot…) is marked ·
+ * with the filter. A wrong format is seen at a glance.
  */
 import {Box, Text} from 'ink';
 import type {Fields, LineParser} from '../parse/format.js';
+import type {LineVerdict} from './sample-verdicts.js';
 import {useTheme} from './theme.js';
 import {printable} from './units.js';
 
 export interface PreviewColumn {
 	readonly title: string;
 	readonly width: number;
-	readonly value: (fields: Fields) => string | undefined;
+	/** Numbers and addresses are never cut: their cell wraps when it must. */
+	readonly whole: boolean;
+	readonly value: (fields: Fields, verdict?: LineVerdict) => string | undefined;
 }
 
 const marker = 2;
 
-/** Column widths for the terminal width: the short fields fixed, the rest shared by weight. */
-export function previewColumns(width: number): PreviewColumn[] {
+/**
+ * Column widths for the terminal width. The date, ip, status, method and size get the width of their longest value
+ * in `shown` (numbers cut are wrong numbers), the text columns share the rest by weight.
+ */
+export function previewColumns(width: number, shown: readonly Fields[] = []): PreviewColumn[] {
+	const widest = (title: string, value: (f: Fields) => string | undefined, least: number, most: number) =>
+		Math.min(most, Math.max(least, title.length, ...shown.map(fields => value(fields)?.length ?? 1)));
+	const date = {title: 'date (UTC)', whole: true, width: 19, value: (_f: Fields, verdict?: LineVerdict) => (verdict?.kind === 'hit' ? verdict.date : verdict?.kind === 'skipped' ? verdict.label : undefined)};
+	const ipValue = (f: Fields) => f.ip;
+	const sizeValue = (f: Fields) => f.length;
+	const sizeWidth = widest('size', sizeValue, 4, 12);
+	// An IPv6 address gets its whole width when the terminal has room, else an IPv4's and wraps.
+	const ipRoom = width - marker - 8 - 19 - 6 - 6 - sizeWidth - 3 * 5;
 	const fixed = [
-		{title: 'status', width: 6, value: (f: Fields) => f.status},
-		{title: 'method', width: 6, value: (f: Fields) => f.method},
-		{title: 'size', width: 7, value: (f: Fields) => f.length},
+		{title: 'ip', whole: true, width: Math.min(widest('ip', ipValue, 7, 39), Math.max(15, ipRoom)), value: ipValue},
+		{title: 'method', whole: true, width: 6, value: (f: Fields) => f.method},
+		{title: 'status', whole: true, width: 6, value: (f: Fields) => f.status},
+		{title: 'size', whole: true, width: sizeWidth, value: sizeValue},
 	];
 	const flexible = [
-		{title: 'date', weight: 0.25, value: (f: Fields) => f.date},
-		{title: 'ip', weight: 0.16, value: (f: Fields) => f.ip},
-		{title: 'path', weight: 0.28, value: (f: Fields) => f.path},
-		{title: 'referrer', weight: 0.13, value: (f: Fields) => f.referrer},
-		{title: 'user agent', weight: 0.18, value: (f: Fields) => f.user_agent},
+		{title: 'path', weight: 0.45, value: (f: Fields) => f.path},
+		{title: 'referrer', weight: 0.25, value: (f: Fields) => f.referrer},
+		{title: 'user agent', weight: 0.3, value: (f: Fields) => f.user_agent},
 	];
 	// Each cell keeps one space on its right.
-	const gaps = fixed.length + flexible.length;
-	const room = Math.max(flexible.length * 4, width - marker - gaps - fixed.reduce((sum, column) => sum + column.width, 0));
-	// A whole date (20 characters in most formats) is worth more than a longer path: it gets its width first when
-	// the terminal allows, the rest is shared by weight.
-	const dateWidth = room >= 60 ? 20 : 0;
-	const rest = room - dateWidth;
-	const weights = flexible.filter(column => dateWidth === 0 || column.title !== 'date');
-	const total = weights.reduce((sum, column) => sum + column.weight, 0);
-	const sized = flexible.map(column => ({
-		title: column.title,
-		value: column.value,
-		width: column.title === 'date' && dateWidth > 0 ? dateWidth : Math.max(4, Math.floor((rest * column.weight) / total)),
-	}));
-	const [date, ip, pathColumn, referrer, agent] = sized;
-	return [date!, ip!, fixed[1]!, pathColumn!, fixed[0]!, fixed[2]!, referrer!, agent!];
+	const gaps = 1 + fixed.length + flexible.length;
+	const used = marker + gaps + date.width + fixed.reduce((sum, column) => sum + column.width, 0);
+	const room = Math.max(flexible.length * 4, width - used);
+	const sized = flexible.map(column => ({title: column.title, whole: false, value: column.value, width: Math.max(4, Math.floor(room * column.weight))}));
+	const [ip, method, status, size] = fixed;
+	const [pathColumn, referrer, agent] = sized;
+	const columns: PreviewColumn[] = [date, ip!, method!, pathColumn!, status!, size!, referrer!, agent!];
+	// A narrow terminal: the whole columns wrap inside a share of the width rather than push the row past the edge.
+	const total = columns.reduce((sum, column) => sum + column.width + 1, marker);
+	if (total <= width) return columns;
+	const scale = (width - marker - columns.length) / (total - marker - columns.length);
+	return columns.map(column => ({...column, width: Math.max(3, Math.floor(column.width * scale))}));
 }
 
 export interface FormatPreviewProps {
 	readonly parser: LineParser | null;
 	readonly lines: readonly string[];
+	/** What the import makes of each line (same order as `lines`). */
+	readonly verdicts: readonly LineVerdict[];
 	/** 1-based number of lines[0] in the file. */
 	readonly firstLineNumber: number;
 	readonly width: number;
 }
 
-function Cell({width, text, bold = false}: {readonly width: number; readonly text: string; readonly bold?: boolean}) {
+function Cell({width, text, whole, bold = false}: {readonly width: number; readonly text: string; readonly whole: boolean; readonly bold?: boolean}) {
 	return (
 		<Box width={width} flexShrink={0} marginRight={1}>
-			<Text bold={bold} wrap="truncate-end">{text === '' ? ' ' : printable(text)}</Text>
+			<Text bold={bold} wrap={whole ? 'wrap' : 'truncate-end'}>{text === '' ? ' ' : printable(text)}</Text>
 		</Box>
 	);
 }
 
-export function FormatPreview({parser, lines, firstLineNumber, width}: FormatPreviewProps) {
+function parse(parser: LineParser | null, line: string): Fields | null {
+	try {
+		return parser?.parse(line) ?? null;
+	} catch {
+		return null;
+	}
+}
+
+export function FormatPreview({parser, lines, verdicts, firstLineNumber, width}: FormatPreviewProps) {
 	const theme = useTheme();
-	const columns = previewColumns(width);
+	const parsed = lines.map(line => parse(parser, line));
+	const columns = previewColumns(width, parsed.filter((fields): fields is Fields => fields !== null));
 	return (
 		<Box flexDirection="column">
 			<Box>
 				<Box width={marker} flexShrink={0} />
 				{columns.map(column => (
-					<Cell key={column.title} width={column.width} text={column.title} bold />
+					<Cell key={column.title} width={column.width} text={column.title} whole={false} bold />
 				))}
 			</Box>
 			{lines.map((line, index) => {
-				let fields: Fields | null = null;
-				try {
-					fields = parser?.parse(line) ?? null;
-				} catch {
-					fields = null;
-				}
-
-				if (fields === null) {
+				const fields = parsed[index];
+				const verdict = verdicts[index];
+				if (fields === null || fields === undefined || verdict?.kind === 'invalid') {
+					const why = verdict?.kind === 'invalid' && verdict.reason !== 'line did not match' ? ` (${verdict.reason})` : '';
 					return (
 						<Box key={index} width={width}>
 							<Text color={theme.error} inverse={!theme.color} wrap="truncate-end">
-								{`✗ ${firstLineNumber + index}: ${printable(line) || '(empty line)'}`}
+								{`✗ ${firstLineNumber + index}${why}: ${printable(line) || '(empty line)'}`}
 							</Text>
 						</Box>
 					);
 				}
 
-				const parsed = fields;
 				return (
 					<Box key={index}>
 						<Box width={marker} flexShrink={0}>
-							<Text color={theme.ok}>✓</Text>
+							{verdict?.kind === 'skipped' ? <Text color={theme.muted}>·</Text> : <Text color={theme.ok}>✓</Text>}
 						</Box>
 						{columns.map(column => (
-							<Cell key={column.title} width={column.width} text={column.value(parsed) ?? '-'} />
+							<Cell key={column.title} width={column.width} whole={column.whole} text={column.value(fields, verdict) ?? '-'} />
 						))}
 					</Box>
 				);
