@@ -17,24 +17,24 @@
  * Without --mode, each mode runs in a fresh process (cold JIT, own peak RSS, 300 s timeout) and a table is printed.
  * Times are measured inside the process, from opening the file to the last line; start-up is not included.
  */
-import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { formatByName } from '../formats/index.js';
-import { translatePythonRegex } from '../source/parse/python-regex.js';
-import { NCSA_EXTENDED_LOG_FORMAT } from '../source/parse/regex-parser.js';
-import { readLines } from '../source/input/line-reader.js';
-import { openInput } from '../source/input/open-input.js';
-import type { FormatOptions } from '../source/parse/format.js';
-import { ensureLog, OUT_DIR } from './generate-log.js';
-import { settle } from './machine.js';
+import {spawnSync} from 'node:child_process';
+import {rmSync} from 'node:fs';
+import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {parseArgs} from 'node:util';
+import {formatByName} from '../formats/index.js';
+import {translatePythonRegex} from '../source/parse/python-regex.js';
+import {NCSA_EXTENDED_LOG_FORMAT} from '../source/parse/regex-parser.js';
+import {readLines} from '../source/input/line-reader.js';
+import {openInput} from '../source/input/open-input.js';
+import type {FormatOptions} from '../source/parse/format.js';
+import {ensureLog, OUT_DIR} from './generate-log.js';
+import {settle} from './machine.js';
 
 const MODES = ['start', 'read', 'lines', 'regex', 'ascii', 'parse', 'engine'] as const;
 type Mode = (typeof MODES)[number];
 
-const { values, positionals } = parseArgs({ options: { mode: { type: 'string' } }, allowPositionals: true });
+const {values, positionals} = parseArgs({options: {mode: {type: 'string'}}, allowPositionals: true});
 const file = positionals[0] ?? ensureLog(1_000_000);
 
 /** A Python pattern without classes that hold \s/\S/\d, as an ASCII-only JavaScript regex (Python's str `\s` includes \x1c-\x1f). */
@@ -48,20 +48,20 @@ function asciiRegex(pattern: string): RegExp {
 	return new RegExp(`^(?:${source})`);
 }
 
-async function measure(mode: Mode): Promise<{ lines: number; seconds: number }> {
+async function measure(mode: Mode): Promise<{lines: number; seconds: number}> {
 	const started = performance.now();
 	let lines = 0;
 	if (mode === 'engine') {
-		const { parseArgv } = await import('../source/options/argv.js');
-		const { buildConfig } = await import('../source/options/config.js');
-		const { ImportRun } = await import('../source/run/import-run.js');
+		const {parseArgv} = await import('../source/options/argv.js');
+		const {buildConfig} = await import('../source/options/config.js');
+		const {ImportRun} = await import('../source/run/import-run.js');
 		const parsed = parseArgv(['--yes', '--dry-run', '--idsite=1', file], import.meta);
 		const begin = performance.now();
 		const outcome = await new ImportRun(buildConfig(parsed.given, parsed.files)).run();
-		return { lines: outcome.state.counters.linesRead, seconds: (performance.now() - begin) / 1000 };
+		return {lines: outcome.state.counters.linesRead, seconds: (performance.now() - begin) / 1000};
 	}
-	if (mode === 'start') return { lines: 0, seconds: 0 };
-	const input = await openInput({ id: 0, path: file, displayName: file });
+	if (mode === 'start') return {lines: 0, seconds: 0};
+	const input = await openInput({id: 0, path: file, displayName: file});
 	if (mode === 'read') {
 		for await (const chunk of input.chunks) lines += chunk.length; // bytes, for this mode
 	} else {
@@ -82,30 +82,34 @@ async function measure(mode: Mode): Promise<{ lines: number; seconds: number }> 
 		if (mode !== 'lines') lines = matched;
 	}
 	await input.close();
-	return { lines, seconds: (performance.now() - started) / 1000 };
+	return {lines, seconds: (performance.now() - started) / 1000};
 }
 
 if (values.mode !== undefined) {
 	const mode = values.mode as Mode;
 	if (!MODES.includes(mode)) throw new Error(`--mode: one of ${MODES.join(', ')}`);
 	const result = await measure(mode);
-	process.stdout.write(`${JSON.stringify({ ...result, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
+	process.stdout.write(`${JSON.stringify({...result, maxRssMB: process.resourceUsage().maxRSS / 1024})}\n`);
 } else {
 	const self = fileURLToPath(import.meta.url);
 	const out = [`floor for ${file}`, '', '| mode | s | lines/s | count | peak RSS MB |', '|---|--:|--:|--:|--:|'];
 	for (const mode of MODES) {
 		await settle(30);
 		// The engine mode must not resume from (or write) the user's checkpoints.
-		const env = { ...process.env, XDG_STATE_HOME: join(OUT_DIR, 'state-floor') };
-		const child = spawnSync(process.execPath, ['--import', 'tsx', self, file, '--mode', mode], { encoding: 'utf8', env, timeout: 300_000 });
-		rmSync(env.XDG_STATE_HOME, { recursive: true, force: true });
+		const env = {...process.env, XDG_STATE_HOME: join(OUT_DIR, 'state-floor')};
+		const child = spawnSync(process.execPath, ['--import', 'tsx', self, file, '--mode', mode], {encoding: 'utf8', env, timeout: 300_000});
+		rmSync(env.XDG_STATE_HOME, {recursive: true, force: true});
 		if (child.status !== 0) {
 			out.push(`| ${mode} | failed: ${child.signal ?? child.status} ${child.stderr.trim().split('\n').pop() ?? ''} | | | |`);
 			continue;
 		}
-		const r = JSON.parse(child.stdout.trim().split('\n').pop()!) as { lines: number; seconds: number; maxRssMB: number };
-		const rate = mode === 'start' ? '–'
-			: mode === 'read' ? `${(r.lines / 2 ** 20 / r.seconds).toFixed(0)} MiB/s` : Math.round(r.lines / r.seconds).toLocaleString('en-US');
+		const r = JSON.parse(child.stdout.trim().split('\n').pop()!) as {lines: number; seconds: number; maxRssMB: number};
+		const rate =
+			mode === 'start'
+				? '–'
+				: mode === 'read'
+					? `${(r.lines / 2 ** 20 / r.seconds).toFixed(0)} MiB/s`
+					: Math.round(r.lines / r.seconds).toLocaleString('en-US');
 		out.push(`| ${mode} | ${r.seconds.toFixed(2)} | ${rate} | ${r.lines.toLocaleString('en-US')} | ${r.maxRssMB.toFixed(0)} |`);
 	}
 	process.stdout.write(out.join('\n') + '\n');

@@ -10,13 +10,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {fileURLToPath} from 'node:url';
 import {seededRandom} from '../test/seeded-random.js';
 
 /** Bump when the output changes: cached files are keyed by it. */
 export const GENERATOR_VERSION = 2;
 export const OUT_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
-
 
 /** Reseeded by generateLog: the pools below are built once at import, the traffic is the same for every call. */
 let rand = seededRandom(1);
@@ -25,11 +24,13 @@ const pick = <T>(items: readonly T[]): T => items[int(items.length)];
 /** Skewed towards the first items (a few popular pages, a long tail). */
 const popular = <T>(items: readonly T[], skew = 2.5): T => items[Math.floor(items.length * rand() ** skew)];
 const chance = (p: number) => rand() < p;
-const hex = (n: number) => Array.from({ length: n }, () => '0123456789abcdef'[int(16)]).join('');
+const hex = (n: number) => Array.from({length: n}, () => '0123456789abcdef'[int(16)]).join('');
 
 const SITE = 'https://www.example.com';
-const WORDS = ('green tea coffee mug travel guide winter summer sale review best cheap organic garden kitchen recipe '
-	+ 'running shoes bike repair camera lens laptop stand desk lamp paper notebook pen wallet bag jacket').split(' ');
+const WORDS = (
+	'green tea coffee mug travel guide winter summer sale review best cheap organic garden kitchen recipe ' +
+	'running shoes bike repair camera lens laptop stand desk lamp paper notebook pen wallet bag jacket'
+).split(' ');
 const slug = () => `${pick(WORDS)}-${pick(WORDS)}${chance(0.5) ? `-${pick(WORDS)}` : ''}`;
 
 const PAGES: string[] = ['/', '/about', '/contact', '/blog/', '/products/', '/cart', '/account/login', '/search'];
@@ -39,15 +40,32 @@ for (let i = 0; i < 300; i++) PAGES.push(`/docs/${pick(['guide', 'api', 'faq', '
 for (let i = 0; i < 120; i++) PAGES.push(`/index.php?id=${1000 + i}`);
 
 const BUILD = hex(8);
-const CORE_ASSETS = [`/assets/app.${BUILD}.css`, `/assets/app.${BUILD}.js`, `/assets/vendor.${hex(8)}.js`,
-	'/fonts/inter-regular.woff2', '/fonts/inter-bold.woff2', '/images/logo.svg', '/favicon.ico'];
+const CORE_ASSETS = [
+	`/assets/app.${BUILD}.css`,
+	`/assets/app.${BUILD}.js`,
+	`/assets/vendor.${hex(8)}.js`,
+	'/fonts/inter-regular.woff2',
+	'/fonts/inter-bold.woff2',
+	'/images/logo.svg',
+	'/favicon.ico',
+];
 const IMAGES: string[] = [];
 for (let i = 0; i < 400; i++) IMAGES.push(`/images/${slug()}-${i}.${pick(['png', 'jpg', 'jpg', 'webp', 'gif'])}`);
 const DOWNLOADS: string[] = [];
 for (let i = 0; i < 40; i++) DOWNLOADS.push(`/downloads/${slug()}.pdf`, `/downloads/${slug()}-v${1 + int(9)}.${int(2)}.zip`);
 for (let i = 1; i <= 60; i++) DOWNLOADS.push(`/podcast/episode-${i}.mp3`);
-const MISSING = ['/wp-login.php', '/.env', '/xmlrpc.php', '/old-page.html', '/images/missing.png', '/apple-touch-icon.png',
-	'/blog/feed/', '/admin/', '/phpmyadmin/index.php', '/products/discontinued-item'];
+const MISSING = [
+	'/wp-login.php',
+	'/.env',
+	'/xmlrpc.php',
+	'/old-page.html',
+	'/images/missing.png',
+	'/apple-touch-icon.png',
+	'/blog/feed/',
+	'/admin/',
+	'/phpmyadmin/index.php',
+	'/products/discontinued-item',
+];
 const REDIRECTED = ['/blog', '/products', '/shop/', '/home', '/index.html', '/account', '/docs/', '/promo'];
 
 /**
@@ -58,22 +76,30 @@ const pickOne = (text: string) => pick(text.split(' '));
 const chromeFull = () => `${118 + int(6)}.0.${5993 + int(300)}.${int(230)}`;
 const BROWSERS: Array<() => string> = [
 	() => `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${118 + int(6)}.0.0.0 Safari/537.36`,
-	() => `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${118 + int(6)}.0.0.0 Safari/537.36 Edg/${118 + int(6)}.0.${2000 + int(300)}.${int(130)}`,
+	() =>
+		`Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${118 + int(6)}.0.0.0 Safari/537.36 Edg/${118 + int(6)}.0.${2000 + int(300)}.${int(130)}`,
 	() => `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${118 + int(6)}.0.0.0 Safari/537.36`,
-	() => `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/${16 + int(2)}.${int(6)}${chance(0.5) ? `.${1 + int(2)}` : ''} Safari/605.1.15`,
-	() => `Mozilla/5.0 (${pickOne('Windows_NT_10.0;_Win64;_x64 X11;_Linux_x86_64 Macintosh;_Intel_Mac_OS_X_10.15 X11;_Ubuntu;_Linux_x86_64').replaceAll('_', ' ')}; rv:${115 + int(9)}.0) Gecko/20100101 Firefox/${115 + int(9)}.0`,
+	() =>
+		`Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/${16 + int(2)}.${int(6)}${chance(0.5) ? `.${1 + int(2)}` : ''} Safari/605.1.15`,
+	() =>
+		`Mozilla/5.0 (${pickOne('Windows_NT_10.0;_Win64;_x64 X11;_Linux_x86_64 Macintosh;_Intel_Mac_OS_X_10.15 X11;_Ubuntu;_Linux_x86_64').replaceAll('_', ' ')}; rv:${115 + int(9)}.0) Gecko/20100101 Firefox/${115 + int(9)}.0`,
 	() => `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${118 + int(6)}.0.0.0 Safari/537.36`,
 	() => {
 		const ios = `${15 + int(3)}_${int(7)}${chance(0.4) ? `_${1 + int(2)}` : ''}`;
 		return `Mozilla/5.0 (${pickOne('iPhone iPhone iPhone iPad')}; CPU ${chance(0.8) ? 'iPhone ' : ''}OS ${ios} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/${ios.split('_')[0]}.${ios.split('_')[1]} Mobile/15E148 Safari/604.1`;
 	},
-	() => `Mozilla/5.0 (Linux; Android ${10 + int(5)}; ${pickOne('K K K Pixel_6 Pixel_7 Pixel_7a Pixel_8 SM-S911B SM-S918B SM-A546B SM-G991B moto_g_power_(2022) 2201117TY CPH2451').replaceAll('_', ' ')}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${chromeFull()} Mobile Safari/537.36`,
-	() => `Mozilla/5.0 (Linux; Android ${10 + int(5)}; ${pickOne('SM-S918B SM-A536B SM-G998B')}) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/${21 + int(4)}.0 Chrome/${chromeFull()} Mobile Safari/537.36`,
+	() =>
+		`Mozilla/5.0 (Linux; Android ${10 + int(5)}; ${pickOne('K K K Pixel_6 Pixel_7 Pixel_7a Pixel_8 SM-S911B SM-S918B SM-A546B SM-G991B moto_g_power_(2022) 2201117TY CPH2451').replaceAll('_', ' ')}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${chromeFull()} Mobile Safari/537.36`,
+	() =>
+		`Mozilla/5.0 (Linux; Android ${10 + int(5)}; ${pickOne('SM-S918B SM-A536B SM-G998B')}) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/${21 + int(4)}.0 Chrome/${chromeFull()} Mobile Safari/537.36`,
 ];
 /** Bot user agents with the first two octets of their usual networks. */
 const BOTS: Array<[ua: string, net: string]> = [
 	['Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', '66.249'],
-	['Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.6261.94 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', '66.249'],
+	[
+		'Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.6261.94 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+		'66.249',
+	],
 	['Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)', '157.55'],
 	['Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)', '5.255'],
 	['Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)', '54.36'],
@@ -83,11 +109,25 @@ const BOTS: Array<[ua: string, net: string]> = [
 	['python-requests/2.31.0', '203.0'],
 	['Wget/1.21.4', '192.0'],
 ];
-const SEARCH = ['https://www.google.com/', 'https://www.google.de/', 'https://www.bing.com/search?q=', 'https://duckduckgo.com/',
-	'https://search.yahoo.com/search?p=', 'https://www.ecosia.org/search?q='];
+const SEARCH = [
+	'https://www.google.com/',
+	'https://www.google.de/',
+	'https://www.bing.com/search?q=',
+	'https://duckduckgo.com/',
+	'https://search.yahoo.com/search?p=',
+	'https://www.ecosia.org/search?q=',
+];
 const SOCIAL = ['https://t.co/', 'https://www.facebook.com/', 'https://www.reddit.com/r/webdev/comments/', 'https://news.ycombinator.com/item?id='];
-const UTM = ['?utm_source=newsletter&utm_medium=email&utm_campaign=spring', '?utm_source=twitter&utm_medium=social',
-	'?ref=producthunt', '?page=2', '?page=3', '?sort=price&order=asc', '?lang=de', '?fbclid=IwAR' + hex(24)];
+const UTM = [
+	'?utm_source=newsletter&utm_medium=email&utm_campaign=spring',
+	'?utm_source=twitter&utm_medium=social',
+	'?ref=producthunt',
+	'?page=2',
+	'?page=3',
+	'?sort=price&order=asc',
+	'?lang=de',
+	'?fbclid=IwAR' + hex(24),
+];
 
 interface Visitor {
 	ip: string;
@@ -102,14 +142,14 @@ function ipv6(): string {
 	return `2a02:${hex(4).replace(/^0+/, '') || '0'}:${hex(3)}:${hex(4).replace(/^0+/, '') || '0'}::${hex(3).replace(/^0+/, '') || '1'}`;
 }
 
-const VISITORS: Visitor[] = Array.from({ length: 75_000 }, () => ({
+const VISITORS: Visitor[] = Array.from({length: 75_000}, () => ({
 	ip: chance(0.1) ? ipv6() : ipv4(),
 	ua: popular(BROWSERS, 1.6)(),
 	user: chance(0.01) ? pick(['jdoe', 'alice', 'bob', 'maria.k', 'admin']) : '-',
 }));
-const BOT_VISITORS: Visitor[] = Array.from({ length: 400 }, (_, i) => {
+const BOT_VISITORS: Visitor[] = Array.from({length: 400}, (_, i) => {
 	const [ua, net] = BOTS[i % BOTS.length];
-	return { ip: ipv4(net), ua, user: '-' };
+	return {ip: ipv4(net), ua, user: '-'};
 });
 
 interface Session {
@@ -160,8 +200,9 @@ function stamp(second: number): string {
 	if (second !== lastSecond) {
 		const d = new Date((START + second) * 1000);
 		lastSecond = second;
-		lastStamp = `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:`
-			+ `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0100`;
+		lastStamp =
+			`${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:` +
+			`${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0100`;
 	}
 	return lastStamp;
 }
@@ -195,7 +236,7 @@ function nextRequest(s: Session): [string, string, number, string, string] {
 	else if (chance(0.12) && !page.includes('?')) page += pick(UTM);
 	// Assets of this page: everything on the first page, a few images afterwards.
 	if (s.seen) s.assets = chance(0.4) ? [pick(IMAGES)] : [];
-	else s.assets = s.cached ? Array.from({ length: int(3) }, () => pick(IMAGES)) : [...CORE_ASSETS.slice(0, 3 + int(5)), pick(IMAGES)];
+	else s.assets = s.cached ? Array.from({length: int(3)}, () => pick(IMAGES)) : [...CORE_ASSETS.slice(0, 3 + int(5)), pick(IMAGES)];
 	const status = s.seen && chance(0.1) ? 304 : 200;
 	if (s.seen) s.cached = true;
 	s.seen = true;
@@ -205,12 +246,12 @@ function nextRequest(s: Session): [string, string, number, string, string] {
 
 /** Writes N lines to `file` (to a temporary name first, so that an interrupted run leaves no cache entry). */
 export function generateLog(lines: number, file: string): void {
-	fs.mkdirSync(path.dirname(file), { recursive: true });
+	fs.mkdirSync(path.dirname(file), {recursive: true});
 	const temp = `${file}.${process.pid}.tmp`;
 	const fd = fs.openSync(temp, 'w');
 	rand = seededRandom(20240301);
 	lastSecond = -1;
-	const sessions: Session[] = Array.from({ length: 150 }, newSession);
+	const sessions: Session[] = Array.from({length: 150}, newSession);
 	let chunk = '';
 	try {
 		for (let i = 0; i < lines; i++) {
@@ -219,8 +260,9 @@ export function generateLog(lines: number, file: string): void {
 			const [method, reqPath, status, bytes, referrer] = nextRequest(s);
 			if (s.pagesLeft <= 0 && s.assets.length === 0) sessions[slot] = newSession();
 			const protocol = s.bot || chance(0.4) ? 'HTTP/1.1' : 'HTTP/2.0';
-			chunk += `${s.visitor.ip} - ${s.visitor.user} [${stamp(Math.floor((i * SPAN_SECONDS) / lines))}] `
-				+ `"${method} ${reqPath} ${protocol}" ${status} ${bytes} "${referrer}" "${s.visitor.ua}"\n`;
+			chunk +=
+				`${s.visitor.ip} - ${s.visitor.user} [${stamp(Math.floor((i * SPAN_SECONDS) / lines))}] ` +
+				`"${method} ${reqPath} ${protocol}" ${status} ${bytes} "${referrer}" "${s.visitor.ua}"\n`;
 			if (chunk.length >= 1 << 20) {
 				fs.writeSync(fd, chunk);
 				chunk = '';

@@ -11,7 +11,10 @@ export function machineBusySeconds(): number {
 /** utime + stime of a live process, in seconds, or null once it is gone. */
 export function cpuSeconds(pid: number | undefined): number | null {
 	try {
-		const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+		const fields = fs
+			.readFileSync(`/proc/${pid}/stat`, 'utf8')
+			.replace(/^.*\) /, '')
+			.split(' ');
 		return (Number(fields[11]) + Number(fields[12])) / 100;
 	} catch {
 		return null;

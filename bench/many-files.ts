@@ -6,13 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { ensureLog, OUT_DIR } from './generate-log.js';
+import {ensureLog, OUT_DIR} from './generate-log.js';
 
 /** `3000x100` → 3,000 files of 100 lines. */
-export function parseManySpec(spec: string): { files: number; perFile: number } {
+export function parseManySpec(spec: string): {files: number; perFile: number} {
 	const match = /^(\d+)x(\d+)$/.exec(spec.trim());
 	if (!match) throw new Error(`--many needs FILESxLINES (e.g. 3000x100), got '${spec}'`);
-	return { files: Number(match[1]), perFile: Number(match[2]) };
+	return {files: Number(match[1]), perFile: Number(match[2])};
 }
 
 /** The directory of `files` files of `perFile` lines each (the first lines of the generated log); returns a glob. */
@@ -20,8 +20,8 @@ export function ensureManyFiles(files: number, perFile: number): string {
 	const dir = path.join(OUT_DIR, `many-${files}x${perFile}`);
 	const done = path.join(dir, '.complete');
 	if (!fs.existsSync(done)) {
-		fs.rmSync(dir, { recursive: true, force: true });
-		fs.mkdirSync(dir, { recursive: true });
+		fs.rmSync(dir, {recursive: true, force: true});
+		fs.mkdirSync(dir, {recursive: true});
 		const lines = fs.readFileSync(ensureLog(files * perFile), 'utf8').split('\n');
 		const width = String(files - 1).length;
 		for (let i = 0; i < files; i++) {
@@ -37,7 +37,7 @@ export function ensureGzipped(lines: number): string {
 	const plain = ensureLog(lines);
 	const gz = `${plain}.gz`;
 	if (!fs.existsSync(gz) || fs.statSync(gz).mtimeMs < fs.statSync(plain).mtimeMs) {
-		fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(plain), { level: 6 }));
+		fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(plain), {level: 6}));
 	}
 	return gz;
 }

@@ -31,18 +31,26 @@ async function importOnce(matomo: Matomo, cli: string[], log: string, recorders:
 	const useTime = fs.existsSync(TIME);
 	const argv = useTime ? [TIME, '-f', '%U %S', '-o', timeFile, ...command] : command;
 	const started = performance.now();
-	const child = spawn(argv[0]!, argv.slice(1), {env: {...process.env, MATOMO_TOKEN_AUTH: matomo.token, CI: '1'}, stdio: ['ignore', 'pipe', 'pipe']});
+	const child = spawn(argv[0]!, argv.slice(1), {
+		env: {...process.env, MATOMO_TOKEN_AUTH: matomo.token, CI: '1'},
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
 	let stdout = '';
 	let stderr = '';
-	child.stdout.setEncoding('utf8').on('data', (chunk: string) => stdout += chunk);
-	child.stderr.setEncoding('utf8').on('data', (chunk: string) => stderr = (stderr + chunk).slice(-5000));
+	child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+	child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-5000)));
 	let polled: number | null = null;
-	const poll = useTime ? undefined : setInterval(() => {
-		try {
-			const fields = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-			polled = (Number(fields[11]) + Number(fields[12])) / 100;
-		} catch {}
-	}, 100);
+	const poll = useTime
+		? undefined
+		: setInterval(() => {
+				try {
+					const fields = fs
+						.readFileSync(`/proc/${child.pid}/stat`, 'utf8')
+						.replace(/^.*\) /, '')
+						.split(' ');
+					polled = (Number(fields[11]) + Number(fields[12])) / 100;
+				} catch {}
+			}, 100);
 	const code = await new Promise<number | null>(resolve => child.on('close', resolve));
 	const wall = (performance.now() - started) / 1000;
 	if (poll) clearInterval(poll);
@@ -54,7 +62,10 @@ async function importOnce(matomo: Matomo, cli: string[], log: string, recorders:
 	}
 
 	fs.rmSync(path.dirname(state), {recursive: true, force: true});
-	const line = stdout.trim().split('\n').findLast(text => text.startsWith('{'));
+	const line = stdout
+		.trim()
+		.split('\n')
+		.findLast(text => text.startsWith('{'));
 	const hits = line ? Number((JSON.parse(line) as {imported: number}).imported) : 0;
 	if (code !== 0) process.stderr.write(`bench: real Matomo, --recorders=${recorders}: exit ${code}\n${stderr}\n`);
 	return {recorders, hits, wall, cpu, code};
@@ -85,18 +96,24 @@ function report(rows: readonly RealRow[], lines: number, matomo: Matomo): string
 		'',
 		'| recorders | hits | wall s | hits/s | importer CPU s | CPU / wall | exit |',
 		'| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-		...rows.map(row => `| ${row.recorders} | ${fmt(row.hits)} | ${fmt(row.wall, 1)} | ${fmt(rate(row))} | ${row.cpu === null ? '–' : fmt(row.cpu, 2)} | ${row.cpu === null ? '–' : `${fmt(100 * row.cpu / row.wall, 1)}%`} | ${row.code} |`),
+		...rows.map(
+			row =>
+				`| ${row.recorders} | ${fmt(row.hits)} | ${fmt(row.wall, 1)} | ${fmt(rate(row))} | ${row.cpu === null ? '–' : fmt(row.cpu, 2)} | ${row.cpu === null ? '–' : `${fmt((100 * row.cpu) / row.wall, 1)}%`} | ${row.code} |`,
+		),
 	];
 	const fixed = rows.filter(row => row.recorders !== 'auto' && row.code === 0);
 	const auto = rows.find(row => row.recorders === 'auto' && row.code === 0);
-	const best = fixed.length > 0 ? fixed.reduce((a, b) => rate(b) > rate(a) ? b : a) : undefined;
+	const best = fixed.length > 0 ? fixed.reduce((a, b) => (rate(b) > rate(a) ? b : a)) : undefined;
 	out.push('', '| goal | measured | met |', '| --- | --- | --- |');
 	if (best && auto) {
 		const ratio = rate(auto) / rate(best);
-		out.push(`| auto within ${GOAL.autoWithinOfBest * 100}% of the best fixed count | auto ${fmt(rate(auto))} hits/s = ${fmt(100 * ratio, 1)}% of ${best.recorders} (${fmt(rate(best))}) | ${ratio >= 1 - GOAL.autoWithinOfBest ? 'yes' : 'NO'} |`);
+		out.push(
+			`| auto within ${GOAL.autoWithinOfBest * 100}% of the best fixed count | auto ${fmt(rate(auto))} hits/s = ${fmt(100 * ratio, 1)}% of ${best.recorders} (${fmt(rate(best))}) | ${ratio >= 1 - GOAL.autoWithinOfBest ? 'yes' : 'NO'} |`,
+		);
 	}
 
 	const worst = Math.max(...rows.filter(row => row.cpu !== null).map(row => row.cpu! / row.wall));
-	if (Number.isFinite(worst)) out.push(`| importer CPU ≤ ${GOAL.cpuOfWall * 100}% of wall (every run) | at most ${fmt(100 * worst, 1)}% | ${worst <= GOAL.cpuOfWall ? 'yes' : 'NO'} |`);
+	if (Number.isFinite(worst))
+		out.push(`| importer CPU ≤ ${GOAL.cpuOfWall * 100}% of wall (every run) | at most ${fmt(100 * worst, 1)}% | ${worst <= GOAL.cpuOfWall ? 'yes' : 'NO'} |`);
 	return out.join('\n') + '\n';
 }

@@ -8,16 +8,16 @@
  * that memory stays flat. Peak RSS comes from the OS (GNU time's %M, else /proc/<pid>/status VmHWM polled every
  * 20 ms). A benchmark, not a test: it exits 0 whatever the numbers, 1 only when something crashed.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { nodeFlags } from '../source/node-flags.js';
+import {spawn, spawnSync} from 'node:child_process';
+import {nodeFlags} from '../source/node-flags.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { ensureLog, OUT_DIR } from './generate-log.js';
-import { cpuSeconds, machineBusySeconds, settle } from './machine.js';
-import { benchRealMatomo } from './real-matomo.js';
-import { ensureGzipped, ensureManyFiles, parseManySpec } from './many-files.js';
+import {parseArgs} from 'node:util';
+import {ensureLog, OUT_DIR} from './generate-log.js';
+import {cpuSeconds, machineBusySeconds, settle} from './machine.js';
+import {benchRealMatomo} from './real-matomo.js';
+import {ensureGzipped, ensureManyFiles, parseManySpec} from './many-files.js';
 
 const ROOT = path.resolve(OUT_DIR, '..', '..');
 const CLI = path.join(ROOT, 'dist/source/cli.js');
@@ -26,25 +26,25 @@ const TUNE = path.join(ROOT, 'bench/tune-v8.mjs');
 const TIME = '/usr/bin/time';
 const TOKEN = 'bench-token';
 const STATE_DIR = path.join(OUT_DIR, 'state');
-const TARGET = { dryRunSeconds: 1.2, hitsPerSecond: 8 * 21_000, rssMB: 120 };
+const TARGET = {dryRunSeconds: 1.2, hitsPerSecond: 8 * 21_000, rssMB: 120};
 
-const { values: opts } = parseArgs({
+const {values: opts} = parseArgs({
 	options: {
-		lines: { type: 'string', default: '1000000' },
-		big: { type: 'string', default: '10000000' },
-		runs: { type: 'string', default: '1' },
-		recorders: { type: 'string', default: '1,4,8,auto' },
-		'big-recorders': { type: 'string', default: 'auto' },
+		lines: {type: 'string', default: '1000000'},
+		big: {type: 'string', default: '10000000'},
+		runs: {type: 'string', default: '1'},
+		recorders: {type: 'string', default: '1,4,8,auto'},
+		'big-recorders': {type: 'string', default: 'auto'},
 		/** Levels of --bot-detection to time end to end (with --recorders=auto), beside the default (reference). */
-		'bot-detection': { type: 'string', default: 'behavior' },
+		'bot-detection': {type: 'string', default: 'behavior'},
 		/** Per child process, in seconds; default 30 s + 90 s per million lines. */
-		timeout: { type: 'string' },
+		timeout: {type: 'string'},
 		/** Before each run, wait up to this many seconds for the other processes to leave the CPUs alone. */
-		settle: { type: 'string', default: '30' },
-		'matomo-lines': { type: 'string', default: '20000' },
-		'matomo-recorders': { type: 'string', default: '1,2,4,auto' },
+		settle: {type: 'string', default: '30'},
+		'matomo-lines': {type: 'string', default: '20000'},
+		'matomo-recorders': {type: 'string', default: '1,2,4,auto'},
 		/** Many small files (FILESxLINES, comma-separated; '' for none): against one file of the same lines, and re-runs. */
-		many: { type: 'string', default: '3000x100' },
+		many: {type: 'string', default: '3000x100'},
 	},
 	strict: true,
 });
@@ -87,10 +87,10 @@ function measure(command: string[], timeoutMs: number): Promise<Measured> {
 	const timeFile = path.join(OUT_DIR, `time-${process.pid}.txt`);
 	const argv = useTime ? [TIME, '-f', '%M %e %U %S', '-o', timeFile, ...command] : command;
 	// A fresh state directory per run: every run is a new import (no resume), and nothing lands in ~/.local/state.
-	fs.rmSync(STATE_DIR, { recursive: true, force: true });
-	const env = { ...process.env, XDG_STATE_HOME: STATE_DIR };
+	fs.rmSync(STATE_DIR, {recursive: true, force: true});
+	const env = {...process.env, XDG_STATE_HOME: STATE_DIR};
 	const started = performance.now();
-	const child = spawn(argv[0], argv.slice(1), { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn(argv[0], argv.slice(1), {cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe']});
 	let stdout = '';
 	let stderr = '';
 	child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
@@ -132,8 +132,8 @@ function measure(command: string[], timeoutMs: number): Promise<Measured> {
 					cpu = last[2] + last[3];
 				}
 			}
-			fs.rmSync(STATE_DIR, { recursive: true, force: true });
-			resolve({ code, wall, cpu, rssMB, stdout, stderr, timedOut });
+			fs.rmSync(STATE_DIR, {recursive: true, force: true});
+			resolve({code, wall, cpu, rssMB, stdout, stderr, timedOut});
 		});
 	});
 }
@@ -143,7 +143,7 @@ interface Double {
 	/** User + system CPU seconds used so far. */
 	cpu(): number | null;
 	/** SIGTERM, then the counts it prints on stderr. */
-	stop(): Promise<{ hits: number; violations: number } | null>;
+	stop(): Promise<{hits: number; violations: number} | null>;
 }
 
 function startDouble(): Promise<Double> {
@@ -160,7 +160,7 @@ function startDouble(): Promise<Double> {
 		await exited;
 		clearTimeout(killer);
 		try {
-			return JSON.parse(stderr.trim().split('\n').pop() ?? '') as { hits: number; violations: number };
+			return JSON.parse(stderr.trim().split('\n').pop() ?? '') as {hits: number; violations: number};
 		} catch {
 			return null;
 		}
@@ -176,7 +176,7 @@ function startDouble(): Promise<Double> {
 			const match = /PORT (\d+)/.exec(stdout);
 			if (match) {
 				clearTimeout(timer);
-				resolve({ port: Number(match[1]), cpu: () => cpuSeconds(child.pid), stop });
+				resolve({port: Number(match[1]), cpu: () => cpuSeconds(child.pid), stop});
 			}
 		});
 		child.on('close', code => reject(new Error(`the Matomo double exited (${code}): ${stderr}`)));
@@ -277,7 +277,7 @@ async function bench(label: string, run: string, file: string, lines: number, ar
 
 function newestMtime(dir: string): number {
 	let newest = 0;
-	for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+	for (const entry of fs.readdirSync(dir, {withFileTypes: true, recursive: true})) {
 		if (entry.isFile()) newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
 	}
 	return newest;
@@ -288,7 +288,7 @@ function buildIfStale(): void {
 	const sources = Math.max(newestMtime(path.join(ROOT, 'source')), newestMtime(path.join(ROOT, 'formats')));
 	if (built >= sources) return;
 	log('dist/ is older than the sources: npm run build');
-	const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2], timeout: 300_000 });
+	const result = spawnSync('npm', ['run', 'build'], {cwd: ROOT, stdio: ['ignore', 2, 2], timeout: 300_000});
 	const emitted = fs.existsSync(CLI) && fs.statSync(CLI).mtimeMs >= sources;
 	if (result.status !== 0 && !emitted) {
 		log('the build failed: not measuring a stale dist/');
@@ -301,7 +301,7 @@ let buildWarning = '';
 
 /** Reads the file once so that every run finds it in the page cache. */
 async function warm(file: string): Promise<void> {
-	for await (const _ of fs.createReadStream(file, { highWaterMark: 1 << 20 }));
+	for await (const _ of fs.createReadStream(file, {highWaterMark: 1 << 20}));
 }
 
 async function logFor(lines: number): Promise<string> {
@@ -314,12 +314,12 @@ async function logFor(lines: number): Promise<string> {
 }
 
 const fmt = (n: number | null, digits = 0) =>
-	n === null || Number.isNaN(n) ? '–' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+	n === null || Number.isNaN(n) ? '–' : n.toLocaleString('en-US', {minimumFractionDigits: digits, maximumFractionDigits: digits});
 const short = (n: number) => (n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : String(n));
 
 function machine(): string {
 	const cpus = os.cpus();
-	const git = spawnSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim();
+	const git = spawnSync('git', ['describe', '--always', '--dirty'], {cwd: ROOT, encoding: 'utf8'}).stdout?.trim();
 	return [
 		`- CPU: ${cpus[0]?.model ?? '?'}, ${cpus.length} cores (available parallelism ${os.availableParallelism()})`,
 		`- Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; ${os.type()} ${os.release()}`,
@@ -337,8 +337,10 @@ function table(): string {
 	for (const r of rows) {
 		const hits = r.endToEnd ? r.counted : r.imported;
 		const rate = r.endToEnd ? fmt((hits ?? NaN) / r.wall) : '–';
-		out.push(`| ${r.log} | ${r.run} | ${fmt(r.wall, 2)} | ${fmt(r.minWall, 2)} | ${fmt(r.lines / r.wall)} | ${fmt(hits)} | ${rate} `
-			+ `| ${fmt(r.cpu, 2)} | ${fmt(r.rssMB)} | ${fmt(r.doubleCpu, 2)} | ${fmt(r.otherCpu, 2)} | ${r.note} |`);
+		out.push(
+			`| ${r.log} | ${r.run} | ${fmt(r.wall, 2)} | ${fmt(r.minWall, 2)} | ${fmt(r.lines / r.wall)} | ${fmt(hits)} | ${rate} ` +
+				`| ${fmt(r.cpu, 2)} | ${fmt(r.rssMB)} | ${fmt(r.doubleCpu, 2)} | ${fmt(r.otherCpu, 2)} | ${r.note} |`,
+		);
 	}
 	return out.join('\n');
 }
@@ -352,19 +354,23 @@ function targets(): string {
 	const out = [
 		'| target | measured | |',
 		'|---|---|---|',
-		`| ${main} dry-run ≤ ${TARGET.dryRunSeconds} s wall (15× the reference's 18 s for 1M) | ${dry ? `${fmt(dry.wall, 2)} s` : '–'} | `
-			+ `${LINES === 1_000_000 ? ok(dry && dry.wall <= TARGET.dryRunSeconds) : 'n/a: the target is for 1M lines'} |`,
+		`| ${main} dry-run ≤ ${TARGET.dryRunSeconds} s wall (15× the reference's 18 s for 1M) | ${dry ? `${fmt(dry.wall, 2)} s` : '–'} | ` +
+			`${LINES === 1_000_000 ? ok(dry && dry.wall <= TARGET.dryRunSeconds) : 'n/a: the target is for 1M lines'} |`,
 		`| ${main} end-to-end ≥ ${fmt(TARGET.hitsPerSecond)} hits/s (8× the reference's 21k) | ${best ? `${fmt(best.counted! / best.wall)} hits/s (${best.run})` : '–'} | ${ok(best && best.counted! / best.wall >= TARGET.hitsPerSecond)} |`,
 	];
 	const reference = rows.find(r => r.log === main && r.run === '--recorders=auto' && !Number.isNaN(r.wall));
 	for (const row of rows.filter(r => r.log === main && r.run.startsWith('--bot-detection=') && !Number.isNaN(r.wall))) {
 		const ratio = reference ? row.wall / reference.wall : undefined;
-		out.push(`| ${main} ${row.run} within 20% of --recorders=auto (reference) | ${ratio === undefined ? '–' : `${fmt(row.wall, 2)} s, ${fmt((ratio - 1) * 100)}%`} | ${ok(ratio === undefined ? undefined : ratio <= 1.2)} |`);
+		out.push(
+			`| ${main} ${row.run} within 20% of --recorders=auto (reference) | ${ratio === undefined ? '–' : `${fmt(row.wall, 2)} s, ${fmt((ratio - 1) * 100)}%`} | ${ok(ratio === undefined ? undefined : ratio <= 1.2)} |`,
+		);
 	}
 
 	for (const label of [...new Set(rows.map(r => r.log))].filter(l => l !== 'fixture')) {
 		const peak = Math.max(...rows.filter(r => r.log === label && r.rssMB !== null).map(r => r.rssMB!));
-		out.push(`| ${label} peak RSS < ${TARGET.rssMB} MB (every run) | ${Number.isFinite(peak) ? `${fmt(peak)} MB` : '–'} | ${ok(Number.isFinite(peak) ? peak < TARGET.rssMB : undefined)} |`);
+		out.push(
+			`| ${label} peak RSS < ${TARGET.rssMB} MB (every run) | ${Number.isFinite(peak) ? `${fmt(peak)} MB` : '–'} | ${ok(Number.isFinite(peak) ? peak < TARGET.rssMB : undefined)} |`,
+		);
 	}
 	return out.join('\n');
 }
@@ -376,7 +382,7 @@ const loadBefore = os.loadavg();
  * re-runs over what was imported: the many files, and a .gz of the same lines (known again without decompressing).
  */
 async function benchManyFiles(spec: string): Promise<void> {
-	const { files, perFile } = parseManySpec(spec);
+	const {files, perFile} = parseManySpec(spec);
 	const total = files * perFile;
 	const one = await logFor(total);
 	const many = ensureManyFiles(files, perFile);
@@ -385,14 +391,14 @@ async function benchManyFiles(spec: string): Promise<void> {
 	await bench(label, 'many files, --recorders=auto', many, total, ['--recorders=auto'], true);
 	const state = path.join(OUT_DIR, `rerun-state-${files}x${perFile}.json`);
 	const fresh = () => {
-		for (const file of [state, `${state}.journal`, `${state}.lock`]) fs.rmSync(file, { force: true });
+		for (const file of [state, `${state}.journal`, `${state}.lock`]) fs.rmSync(file, {force: true});
 	};
 	await bench(label, 'import (kept state)', many, total, ['--recorders=auto', `--state-file=${state}`], true, fresh);
 	await bench(label, 're-run: all imported', many, total, ['--recorders=auto', `--state-file=${state}`], true);
 	const gz = ensureGzipped(total);
 	const gzState = path.join(OUT_DIR, `rerun-state-${short(total)}-gz.json`);
 	await bench(`${short(total)} .gz`, 'import (kept state)', gz, total, ['--recorders=auto', `--state-file=${gzState}`], true, () => {
-		for (const file of [gzState, `${gzState}.journal`, `${gzState}.lock`]) fs.rmSync(file, { force: true });
+		for (const file of [gzState, `${gzState}.journal`, `${gzState}.lock`]) fs.rmSync(file, {force: true});
 	});
 	await bench(`${short(total)} .gz`, 're-run: imported', gz, total, ['--recorders=auto', `--state-file=${gzState}`], true);
 }
@@ -415,14 +421,16 @@ async function main(): Promise<void> {
 		await bench(short(BIG), 'dry-run', big, BIG, ['--dry-run'], false);
 		await bench(short(BIG), `--recorders=${opts['big-recorders']}`, big, BIG, [`--recorders=${opts['big-recorders']}`], true);
 	}
-	process.stdout.write(`## matomo-log-import benchmark\n\n${machine()}\n\n${table()}\n\n${targets()}\n\n`
-		+ `wall: process start to exit, median of ${RUNS} (min: the fastest); lines/s and hits/s use the median; `
-		+ `hits: counted by the double (end-to-end), else the importer's "imported" count. CPU: user + system seconds of `
-		+ `the importer; double CPU: of the double (its own process, same cores) during the import; other CPU: `
-		+ `everything else on the machine meanwhile (noise).\n`);
-	fs.writeFileSync(path.join(OUT_DIR, 'last-run.json'), JSON.stringify({ node: process.version, rows }, null, '\t'));
+	process.stdout.write(
+		`## matomo-log-import benchmark\n\n${machine()}\n\n${table()}\n\n${targets()}\n\n` +
+			`wall: process start to exit, median of ${RUNS} (min: the fastest); lines/s and hits/s use the median; ` +
+			`hits: counted by the double (end-to-end), else the importer's "imported" count. CPU: user + system seconds of ` +
+			`the importer; double CPU: of the double (its own process, same cores) during the import; other CPU: ` +
+			`everything else on the machine meanwhile (noise).\n`,
+	);
+	fs.writeFileSync(path.join(OUT_DIR, 'last-run.json'), JSON.stringify({node: process.version, rows}, null, '\t'));
 	if (Number(opts['matomo-lines']) > 0) {
-		process.stdout.write('\n' + await benchRealMatomo(programCommand(), Number(opts['matomo-lines']), opts['matomo-recorders'].split(',').filter(Boolean)));
+		process.stdout.write('\n' + (await benchRealMatomo(programCommand(), Number(opts['matomo-lines']), opts['matomo-recorders'].split(',').filter(Boolean))));
 	}
 }
 

@@ -6,9 +6,9 @@
  *   node --import tsx bench/top-functions.ts bench/out/CPU.….cpuprofile [N=25]
  */
 import fs from 'node:fs';
-import { SourceMap } from 'node:module';
+import {SourceMap} from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {fileURLToPath} from 'node:url';
 
 interface CallFrame {
 	functionName: string;
@@ -45,10 +45,10 @@ function sourceMapOf(url: string): SourceMap | null {
 
 /** `file:line` (1-based), in the .ts source when a source map says where. */
 function location(frame: CallFrame): string {
-	const { url, lineNumber, columnNumber } = frame;
+	const {url, lineNumber, columnNumber} = frame;
 	if (!url) return '';
 	if (!url.startsWith('file:')) return `${url}:${lineNumber + 1}`;
-	const entry = sourceMapOf(url)?.findEntry(lineNumber, columnNumber) as { originalSource?: string; originalLine?: number } | undefined;
+	const entry = sourceMapOf(url)?.findEntry(lineNumber, columnNumber) as {originalSource?: string; originalLine?: number} | undefined;
 	if (entry?.originalSource !== undefined && entry.originalLine !== undefined) {
 		const source = entry.originalSource.startsWith('file:')
 			? fileURLToPath(entry.originalSource)
@@ -60,12 +60,12 @@ function location(frame: CallFrame): string {
 
 // Sample i lasts until sample i+1 (as Chrome DevTools counts it).
 const selfById = new Map<number, number>();
-const { samples, timeDeltas } = profile;
+const {samples, timeDeltas} = profile;
 for (let i = 0; i < samples.length; i++) {
 	selfById.set(samples[i], (selfById.get(samples[i]) ?? 0) + (timeDeltas[i + 1] ?? 0));
 }
 
-const byFunction = new Map<string, { name: string; where: string; micros: number }>();
+const byFunction = new Map<string, {name: string; where: string; micros: number}>();
 const byFile = new Map<string, number>();
 let total = 0;
 for (const node of profile.nodes) {
@@ -77,7 +77,7 @@ for (const node of profile.nodes) {
 	// Irregexp code shows as `RegExp: <source>`: keep the start, enough to tell which regex.
 	const name = fullName.length > 70 ? `${fullName.slice(0, 69)}…` : fullName;
 	const key = `${name} ${where}`;
-	const entry = byFunction.get(key) ?? { name, where, micros: 0 };
+	const entry = byFunction.get(key) ?? {name, where, micros: 0};
 	entry.micros += micros;
 	byFunction.set(key, entry);
 	const fileKey = where ? where.replace(/:\d+$/, '') : fullName.startsWith('RegExp: ') ? '(regular expressions)' : name;

@@ -5,9 +5,10 @@ import {defineRegexFormat} from '../source/parse/regex-parser.js';
  * and `Z` outside the group; `generation_time_secs` is the backend processing time (the 2nd timing field); the path
  * keeps the query string. TCP lines (backend or status `-`) do not match.
  */
-const ELB_LOG_FORMAT = String.raw`(?:\S+\s+)?(?P<date>[0-9-]+T[0-9:]+)\.\S+\s+\S+\s+(?P<ip>[\w*.:-]+):\d+\s+\S+:\d+\s+\S+\s+(?P<generation_time_secs>\S+)\s+\S+\s+`
-	+ String.raw`(?P<status>\d+)\s+\S+\s+\S+\s+(?P<length>\S+)\s+`
-	+ String.raw`"\S+\s+\w+:\/\/(?P<host>[\w\-\.]*):\d+(?P<path>\/\S*)\s+[^"]+"\s+"(?P<user_agent>[^"]+)"\s+\S+\s+\S+`;
+const ELB_LOG_FORMAT =
+	String.raw`(?:\S+\s+)?(?P<date>[0-9-]+T[0-9:]+)\.\S+\s+\S+\s+(?P<ip>[\w*.:-]+):\d+\s+\S+:\d+\s+\S+\s+(?P<generation_time_secs>\S+)\s+\S+\s+` +
+	String.raw`(?P<status>\d+)\s+\S+\s+\S+\s+(?P<length>\S+)\s+` +
+	String.raw`"\S+\s+\w+:\/\/(?P<host>[\w\-\.]*):\d+(?P<path>\/\S*)\s+[^"]+"\s+"(?P<user_agent>[^"]+)"\s+\S+\s+\S+`;
 
 export default defineRegexFormat({
 	name: 'elb',

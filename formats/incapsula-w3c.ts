@@ -36,7 +36,7 @@ export default defineW3cFormat({
 		'cs-uri': String.raw`"(?P<host>[^\/\s]+)(?P<path>\S+)"`,
 		'cs-uri-query': String.raw`"(?P<query_string>\S*)"`,
 		'c-ip': String.raw`"(?P<ip>[\w*.:-]*)"`,
-		'cs(User-Agent)': String.raw`"(?P<user_agent>.*?)"`,
+		'cs(User-Agent)': '"(?P<user_agent>.*?)"',
 		'cs(Referer)': String.raw`"(?P<referrer>\S+)"`,
 		'sc-status': String.raw`(?P<status>"\d*")`,
 		// The reference maps `cs-bytes` (bytes from the client), not `sc-bytes`.

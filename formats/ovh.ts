@@ -1,9 +1,12 @@
 import {HOST_PREFIX, defineRegexFormat} from '../source/parse/regex-parser.js';
 
 /** The IP comes before the host, and there is no method group. */
-const OVH_FORMAT = String.raw`(?P<ip>\S+)\s+` + HOST_PREFIX + String.raw`(?P<userid>\S+)\s+\[(?P<date>.*?)\s+(?P<timezone>.*?)\]\s+`
-	+ String.raw`"\S+\s+(?P<path>.*?)\s+\S+"\s+(?P<status>\S+)\s+(?P<length>\S+)`
-	+ String.raw`\s+"(?P<referrer>.*?)"\s+"(?P<user_agent>.*?)"`;
+const OVH_FORMAT =
+	String.raw`(?P<ip>\S+)\s+` +
+	HOST_PREFIX +
+	String.raw`(?P<userid>\S+)\s+\[(?P<date>.*?)\s+(?P<timezone>.*?)\]\s+` +
+	String.raw`"\S+\s+(?P<path>.*?)\s+\S+"\s+(?P<status>\S+)\s+(?P<length>\S+)` +
+	String.raw`\s+"(?P<referrer>.*?)"\s+"(?P<user_agent>.*?)"`;
 
 export default defineRegexFormat({
 	name: 'ovh',

@@ -1,9 +1,10 @@
 import {defineRegexFormat} from '../source/parse/regex-parser.js';
 
 /** Bucket owner, bucket (→ host), time, remote IP, requester (→ userid), request id, operation, key, request line… */
-const S3_LOG_FORMAT = String.raw`\S+\s+(?P<host>\S+)\s+\[(?P<date>.*?)\s+(?P<timezone>.*?)\]\s+(?P<ip>[\w*.:-]+)\s+`
-	+ String.raw`(?P<userid>\S+)\s+\S+\s+\S+\s+\S+\s+"(?P<method>\S+)\s+(?P<path>.*?)\s+\S+"\s+(?P<status>\d+)\s+\S+\s+(?P<length>\S+)\s+`
-	+ String.raw`\S+\s+\S+\s+\S+\s+"(?P<referrer>.*?)"\s+"(?P<user_agent>.*?)"`;
+const S3_LOG_FORMAT =
+	String.raw`\S+\s+(?P<host>\S+)\s+\[(?P<date>.*?)\s+(?P<timezone>.*?)\]\s+(?P<ip>[\w*.:-]+)\s+` +
+	String.raw`(?P<userid>\S+)\s+\S+\s+\S+\s+\S+\s+"(?P<method>\S+)\s+(?P<path>.*?)\s+\S+"\s+(?P<status>\d+)\s+\S+\s+(?P<length>\S+)\s+` +
+	String.raw`\S+\s+\S+\s+\S+\s+"(?P<referrer>.*?)"\s+"(?P<user_agent>.*?)"`;
 
 export default defineRegexFormat({
 	name: 's3',

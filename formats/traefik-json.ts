@@ -27,7 +27,13 @@ const keyOfGroup: Readonly<Record<string, string>> = {
  */
 const groups = [
 	...Object.keys(keyOfGroup),
-	'query_string', 'timezone', 'event_category', 'event_action', 'event_name', 'generation_time_micro', 'generation_time_secs',
+	'query_string',
+	'timezone',
+	'event_category',
+	'event_action',
+	'event_name',
+	'generation_time_micro',
+	'generation_time_secs',
 ];
 
 /** The renamed keys are not in `get_all()` under their Traefik names. */

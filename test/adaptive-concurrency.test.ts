@@ -31,7 +31,7 @@ function simulate(cores: number, answers = 3000, errorsAt: number[] = []): numbe
 	return seen;
 }
 
-test('it climbs to Matomo\'s capacity and stays near it', () => {
+test("it climbs to Matomo's capacity and stays near it", () => {
 	for (const cores of [2, 4, 8]) {
 		const seen = simulate(cores);
 		const settled = seen.slice(-500);
@@ -96,7 +96,13 @@ test('an import with --recorders=auto: every hit once, and the summary says what
 	const dir = tempDir();
 	const log = path.join(dir, 'access.log');
 	const total = 3000;
-	const lines = Array.from({length: total}, (_, i) => combinedLine({ip: `10.3.${i % 40}.${i % 200}`, path: `/auto/${i}`, date: `10/Feb/2024:11:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} +0000`}));
+	const lines = Array.from({length: total}, (_, i) =>
+		combinedLine({
+			ip: `10.3.${i % 40}.${i % 200}`,
+			path: `/auto/${i}`,
+			date: `10/Feb/2024:11:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} +0000`,
+		}),
+	);
 	fs.writeFileSync(log, lines.join('\n') + '\n');
 	matomo.reset();
 	const result = await runImport(['--idsite=1', '--recorders=auto', '--recorder-max-payload-size=50', log], {url: matomo.url});

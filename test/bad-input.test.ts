@@ -45,7 +45,10 @@ test('binary garbage, NUL bytes, invalid UTF-8 and a huge line are counted as in
 	const reasons = result.state.invalidSamples.map(sample => sample.reason);
 	assert.equal(result.state.counters.skipped.invalid, 3);
 	assert.ok(reasons.includes('line too long'));
-	assert.deepEqual(result.state.invalidSamples.map(sample => sample.lineNumber), [2, 3, 6]);
+	assert.deepEqual(
+		result.state.invalidSamples.map(sample => sample.lineNumber),
+		[2, 3, 6],
+	);
 });
 
 test('a truncated .gz imports what is readable and reports the file and offset', async () => {
@@ -58,7 +61,10 @@ test('a truncated .gz imports what is readable and reports the file and offset',
 	const result = await runImport(['--idsite=1', file], {url: matomo.url, token: 'secret-token-1234'});
 	assert.ok(matomo.received.length > 50, `${matomo.received.length} hits from the readable part`);
 	assert.ok(matomo.received.length < 400);
-	assert.ok(result.state.notices.some(notice => notice.includes('cut.log.gz') && /byte \d+/.test(notice)), result.state.notices.join('\n'));
+	assert.ok(
+		result.state.notices.some(notice => notice.includes('cut.log.gz') && /byte \d+/.test(notice)),
+		result.state.notices.join('\n'),
+	);
 	// Imported up to the damage, but the run says something went wrong.
 	assert.equal(result.exitCode, 1);
 });
@@ -72,7 +78,10 @@ test('an empty file, a directory and an unreadable file among good ones: reporte
 	fs.mkdirSync(sub);
 	const goodFile = path.join(dir, 'good.log');
 	fs.writeFileSync(goodFile, good(7) + '\n');
-	const result = await runImport(['--idsite=1', empty, sub, goodFile, path.join(dir, 'missing-*.log')], {url: matomo.url, token: 'secret-token-1234'});
+	const result = await runImport(['--idsite=1', empty, sub, goodFile, path.join(dir, 'missing-*.log')], {
+		url: matomo.url,
+		token: 'secret-token-1234',
+	});
 	assert.equal(result.exitCode, 1);
 	assert.equal(matomo.received.length, 1);
 	const notices = result.state.notices.join('\n');
@@ -87,7 +96,8 @@ test('the token never shows: not in URLs, output, errors, debug logs, the state 
 	const file = path.join(dir, 'a.log');
 	fs.writeFileSync(file, [good(1), good(2), 'junk'].join('\n') + '\n');
 	const state = path.join(dir, 'state.json');
-	const run = async (args: string[], env: NodeJS.ProcessEnv = {}) => runCli([`--url=${matomo.url}`, `--state-file=${state}`, ...args], {env, timeoutMs: 30_000});
+	const run = async (args: string[], env: NodeJS.ProcessEnv = {}) =>
+		runCli([`--url=${matomo.url}`, `--state-file=${state}`, ...args], {env, timeoutMs: 30_000});
 	const outputs = [
 		await run(['--idsite=1', '-dd', '--debug-tracker', '--show-progress', '--json', file], {MATOMO_TOKEN_AUTH: 'secret-token-1234'}),
 		await run(['--idsite=1', '-d', '--reimport', '--token-auth=secret-token-1234', file]),

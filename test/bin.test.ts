@@ -53,7 +53,9 @@ async function until(condition: () => boolean): Promise<void> {
 
 test('the installed command starts with a plain #!/usr/bin/env node', {skip}, () => {
 	assert.equal(fs.readFileSync(bin, 'utf8').split('\n', 1)[0], '#!/usr/bin/env node');
-	const manifest = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../package.json'), 'utf8')) as {bin: Record<string, string>};
+	const manifest = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../package.json'), 'utf8')) as {
+		bin: Record<string, string>;
+	};
 	assert.equal(path.resolve(import.meta.dirname, '..', manifest.bin['matomo-log-import']!), bin);
 });
 

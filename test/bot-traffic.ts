@@ -14,7 +14,17 @@
 import fs from 'node:fs';
 import {seededRandom} from './seeded-random.js';
 
-export type BotKind = 'ai-crawler' | 'http-library' | 'headless-chrome' | 'headless-real-ua' | 'scraper' | 'robots-fetcher' | 'fast-crawler' | 'slow-crawler' | 'very-slow-crawler' | 'favicon-scraper';
+export type BotKind =
+	| 'ai-crawler'
+	| 'http-library'
+	| 'headless-chrome'
+	| 'headless-real-ua'
+	| 'scraper'
+	| 'robots-fetcher'
+	| 'fast-crawler'
+	| 'slow-crawler'
+	| 'very-slow-crawler'
+	| 'favicon-scraper';
 export type HumanKind = 'desktop' | 'mobile' | 'search-single' | 'office' | 'returning-cached' | 'no-referrer';
 
 export interface Traffic {
@@ -44,7 +54,8 @@ interface Event {
 }
 
 const SITE = 'https://shop.example.org';
-const WORDS = 'green tea coffee mug travel guide winter summer sale review cheap organic garden kitchen recipe bike lens desk lamp notebook wallet jacket'.split(' ');
+const WORDS =
+	'green tea coffee mug travel guide winter summer sale review cheap organic garden kitchen recipe bike lens desk lamp notebook wallet jacket'.split(' ');
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 function logDate(ms: number): string {
@@ -70,7 +81,14 @@ export function generateTraffic(seed: number, shape: TrafficShape = {}): Traffic
 	for (let i = 0; i < 500; i++) pages.push(`/products/${pick(WORDS)}/${slug()}-${100 + i}`);
 	for (let i = 0; i < 80; i++) pages.push(`/docs/${pick(['guide', 'api', 'faq'])}/${slug()}.html`);
 	const build = hex(8);
-	const coreAssets = [`/assets/app.${build}.css`, `/assets/app.${build}.js`, `/assets/vendor.${hex(8)}.js`, '/fonts/inter.woff2', '/images/logo.svg', '/favicon.ico'];
+	const coreAssets = [
+		`/assets/app.${build}.css`,
+		`/assets/app.${build}.js`,
+		`/assets/vendor.${hex(8)}.js`,
+		'/fonts/inter.woff2',
+		'/images/logo.svg',
+		'/favicon.ico',
+	];
 	const pageImages = new Map<string, string[]>();
 	const imagesOf = (page: string) => {
 		let images = pageImages.get(page);
@@ -85,17 +103,26 @@ export function generateTraffic(seed: number, shape: TrafficShape = {}): Traffic
 	const chromeVersion = () => `${128 + int(8)}.0.0.0`;
 	const desktop: Array<() => string> = [
 		() => `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${chromeVersion()} Safari/537.36`,
-		() => `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${chromeVersion()} Safari/537.36 Edg/${128 + int(8)}.0.${2000 + int(800)}.${int(120)}`,
+		() =>
+			`Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${chromeVersion()} Safari/537.36 Edg/${128 + int(8)}.0.${2000 + int(800)}.${int(120)}`,
 		() => `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/${17 + int(2)}.${int(6)} Safari/605.1.15`,
 		() => `Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:${128 + int(8)}.0) Gecko/20100101 Firefox/${128 + int(8)}.0`,
 		() => `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${chromeVersion()} Safari/537.36`,
 	];
 	const mobile: Array<() => string> = [
-		() => `Mozilla/5.0 (iPhone; CPU iPhone OS 17_${int(7)} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.${int(7)} Mobile/15E148 Safari/604.1`,
-		() => `Mozilla/5.0 (Linux; Android ${12 + int(4)}; ${pick(['K', 'Pixel 8', 'SM-S918B', 'SM-A546B'])}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${128 + int(8)}.0.${6000 + int(600)}.${int(200)} Mobile Safari/537.36`,
-		() => `Mozilla/5.0 (Linux; Android 14; SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/${24 + int(3)}.0 Chrome/${chromeVersion()} Mobile Safari/537.36`,
+		() =>
+			`Mozilla/5.0 (iPhone; CPU iPhone OS 17_${int(7)} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.${int(7)} Mobile/15E148 Safari/604.1`,
+		() =>
+			`Mozilla/5.0 (Linux; Android ${12 + int(4)}; ${pick(['K', 'Pixel 8', 'SM-S918B', 'SM-A546B'])}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${128 + int(8)}.0.${6000 + int(600)}.${int(200)} Mobile Safari/537.36`,
+		() =>
+			`Mozilla/5.0 (Linux; Android 14; SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/${24 + int(3)}.0 Chrome/${chromeVersion()} Mobile Safari/537.36`,
 	];
-	const searches = ['https://www.google.com/', 'https://www.bing.com/search?q=' + pick(WORDS), 'https://duckduckgo.com/', 'https://www.ecosia.org/search?q=tea'];
+	const searches = [
+		'https://www.google.com/',
+		'https://www.bing.com/search?q=' + pick(WORDS),
+		'https://duckduckgo.com/',
+		'https://www.ecosia.org/search?q=tea',
+	];
 	const ipv4 = () => `${1 + int(223)}.${int(256)}.${int(256)}.${1 + int(254)}`;
 	const ipv6 = () => `2a02:${hex(4)}:${hex(4)}::${hex(3)}`;
 
@@ -108,7 +135,13 @@ export function generateTraffic(seed: number, shape: TrafficShape = {}): Traffic
 	};
 
 	/** One browsing session: pages with their assets (cached or not), internal referrers after the first. */
-	function browse(ip: string, ua: string, at: number, count: number, options: {referrer: string; warmCache: boolean; pace: number; sendsReferrer?: boolean}): number {
+	function browse(
+		ip: string,
+		ua: string,
+		at: number,
+		count: number,
+		options: {referrer: string; warmCache: boolean; pace: number; sendsReferrer?: boolean},
+	): number {
 		let referrer = options.referrer;
 		let loaded = options.warmCache;
 		for (let i = 0; i < count; i++) {
@@ -118,7 +151,19 @@ export function generateTraffic(seed: number, shape: TrafficShape = {}): Traffic
 			const pageUrl = SITE + page;
 			if (!loaded) {
 				for (const asset of coreAssets) {
-					push({at: t, ip, ua, path: asset, status: 200, referrer: options.sendsReferrer === false ? '' : pageUrl, bytes: 2000 + int(90000), page: false}, 'human');
+					push(
+						{
+							at: t,
+							ip,
+							ua,
+							path: asset,
+							status: 200,
+							referrer: options.sendsReferrer === false ? '' : pageUrl,
+							bytes: 2000 + int(90000),
+							page: false,
+						},
+						'human',
+					);
 					t += int(120);
 				}
 
@@ -128,7 +173,21 @@ export function generateTraffic(seed: number, shape: TrafficShape = {}): Traffic
 				for (const asset of coreAssets.slice(0, 2 + int(3))) push({at: t, ip, ua, path: asset, status: 304, referrer: pageUrl, bytes: 0, page: false}, 'human');
 			}
 
-			for (const image of imagesOf(page)) if (chance(0.7)) push({at: t + int(400), ip, ua, path: image, status: chance(0.2) ? 304 : 200, referrer: pageUrl, bytes: 5000 + int(200000), page: false}, 'human');
+			for (const image of imagesOf(page))
+				if (chance(0.7))
+					push(
+						{
+							at: t + int(400),
+							ip,
+							ua,
+							path: image,
+							status: chance(0.2) ? 304 : 200,
+							referrer: pageUrl,
+							bytes: 5000 + int(200000),
+							page: false,
+						},
+						'human',
+					);
 			referrer = options.sendsReferrer === false ? '' : pageUrl;
 			at += Math.round(options.pace * (0.3 + rand() * 2.5) * 1000);
 		}
@@ -149,7 +208,11 @@ export function generateTraffic(seed: number, shape: TrafficShape = {}): Traffic
 			for (let p = 0; p < people; p++) {
 				const ua = chance(0.5) ? shared : pick(desktop)();
 				truth.set(`${ip} ${ua}`, {side: 'human', kind});
-				browse(ip, ua, randomStart(), 1 + int(8), {referrer: chance(0.5) ? pick(searches) : '', warmCache: chance(0.3), pace: 20 + int(60)});
+				browse(ip, ua, randomStart(), 1 + int(8), {
+					referrer: chance(0.5) ? pick(searches) : '',
+					warmCache: chance(0.3),
+					pace: 20 + int(60),
+				});
 			}
 
 			offices++;
@@ -171,7 +234,11 @@ export function generateTraffic(seed: number, shape: TrafficShape = {}): Traffic
 			const end = browse(ip, ua, at, 1 + int(4), {referrer: chance(0.5) ? pick(searches) : '', warmCache: false, pace: 25 + int(40)});
 			browse(ip, ua, end + (1 + int(3)) * 3600_000, 1 + int(5), {referrer: '', warmCache: true, pace: 25 + int(40)});
 		} else {
-			browse(ip, ua, at, 1 + int(kind === 'mobile' ? 6 : 12), {referrer: chance(0.6) ? pick(searches) : '', warmCache: chance(0.15), pace: 15 + int(60)});
+			browse(ip, ua, at, 1 + int(kind === 'mobile' ? 6 : 12), {
+				referrer: chance(0.6) ? pick(searches) : '',
+				warmCache: chance(0.15),
+				pace: 15 + int(60),
+			});
 		}
 	}
 
@@ -185,16 +252,41 @@ export function generateTraffic(seed: number, shape: TrafficShape = {}): Traffic
 		'Mozilla/5.0 (compatible; Barkrowler/0.9; +https://babbar.tech/crawler)',
 		'Mozilla/5.0 (compatible; Bytespider; spider-feedback@bytedance.com)',
 	];
-	const libraries = ['python-requests/2.32.3', 'Go-http-client/1.1', 'Go-http-client/2.0', 'Scrapy/2.11.2 (+https://scrapy.org)', 'axios/1.7.7', 'node-fetch/1.0 (+https://github.com/bitinn/node-fetch)', 'okhttp/4.12.0', 'Python-urllib/3.12', 'aiohttp/3.10.5'];
-	const botKinds: BotKind[] = ['ai-crawler', 'http-library', 'headless-chrome', 'headless-real-ua', 'scraper', 'robots-fetcher', 'fast-crawler', 'slow-crawler', 'very-slow-crawler', 'favicon-scraper'];
+	const libraries = [
+		'python-requests/2.32.3',
+		'Go-http-client/1.1',
+		'Go-http-client/2.0',
+		'Scrapy/2.11.2 (+https://scrapy.org)',
+		'axios/1.7.7',
+		'node-fetch/1.0 (+https://github.com/bitinn/node-fetch)',
+		'okhttp/4.12.0',
+		'Python-urllib/3.12',
+		'aiohttp/3.10.5',
+	];
+	const botKinds: BotKind[] = [
+		'ai-crawler',
+		'http-library',
+		'headless-chrome',
+		'headless-real-ua',
+		'scraper',
+		'robots-fetcher',
+		'fast-crawler',
+		'slow-crawler',
+		'very-slow-crawler',
+		'favicon-scraper',
+	];
 	for (let b = 0; b < bots; b++) {
 		const kind = botKinds[b % botKinds.length]!;
 		const ip = chance(0.1) ? ipv6() : ipv4();
 		const browserUa = chance(0.7) ? pick(desktop)() : pick(mobile)();
-		const ua = kind === 'ai-crawler' ? pick(aiAgents)
-			: kind === 'http-library' ? pick(libraries)
-				: kind === 'headless-chrome' ? `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/${chromeVersion()} Safari/537.36`
-					: browserUa;
+		const ua =
+			kind === 'ai-crawler'
+				? pick(aiAgents)
+				: kind === 'http-library'
+					? pick(libraries)
+					: kind === 'headless-chrome'
+						? `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/${chromeVersion()} Safari/537.36`
+						: browserUa;
 		truth.set(`${ip} ${ua}`, {side: 'bot', kind});
 		let at = randomStart();
 		const botPage = (referrer = '') => {
@@ -215,7 +307,8 @@ export function generateTraffic(seed: number, shape: TrafficShape = {}): Traffic
 				// A real browser engine: it loads the assets of every page, but navigates by URL (no referrer), quickly.
 				for (let i = 15 + int(60); i > 0; i--) {
 					botPage();
-					for (const asset of coreAssets) push({at: at + 50 + int(200), ip, ua, path: asset, status: 200, referrer: SITE + '/', bytes: 3000, page: false}, 'bot');
+					for (const asset of coreAssets)
+						push({at: at + 50 + int(200), ip, ua, path: asset, status: 200, referrer: SITE + '/', bytes: 3000, page: false}, 'bot');
 					at += 1500 + int(5000);
 				}
 

@@ -49,10 +49,13 @@ test('memory is bounded: with many visitors at once, no more than maxHeld hits w
 	stage.decideAll();
 	assert.equal(stats.held, 0);
 	assert.equal(dropped.length, 0);
-	assert.deepEqual(released.sort((a, b) => a - b), Array.from({length: item}, (_, i) => i));
+	assert.deepEqual(
+		released.sort((a, b) => a - b),
+		Array.from({length: item}, (_, i) => i),
+	);
 });
 
-test('a person\'s hits wait for the window of log time, then go out in order', () => {
+test("a person's hits wait for the window of log time, then go out in order", () => {
 	const {stage, released} = hold();
 	stage.observe('192.0.2.1', browser, '/', '', '200', 'https://www.google.com/', 0);
 	stage.observe('192.0.2.1', browser, '/app.js', 'js', '304', 'https://shop.example.org/', 0);

@@ -67,30 +67,53 @@ for (const {seed, shape} of shapes) {
 		const bots = result.state.bots!;
 		assert.ok(bots.visitors > 0 && bots.hits > 0);
 		assert.equal(bots.held, 0);
-		assert.equal(result.state.counters.hitsRecorded + result.state.counters.skipped.bot - reference.state.counters.hitsRecorded - reference.state.counters.skipped.bot, 0);
+		assert.equal(
+			result.state.counters.hitsRecorded + result.state.counters.skipped.bot - reference.state.counters.hitsRecorded - reference.state.counters.skipped.bot,
+			0,
+		);
 	});
 }
 
-test('modern: the reference\'s list plus isbot\'s leaves out crawlers, AI agents and HTTP tools, no browser', async () => {
+test("modern: the reference's list plus isbot's leaves out crawlers, AI agents and HTTP tools, no browser", async () => {
 	const lines = [
 		combinedLine({ip: '198.51.100.1', ua: 'Mozilla/5.0 (compatible; ImagesiftBot; +imagesift.com)'}),
 		combinedLine({ip: '198.51.100.2', ua: 'python-requests/2.32.3'}),
-		combinedLine({ip: '198.51.100.3', ua: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36'}),
-		combinedLine({ip: '198.51.100.4', ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'}),
-		combinedLine({ip: '198.51.100.5', ua: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/470.0.0.39.106]'}),
+		combinedLine({
+			ip: '198.51.100.3',
+			ua: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36',
+		}),
+		combinedLine({
+			ip: '198.51.100.4',
+			ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+		}),
+		combinedLine({
+			ip: '198.51.100.5',
+			ua: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/470.0.0.39.106]',
+		}),
 	];
 	matomo.reset();
 	const reference = await runImport(['--idsite=1', writeLog(lines)], {url: matomo.url});
 	assert.equal(reference.state.counters.hitsRecorded, 5);
 	matomo.reset();
 	const modern = await runImport(['--idsite=1', '--bot-detection=modern', writeLog(lines)], {url: matomo.url});
-	assert.deepEqual(matomo.received.map(hit => hit.params.cip), ['198.51.100.4', '198.51.100.5']);
+	assert.deepEqual(
+		matomo.received.map(hit => hit.params.cip),
+		['198.51.100.4', '198.51.100.5'],
+	);
 	assert.equal(modern.state.counters.skipped.bot, 3);
 });
 
 test('behavior with --enable-bots: bots are tracked as the reference tracks them, with the reason', async () => {
 	const lines: string[] = [combinedLine({ip: '203.0.113.9', path: '/robots.txt', ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/131.0'})];
-	for (let i = 0; i < 6; i++) lines.push(combinedLine({ip: '203.0.113.9', date: `10/Feb/2024:10:0${i}:00 +0100`, path: `/page-${i}`, ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/131.0'}));
+	for (let i = 0; i < 6; i++)
+		lines.push(
+			combinedLine({
+				ip: '203.0.113.9',
+				date: `10/Feb/2024:10:0${i}:00 +0100`,
+				path: `/page-${i}`,
+				ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/131.0',
+			}),
+		);
 	lines.push(combinedLine({ip: '192.0.2.5', date: '10/Feb/2024:10:07:00 +0100', path: '/', ua: 'Mozilla/5.0 (Macintosh) Safari/605.1.15'}));
 	lines.push(combinedLine({ip: '192.0.2.5', date: '10/Feb/2024:10:07:00 +0100', path: '/app.css', ua: 'Mozilla/5.0 (Macintosh) Safari/605.1.15'}));
 	matomo.reset();
@@ -108,7 +131,14 @@ test('behavior with --enable-bots: bots are tracked as the reference tracks them
 
 	const person = hits.find(hit => hit.cip === '192.0.2.5')!;
 	assert.deepEqual(JSON.parse(person._cvar!), {1: ['Not-Bot', 'Mozilla/5.0 (Macintosh) Safari/605.1.15']});
-	assert.deepEqual(result.state.bots!.samples, [{ip: '203.0.113.9', userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/131.0', hits: 6, why: ['never loaded an asset', 'robots.txt']}]);
+	assert.deepEqual(result.state.bots!.samples, [
+		{
+			ip: '203.0.113.9',
+			userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/131.0',
+			hits: 6,
+			why: ['never loaded an asset', 'robots.txt'],
+		},
+	]);
 });
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
@@ -125,7 +155,7 @@ function logTime(seconds: number): string {
 	return `${two(d.getUTCDate())}/Feb/2024:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
 }
 
-test('behavior: held hits are not acknowledged, so a stop and a resume import every person\'s page once and no bot\'s', async () => {
+test("behavior: held hits are not acknowledged, so a stop and a resume import every person's page once and no bot's", async () => {
 	matomo.reset();
 	const dir = tempDir();
 	const log = path.join(dir, 'access.log');
@@ -143,9 +173,12 @@ test('behavior: held hits are not acknowledged, so a stop and a resume import ev
 	fs.writeFileSync(log, lines.join('\n') + '\n');
 	matomo.setFaults([{kind: 'slow', ms: 20}]);
 	const args = ['--idsite=1', '--bot-detection=behavior', state, '--recorder-max-payload-size=10', log];
-	const stopped = await runImport(args, {url: matomo.url, onRun: run => {
-		void waitFor(() => matomo.hitCount() >= 100, 'the first hits').then(() => run.stop());
-	}});
+	const stopped = await runImport(args, {
+		url: matomo.url,
+		onRun: run => {
+			void waitFor(() => matomo.hitCount() >= 100, 'the first hits').then(() => run.stop());
+		},
+	});
 	assert.equal(stopped.exitCode, 130);
 	assert.ok(matomo.hitCount() < people, 'stopped before the end');
 	matomo.clearFaults();
@@ -160,7 +193,17 @@ test('a dry run shows what each level would leave out, and the summary and --jso
 	const log = writeLog(traffic.lines);
 	const json = await runCli(['--dry-run', '--idsite=1', '--bot-detection=behavior', '--json', log]);
 	assert.equal(json.code, 0, json.stderr);
-	const summary = JSON.parse(json.stdout) as {imported: number; skipped: {bot: number}; bots: {visitors: number; hits: number; byReason: Record<string, number>; levels: {reference: number; modern: number; behavior: number}; samples: Array<{ip: string; userAgent: string; why: string[]}>}};
+	const summary = JSON.parse(json.stdout) as {
+		imported: number;
+		skipped: {bot: number};
+		bots: {
+			visitors: number;
+			hits: number;
+			byReason: Record<string, number>;
+			levels: {reference: number; modern: number; behavior: number};
+			samples: Array<{ip: string; userAgent: string; why: string[]}>;
+		};
+	};
 	const {bots} = summary;
 	assert.ok(bots.levels.reference > 0 && bots.levels.reference < bots.levels.modern && bots.levels.modern < bots.levels.behavior, JSON.stringify(bots.levels));
 	assert.equal(bots.levels.behavior - bots.levels.modern, bots.visitors);

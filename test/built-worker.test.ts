@@ -15,18 +15,27 @@ import {seededRandom} from './seeded-random.js';
 
 const built = path.resolve(import.meta.dirname, '../dist/source/run/import-run.js');
 
-test('the built program parses a big input in its worker, counting as the run\'s own thread does', {skip: fs.existsSync(built) ? false : 'not built (npm run build)'}, async () => {
+test("the built program parses a big input in its worker, counting as the run's own thread does", {
+	skip: fs.existsSync(built) ? false : 'not built (npm run build)',
+}, async () => {
 	const random = seededRandom(7);
 	const lines: string[] = [];
 	for (let i = 0; i < 2000; i++) {
 		const roll = random();
 		if (roll < 0.03) lines.push(`garbage line ${i}`);
-		else lines.push(combinedLine({path: roll < 0.1 ? `/static/${i}.png` : `/page/${i}`, status: roll < 0.15 ? 404 : 200, ip: `10.0.${i % 7}.${i % 250}`}));
+		else
+			lines.push(
+				combinedLine({
+					path: roll < 0.1 ? `/static/${i}.png` : `/page/${i}`,
+					status: roll < 0.15 ? 404 : 200,
+					ip: `10.0.${i % 7}.${i % 250}`,
+				}),
+			);
 	}
 
 	const file = writeLog(lines);
 	const args = ['--dry-run', '--idsite=1', file];
-	const {ImportRun: BuiltImportRun} = await import(pathToFileURL(built).href) as typeof ImportRunModule;
+	const {ImportRun: BuiltImportRun} = (await import(pathToFileURL(built).href)) as typeof ImportRunModule;
 	const inWorker = await new BuiltImportRun(configFrom(args), {parseWorker: 'always', shareParsing: false}).run();
 	const inThread = await new ImportRun(configFrom(args), {parseWorker: 'never'}).run();
 	assert.equal(inWorker.state.inputs[0]!.parsedInWorker, true, 'parsed in the built worker');

@@ -1,32 +1,25 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { gzipSync } from 'node:zlib';
-import { readLines } from '../source/input/line-reader.js';
-import { openInput } from '../source/input/open-input.js';
-import type { InputSpec } from '../source/input/types.js';
-import {
-	CheckpointStore,
-	defaultStatePath,
-	findCheckpoint,
-	fingerprintInput,
-	lineChecksum,
-	type CheckpointEntry,
-} from '../source/record/checkpoint-store.js';
-import { quickSaveInterval } from '../source/record/checkpoints.js';
+import {mkdtemp, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {after, before, describe, test} from 'node:test';
+import {gzipSync} from 'node:zlib';
+import {readLines} from '../source/input/line-reader.js';
+import {openInput} from '../source/input/open-input.js';
+import type {InputSpec} from '../source/input/types.js';
+import {CheckpointStore, defaultStatePath, findCheckpoint, fingerprintInput, lineChecksum, type CheckpointEntry} from '../source/record/checkpoint-store.js';
+import {quickSaveInterval} from '../source/record/checkpoints.js';
 
 let dir: string;
 before(async () => {
 	dir = await mkdtemp(join(tmpdir(), 'mli-state-'));
 });
 after(async () => {
-	await rm(dir, { recursive: true, force: true });
+	await rm(dir, {recursive: true, force: true});
 });
 
 function spec(path: string): InputSpec {
-	return { id: 0, path, displayName: path };
+	return {id: 0, path, displayName: path};
 }
 
 function logText(count: number, tag = ''): string {
@@ -43,7 +36,7 @@ async function entryAfter(path: string, lines: number, encoding?: string): Promi
 	let offset = 0;
 	let last = '';
 	let seen = 0;
-	for await (const batch of readLines(input, { encoding })) {
+	for await (const batch of readLines(input, {encoding})) {
 		for (let i = 0; i < batch.lines.length && seen < lines; i++, seen++) {
 			offset = batch.ends[i];
 			last = batch.lines[i];
@@ -64,13 +57,10 @@ async function entryAfter(path: string, lines: number, encoding?: string): Promi
 
 describe('defaultStatePath', () => {
 	test('XDG_STATE_HOME, else ~/.local/state', () => {
-		assert.equal(defaultStatePath({ XDG_STATE_HOME: '/xdg', HOME: '/home/u' }), '/xdg/matomo-log-import/state.json');
-		assert.equal(defaultStatePath({ HOME: '/home/u' }), '/home/u/.local/state/matomo-log-import/state.json');
+		assert.equal(defaultStatePath({XDG_STATE_HOME: '/xdg', HOME: '/home/u'}), '/xdg/matomo-log-import/state.json');
+		assert.equal(defaultStatePath({HOME: '/home/u'}), '/home/u/.local/state/matomo-log-import/state.json');
 		// A relative XDG_STATE_HOME is invalid by the spec and ignored.
-		assert.equal(
-			defaultStatePath({ XDG_STATE_HOME: 'rel', HOME: '/home/u' }),
-			'/home/u/.local/state/matomo-log-import/state.json',
-		);
+		assert.equal(defaultStatePath({XDG_STATE_HOME: 'rel', HOME: '/home/u'}), '/home/u/.local/state/matomo-log-import/state.json');
 	});
 });
 
@@ -93,18 +83,18 @@ describe('CheckpointStore', () => {
 			updatedAt: daysAgo(2),
 		};
 		// Anything else given to update (an option, a token) never reaches the file.
-		store.update({ ...entry, token: 'secret-token' } as CheckpointEntry);
+		store.update({...entry, token: 'secret-token'} as CheckpointEntry);
 		await Promise.all([store.save(), store.save(), store.save()]);
 		assert.equal((await stat(path)).mode & 0o777, 0o600);
 		assert.deepEqual(await readdir(join(dir, 'nested', 'deeper')), ['state.json']); // no temp file left
 		const text = await readFile(path, 'utf8');
 		assert.ok(!text.includes('secret-token'));
-		assert.deepEqual(JSON.parse(text), { version: 1, entries: [entry] });
+		assert.deepEqual(JSON.parse(text), {version: 1, entries: [entry]});
 		assert.deepEqual((await CheckpointStore.open(path)).list(), [entry]);
 
 		// A second save appends what changed to the journal beside the state file (not the whole state again).
 		const before = await readFile(path, 'utf8');
-		store.update({ ...entry, offset: 2000, updatedAt: daysAgo(1) });
+		store.update({...entry, offset: 2000, updatedAt: daysAgo(1)});
 		await store.save();
 		assert.equal(await readFile(path, 'utf8'), before);
 		assert.equal((await stat(`${path}.journal`)).mode & 0o777, 0o600);
@@ -138,9 +128,9 @@ describe('CheckpointStore', () => {
 			updatedAt: daysAgo(2),
 		};
 		store.update(old);
-		store.update({ ...old, fingerprint: 'c'.repeat(64), prefixLength: 4096, offset: 9000 }, old);
+		store.update({...old, fingerprint: 'c'.repeat(64), prefixLength: 4096, offset: 9000}, old);
 		assert.deepEqual(
-			store.list().map((e) => e.fingerprint[0]),
+			store.list().map(e => e.fingerprint[0]),
 			['c'],
 		);
 	});
@@ -175,8 +165,8 @@ describe('fingerprints and findCheckpoint', () => {
 		assert.equal(found.entry.path, log);
 
 		// Resuming at the offset gives line 600 next.
-		const input = await openInput(spec(rotated), { startOffset: found.entry.offset });
-		const first = (await readLines(input, { baseOffset: found.entry.offset, firstLineNo: 600 }).next()).value;
+		const input = await openInput(spec(rotated), {startOffset: found.entry.offset});
+		const first = (await readLines(input, {baseOffset: found.entry.offset, firstLineNo: 600}).next()).value;
 		await input.close();
 		assert.equal(first?.lines[0], logText(1000).split('\n')[600]);
 	});
@@ -190,7 +180,7 @@ describe('fingerprints and findCheckpoint', () => {
 		store.update(entry);
 		await writeFile(log, logText(500));
 		const found = await findCheckpoint(store, spec(log));
-		assert.deepEqual(found && { verified: found.verified, offset: found.entry.offset }, { verified: true, offset: entry.offset });
+		assert.deepEqual(found && {verified: found.verified, offset: found.entry.offset}, {verified: true, offset: entry.offset});
 		// But not a file that is now shorter than the recorded prefix, nor a different one.
 		await writeFile(log, logText(2));
 		assert.equal(await findCheckpoint(store, spec(log)), null);
@@ -223,7 +213,7 @@ describe('fingerprints and findCheckpoint', () => {
 		const store = await CheckpointStore.open(join(dir, 'crlf.json'));
 		store.update(entry);
 		assert.equal((await findCheckpoint(store, spec(log)))?.verified, true);
-		store.update({ ...entry, offset: entry.offset - 1 });
+		store.update({...entry, offset: entry.offset - 1});
 		assert.equal((await findCheckpoint(store, spec(log)))?.verified, false);
 	});
 
@@ -233,7 +223,7 @@ describe('fingerprints and findCheckpoint', () => {
 		const input = await openInput(spec(log));
 		let offset = 0;
 		let last = '';
-		for await (const batch of readLines(input, { maxLineBytes: 64 })) {
+		for await (const batch of readLines(input, {maxLineBytes: 64})) {
 			offset = batch.ends[100];
 			last = batch.lines[100];
 		}
@@ -250,7 +240,7 @@ describe('fingerprints and findCheckpoint', () => {
 			complete: false,
 			updatedAt: new Date().toISOString(),
 		});
-		assert.equal((await findCheckpoint(store, spec(log), { maxLineBytes: 64 }))?.verified, true);
+		assert.equal((await findCheckpoint(store, spec(log), {maxLineBytes: 64}))?.verified, true);
 	});
 
 	test('the checksum is over decoded text: the same encoding verifies', async () => {
@@ -259,7 +249,7 @@ describe('fingerprints and findCheckpoint', () => {
 		const entry = await entryAfter(log, 101, 'latin1');
 		const store = await CheckpointStore.open(join(dir, 'latin1.json'));
 		store.update(entry);
-		assert.equal((await findCheckpoint(store, spec(log), { encoding: 'latin1' }))?.verified, true);
+		assert.equal((await findCheckpoint(store, spec(log), {encoding: 'latin1'}))?.verified, true);
 		assert.equal((await findCheckpoint(store, spec(log)))?.verified, false);
 	});
 

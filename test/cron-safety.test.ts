@@ -28,7 +28,13 @@ after(async () => {
 function writeLines(file: string, from: number, to: number): void {
 	const out: string[] = [];
 	for (let i = from; i < to; i++) {
-		out.push(combinedLine({ip: `10.7.${Math.floor(i / 250)}.${i % 250}`, path: `/c/${i}`, date: `10/Feb/2024:10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} +0000`}));
+		out.push(
+			combinedLine({
+				ip: `10.7.${Math.floor(i / 250)}.${i % 250}`,
+				path: `/c/${i}`,
+				date: `10/Feb/2024:10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} +0000`,
+			}),
+		);
 	}
 
 	fs.writeFileSync(file, out.join('\n') + '\n');
@@ -67,7 +73,10 @@ test('two identical runs at once: the second stops at once with exit status 75, 
 
 	const counts = timesReceived();
 	assert.equal(counts.size, 200);
-	assert.deepEqual([...counts.values()].filter(n => n > 1), []);
+	assert.deepEqual(
+		[...counts.values()].filter(n => n > 1),
+		[],
+	);
 	assert.equal(fs.existsSync(path.join(dir, 'state.json.lock')), false, 'the lock is released');
 });
 
@@ -79,7 +88,18 @@ test('through the CLI: a run started while another works on the same state exits
 	const log = path.join(dir, 'access.log');
 	writeLines(log, 0, 300);
 	const state = path.join(dir, 'state.json');
-	const args = [`--url=${matomo.url}`, '--token-auth=test-token', '--idsite=1', `--state-file=${state}`, '--recorder-max-payload-size=10', '--recorders=1', '--request-timeout=2', '--retry-delay=0.1', '--retry-max-attempts=50', log];
+	const args = [
+		`--url=${matomo.url}`,
+		'--token-auth=test-token',
+		'--idsite=1',
+		`--state-file=${state}`,
+		'--recorder-max-payload-size=10',
+		'--recorders=1',
+		'--request-timeout=2',
+		'--retry-delay=0.1',
+		'--retry-max-attempts=50',
+		log,
+	];
 	try {
 		const first = runCli(args);
 		await until(() => fs.existsSync(`${state}.lock`) && matomo.stats().faults > 0);
@@ -128,7 +148,9 @@ function fillDisk(state: string): string {
 	return temp;
 }
 
-test('a full disk before the run: nothing is sent, exit 1 with what to do, no temporary file left', {skip: !fs.existsSync('/dev/full')}, async () => {
+test('a full disk before the run: nothing is sent, exit 1 with what to do, no temporary file left', {
+	skip: !fs.existsSync('/dev/full'),
+}, async () => {
 	matomo.reset();
 	const dir = tempDir();
 	const log = path.join(dir, 'access.log');
@@ -139,11 +161,16 @@ test('a full disk before the run: nothing is sent, exit 1 with what to do, no te
 	assert.equal(result.exitCode, 1);
 	assert.match(result.state.failure ?? '', /progress could not be saved, so nothing was sent: .*no space left on device.*Free disk space/i);
 	assert.equal(matomo.received.length, 0);
-	assert.deepEqual(fs.readdirSync(dir).filter(name => name.endsWith('.tmp')), []);
+	assert.deepEqual(
+		fs.readdirSync(dir).filter(name => name.endsWith('.tmp')),
+		[],
+	);
 	assert.equal(fs.existsSync(`${state}.lock`), false);
 });
 
-test('a disk that fills during the run: sending stops, exit 1, the next run sends the rest', {skip: !fs.existsSync('/dev/full')}, async () => {
+test('a disk that fills during the run: sending stops, exit 1, the next run sends the rest', {
+	skip: !fs.existsSync('/dev/full'),
+}, async () => {
 	matomo.reset();
 	const dir = tempDir();
 	const log = path.join(dir, 'access.log');
@@ -167,7 +194,10 @@ test('a disk that fills during the run: sending stops, exit 1, the next run send
 	assert.equal(result.exitCode, 1);
 	assert.match(result.state.failure ?? '', /progress can no longer be saved, so nothing more is sent.*no space left on device/i);
 	assert.ok(matomo.received.length < 2000, `stopped early (${matomo.received.length} sent)`);
-	assert.deepEqual(fs.readdirSync(dir).filter(name => name.endsWith('.tmp')), []);
+	assert.deepEqual(
+		fs.readdirSync(dir).filter(name => name.endsWith('.tmp')),
+		[],
+	);
 	// Space freed.
 	if (fs.lstatSync(`${state}.journal`, {throwIfNoEntry: false})?.isSymbolicLink()) fs.rmSync(`${state}.journal`);
 	const next = await runImport(args, {url: matomo.url});
@@ -175,7 +205,7 @@ test('a disk that fills during the run: sending stops, exit 1, the next run send
 	assert.equal(timesReceived().size, 2000);
 });
 
-test('a read-only state directory: nothing is sent, exit 1 (CLI)', async (t) => {
+test('a read-only state directory: nothing is sent, exit 1 (CLI)', async t => {
 	matomo.reset();
 	const dir = tempDir();
 	const log = path.join(dir, 'access.log');

@@ -24,7 +24,9 @@ function logText(count: number): string {
 	return out.join('\n') + '\n';
 }
 
-test('a truncated single-block .bz2 is damaged, not empty: exit 1 and "truncated"', {skip: spawnSync('bzip2', ['--help']).error !== undefined}, async () => {
+test('a truncated single-block .bz2 is damaged, not empty: exit 1 and "truncated"', {
+	skip: spawnSync('bzip2', ['--help']).error !== undefined,
+}, async () => {
 	const dir = tempDir();
 	const plain = path.join(dir, 'access.log');
 	fs.writeFileSync(plain, logText(50));
@@ -63,6 +65,9 @@ test('a checkpoint beyond the end of its file restarts the file with a WARNING',
 	fs.writeFileSync(state, JSON.stringify(data));
 	const again = await runImport(args, {url: matomo.url});
 	assert.equal(again.exitCode, 0);
-	assert.ok(again.state.notices.some(notice => /^WARNING: .*beyond the end of the file/.test(notice)), again.state.notices.join('\n'));
+	assert.ok(
+		again.state.notices.some(notice => /^WARNING: .*beyond the end of the file/.test(notice)),
+		again.state.notices.join('\n'),
+	);
 	assert.equal(matomo.received.length, 40);
 });

@@ -20,15 +20,21 @@ after(async () => {
 const paths = () => matomo.received.map(hit => new URL(hit.params.url!).pathname);
 
 /** A combined-format log whose third field (the user) is a user id, read by a format that keeps it. */
-const withUserIds = ['--log-format-regex', String.raw`(?P<ip>\S+) \S+ (?P<userid>\S+) \[(?P<date>.*?) (?P<timezone>.*?)\] "\S+ (?P<path>.*?) \S+" (?P<status>\d+) (?P<length>\S+)`];
+const withUserIds = [
+	'--log-format-regex',
+	String.raw`(?P<ip>\S+) \S+ (?P<userid>\S+) \[(?P<date>.*?) (?P<timezone>.*?)\] "\S+ (?P<path>.*?) \S+" (?P<status>\d+) (?P<length>\S+)`,
+];
 
-test('one recorder sends every hit in the log\'s own order, as the reference does', async () => {
+test("one recorder sends every hit in the log's own order, as the reference does", async () => {
 	matomo.reset();
 	const lines = Array.from({length: 150}, (_, i) => combinedLine({ip: `10.9.${i % 37}.${i % 11}`, path: `/order/${i}`}));
 	const result = await runImport(['--idsite=1', '--recorders=1', '--recorder-max-payload-size=7', writeLog(lines)], {url: matomo.url});
 	assert.equal(result.exitCode, 0);
 	assert.equal(result.state.lanes.length, 1, 'one lane');
-	assert.deepEqual(paths(), lines.map((_, i) => `/order/${i}`));
+	assert.deepEqual(
+		paths(),
+		lines.map((_, i) => `/order/${i}`),
+	);
 });
 
 test('with 4 recorders, a user id seen from several IPs reaches Matomo in log order, with the anonymous hits of those IPs', async () => {
@@ -42,10 +48,19 @@ test('with 4 recorders, a user id seen from several IPs reaches Matomo in log or
 		// alice moves between five IPs; anonymous visitors share those IPs; others come and go.
 		lines.push(combinedLine({ip, user: 'alice', path: `/alice/${i}`, date: `10/Feb/2024:10:${String(i % 60).padStart(2, '0')}:00 +0000`}));
 		if (i % 3 === 0) lines.push(combinedLine({ip, path: `/anonymous/${ip}/${i}`, date: `10/Feb/2024:10:${String(i % 60).padStart(2, '0')}:10 +0000`}));
-		lines.push(combinedLine({ip: `10.8.${i}.1`, user: `user${i % 7}`, path: `/other/${i}`, date: `10/Feb/2024:10:${String(i % 60).padStart(2, '0')}:20 +0000`}));
+		lines.push(
+			combinedLine({
+				ip: `10.8.${i}.1`,
+				user: `user${i % 7}`,
+				path: `/other/${i}`,
+				date: `10/Feb/2024:10:${String(i % 60).padStart(2, '0')}:20 +0000`,
+			}),
+		);
 	}
 
-	const result = await runImport(['--idsite=1', '--recorders=4', '--recorder-max-payload-size=3', ...withUserIds, writeLog(lines)], {url: matomo.url});
+	const result = await runImport(['--idsite=1', '--recorders=4', '--recorder-max-payload-size=3', ...withUserIds, writeLog(lines)], {
+		url: matomo.url,
+	});
 	assert.equal(result.exitCode, 0, result.state.failure ?? undefined);
 	const received = paths();
 	assert.equal(received.length, lines.length, 'every hit once');
@@ -71,8 +86,14 @@ test('a request refused as too large (HTTP 413) is sent again in halves, and lat
 		const lines = Array.from({length: 43}, (_, i) => combinedLine({ip: '10.6.0.1', path: `/big/${i}`}));
 		const result = await runImport(['--idsite=1', '--recorder-max-payload-size=20', writeLog(lines)], {url: small.url});
 		assert.equal(result.exitCode, 0, result.state.failure ?? undefined);
-		assert.deepEqual(small.received.map(hit => new URL(hit.params.url!).pathname), lines.map((_, i) => `/big/${i}`));
-		assert.ok(result.state.notices.some(notice => /413/.test(notice) && /at most 5 hits/.test(notice)), result.state.notices.join('\n'));
+		assert.deepEqual(
+			small.received.map(hit => new URL(hit.params.url!).pathname),
+			lines.map((_, i) => `/big/${i}`),
+		);
+		assert.ok(
+			result.state.notices.some(notice => /413/.test(notice) && /at most 5 hits/.test(notice)),
+			result.state.notices.join('\n'),
+		);
 		assert.equal(result.state.batchSize, 5);
 	} finally {
 		await small.close();
@@ -108,7 +129,9 @@ test('tracking retries wait as long as Retry-After says', async () => {
 test('when the retries run out, the message says what Matomo answered and that running again resumes', async () => {
 	matomo.reset();
 	matomo.setFaults([{kind: '500'}]);
-	const result = await runImport(['--idsite=1', '--retry-delay=0.01', '--retry-max-attempts=2', writeLog([combinedLine({})])], {url: matomo.url});
+	const result = await runImport(['--idsite=1', '--retry-delay=0.01', '--retry-max-attempts=2', writeLog([combinedLine({})])], {
+		url: matomo.url,
+	});
 	matomo.clearFaults();
 	assert.equal(result.exitCode, 1);
 	const failure = result.state.failure ?? '';
@@ -135,13 +158,14 @@ test('a token that can only view is refused before anything is sent: Matomo woul
 	}
 });
 
-test('with several recorders, the first hit of each site-day goes alone: the day\'s other hits wait for its answer', async () => {
+test("with several recorders, the first hit of each site-day goes alone: the day's other hits wait for its answer", async () => {
 	matomo.reset();
 	// Matomo makes a day's fingerprint salt with its first hit; two requests bringing a new day at once race for it.
 	matomo.setFaults([{kind: 'slow', ms: 300, times: 1}]);
 	const lines: string[] = [];
 	for (const day of ['10', '11', '12']) {
-		for (let i = 0; i < 40; i++) lines.push(combinedLine({ip: `10.5.${i}.1`, path: `/d${day}/${i}`, date: `${day}/Feb/2024:12:00:${String(i).padStart(2, '0')} +0000`}));
+		for (let i = 0; i < 40; i++)
+			lines.push(combinedLine({ip: `10.5.${i}.1`, path: `/d${day}/${i}`, date: `${day}/Feb/2024:12:00:${String(i).padStart(2, '0')} +0000`}));
 	}
 
 	const result = await runImport(['--idsite=1', '--recorders=4', '--recorder-max-payload-size=5', writeLog(lines)], {url: matomo.url});
@@ -160,7 +184,9 @@ test('with several recorders, the first hit of each site-day goes alone: the day
 
 test('one recorder needs no day gate: hits of a new day ride with the others', async () => {
 	matomo.reset();
-	const lines = ['10', '11'].flatMap(day => Array.from({length: 6}, (_, i) => combinedLine({ip: `10.4.${i}.1`, path: `/e${day}/${i}`, date: `${day}/Feb/2024:12:00:0${i} +0000`})));
+	const lines = ['10', '11'].flatMap(day =>
+		Array.from({length: 6}, (_, i) => combinedLine({ip: `10.4.${i}.1`, path: `/e${day}/${i}`, date: `${day}/Feb/2024:12:00:0${i} +0000`})),
+	);
 	const result = await runImport(['--idsite=1', '--recorders=1', '--recorder-max-payload-size=50', writeLog(lines)], {url: matomo.url});
 	assert.equal(result.exitCode, 0);
 	assert.equal(new Set(matomo.received.map(hit => hit.post)).size, 1, 'one request');

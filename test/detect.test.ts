@@ -71,13 +71,35 @@ function checkDetection(label: string, format: string, lines: readonly string[])
 
 describe('detection of every format', () => {
 	it('covers the reference formats in the reference order', () => {
-		assert.deepEqual(formats.map(format => format.name), [
-			'common', 'common_vhost', 'ncsa_extended', 'common_complete', 'w3c_extended', 'amazon_cloudfront', 'incapsula_w3c',
-			'iis', 'shoutcast', 's3', 'icecast2', 'elb', 'traefik_json', 'nginx_json', 'caddy_json', 'ovh', 'haproxy', 'gandi',
-		]);
+		assert.deepEqual(
+			formats.map(format => format.name),
+			[
+				'common',
+				'common_vhost',
+				'ncsa_extended',
+				'common_complete',
+				'w3c_extended',
+				'amazon_cloudfront',
+				'incapsula_w3c',
+				'iis',
+				'shoutcast',
+				's3',
+				'icecast2',
+				'elb',
+				'traefik_json',
+				'nginx_json',
+				'caddy_json',
+				'ovh',
+				'haproxy',
+				'gandi',
+			],
+		);
 		assert.equal(formatByName('iis')?.name, 'iis');
 		assert.equal(formatByName('caddy_v2'), undefined);
-		assert.deepEqual(formats.filter(format => !format.autoDetect).map(format => format.name), ['ovh']);
+		assert.deepEqual(
+			formats.filter(format => !format.autoDetect).map(format => format.name),
+			['ovh'],
+		);
 	});
 
 	for (const format of formats) {
@@ -87,7 +109,9 @@ describe('detection of every format', () => {
 		});
 	}
 
-	for (const file of readdirSync(fixtureDir).filter(name => name.endsWith('.log')).sort()) {
+	for (const file of readdirSync(fixtureDir)
+		.filter(name => name.endsWith('.log'))
+		.sort()) {
 		it(`fixture ${file}`, () => {
 			const format = formatOfFixture(file);
 			assert.ok(formatByName(format), `${file} names a format`);
@@ -102,7 +126,10 @@ describe('pass 1', () => {
 		assert.equal(result.format.name, 'iis');
 		assert.equal(result.reason, 'the first line matches iis (14 groups; also w3c_extended 13, amazon_cloudfront 13, shoutcast 13)');
 		assert.deepEqual(result.candidates, [
-			{name: 'w3c_extended', score: 13}, {name: 'amazon_cloudfront', score: 13}, {name: 'iis', score: 14}, {name: 'shoutcast', score: 13},
+			{name: 'w3c_extended', score: 13},
+			{name: 'amazon_cloudfront', score: 13},
+			{name: 'iis', score: 14},
+			{name: 'shoutcast', score: 13},
 		]);
 		assert.equal(result.sampleSize, 5);
 		assert.equal(result.sampleMatches, 4);
@@ -113,7 +140,10 @@ describe('pass 1', () => {
 	it('gives a tie to the earlier format', () => {
 		const result = detectFormat(fixtureLines('w3c_extended.log'), formats, options())!;
 		assert.equal(result.format.name, 'w3c_extended');
-		assert.deepEqual(result.candidates.map(candidate => candidate.score), [12, 12, 12, 12]);
+		assert.deepEqual(
+			result.candidates.map(candidate => candidate.score),
+			[12, 12, 12, 12],
+		);
 	});
 
 	it('tests non-W3C formats on the very first line, W3C formats on the first line after the header', () => {
@@ -130,8 +160,18 @@ describe('pass 1', () => {
 
 	it('lets a JSON match win over regex matches before it', () => {
 		const fake: FormatDefinition = {
-			name: 'fake_regex', kind: 'regex', autoDetect: true, description: '', sampleLines: [],
-			create: () => ({...formatByName('nginx_json')!.create(options(), [])!, name: 'fake_regex', kind: 'regex', score: 50, detect: () => true}),
+			name: 'fake_regex',
+			kind: 'regex',
+			autoDetect: true,
+			description: '',
+			sampleLines: [],
+			create: () => ({
+				...formatByName('nginx_json')!.create(options(), [])!,
+				name: 'fake_regex',
+				kind: 'regex',
+				score: 50,
+				detect: () => true,
+			}),
 		};
 		const line = formatByName('nginx_json')!.sampleLines[0]!;
 		const result = detectFormat([line], [fake, ...formats], options())!;
@@ -141,21 +181,32 @@ describe('pass 1', () => {
 		const both = JSON.stringify({msg: '', level: 'info', time: '2024-01-01T00:00:00', referrer: '-', date: '2024-01-01T00:00:00'});
 		const twice = detectFormat([both], formats, options())!;
 		assert.equal(twice.format.name, 'nginx_json');
-		assert.deepEqual(twice.candidates, [{name: 'traefik_json', score: null}, {name: 'nginx_json', score: null}]);
+		assert.deepEqual(twice.candidates, [
+			{name: 'traefik_json', score: null},
+			{name: 'nginx_json', score: null},
+		]);
 	});
 
 	it('treats an exception in a format as no match', () => {
 		const throwing: FormatDefinition = {
-			name: 'broken', kind: 'regex', autoDetect: true, description: '', sampleLines: [],
+			name: 'broken',
+			kind: 'regex',
+			autoDetect: true,
+			description: '',
+			sampleLines: [],
 			create: () => {
 				throw new Error('cannot');
 			},
 		};
 		const detectThrows: FormatDefinition = {
-			...throwing, name: 'broken_detect',
-			create: () => ({...formatByName('common')!.create(options(), [])!, detect: () => {
-				throw new Error('boom');
-			}}),
+			...throwing,
+			name: 'broken_detect',
+			create: () => ({
+				...formatByName('common')!.create(options(), [])!,
+				detect: () => {
+					throw new Error('boom');
+				},
+			}),
 		};
 		const line = formatByName('common')!.sampleLines[0]!;
 		assert.equal(detectFormat([line], [throwing, detectThrows, ...formats], options())!.format.name, 'common');

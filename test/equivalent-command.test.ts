@@ -55,12 +55,25 @@ test('the token never appears: it becomes MATOMO_TOKEN_AUTH=… in front and $MA
 });
 
 test('a token taken from the environment is still required by the command', () => {
-	const command = equivalentCommand(new Map([['url', 'http://m'], ['idsite', '1']]), ['a.log'], {tokenFromEnv: true});
+	const command = equivalentCommand(
+		new Map([
+			['url', 'http://m'],
+			['idsite', '1'],
+		]),
+		['a.log'],
+		{tokenFromEnv: true},
+	);
 	assert.ok(command.line.startsWith('MATOMO_TOKEN_AUTH=… '), command.line);
 });
 
 test('a token file stays a flag: a path is not a secret', () => {
-	const command = equivalentCommand(new Map([['url', 'http://m'], ['token-auth-file', '/etc/matomo/token']]), ['a.log']);
+	const command = equivalentCommand(
+		new Map([
+			['url', 'http://m'],
+			['token-auth-file', '/etc/matomo/token'],
+		]),
+		['a.log'],
+	);
 	assert.match(command.line, /--token-auth-file=\/etc\/matomo\/token/);
 	assert.deepEqual(command.env, []);
 });
@@ -80,16 +93,29 @@ test('other secrets become "$MATOMO_…" variables, never their value', () => {
 	assert.match(command.script, /\$\{MATOMO_AUTH_PASSWORD:\?/);
 	assert.equal(secretVariable('auth-password'), 'MATOMO_AUTH_PASSWORD');
 	assert.equal(buildConfig(given, ['a.log'], {}).authPassword, configFrom(command.args, {MATOMO_AUTH_PASSWORD: 'hunter2'}).authPassword);
-	const login = equivalentCommand(new Map([['url', 'http://m'], ['login', 'me'], ['password', 'hunter3']]), ['a.log']);
+	const login = equivalentCommand(
+		new Map([
+			['url', 'http://m'],
+			['login', 'me'],
+			['password', 'hunter3'],
+		]),
+		['a.log'],
+	);
 	assert.ok(!login.line.includes('--password') && login.line.startsWith('MATOMO_PASSWORD=… '), login.line);
 	assert.equal(configFrom(login.args, {MATOMO_PASSWORD: 'hunter3'}).password, 'hunter3');
 });
 
 test('credentials in the URL: never printed; in the command they become --auth-user and MATOMO_AUTH_PASSWORD', () => {
-	const given = new Map<string, GivenValue>([['url', 'https://proxy:s%40cret@matomo.example.com/sub/'], ['idsite', '1']]);
+	const given = new Map<string, GivenValue>([
+		['url', 'https://proxy:s%40cret@matomo.example.com/sub/'],
+		['idsite', '1'],
+	]);
 	const command = equivalentCommand(given, ['a.log']);
 	for (const secret of ['s@cret', 's%40cret']) assert.ok(!command.line.includes(secret) && !command.script.includes(secret), command.line);
-	assert.match(command.line, /^MATOMO_AUTH_PASSWORD=… matomo-log-import --yes --url=https:\/\/matomo\.example\.com\/sub\/ --auth-user=proxy --idsite=1 a\.log$/);
+	assert.match(
+		command.line,
+		/^MATOMO_AUTH_PASSWORD=… matomo-log-import --yes --url=https:\/\/matomo\.example\.com\/sub\/ --auth-user=proxy --idsite=1 a\.log$/,
+	);
 	const config = configFrom(command.args, {MATOMO_AUTH_PASSWORD: 's@cret'});
 	assert.equal(config.authUser, 'proxy');
 	assert.equal(config.authPassword, 's@cret');
@@ -99,8 +125,14 @@ test('credentials in the URL: never printed; in the command they become --auth-u
 });
 
 test('wrapped for the screen: broken only between words, with " \\", and read back by sh as the same words', () => {
-	const given = new Map<string, GivenValue>([['url', 'https://matomo.example.com'], ['idsite', '1'], ['log-format-regex', String.raw`(?P<ip>\S+) \[(?P<date>.*?)\] "(?P<path>.*?)" (?P<status>\d+)`]]);
-	const command = equivalentCommand(given, ['/var/log/nginx/access.log', '/var/log/nginx/other.log'], {program: ['/usr/bin/node', '/opt/mli/dist/source/cli.js']});
+	const given = new Map<string, GivenValue>([
+		['url', 'https://matomo.example.com'],
+		['idsite', '1'],
+		['log-format-regex', String.raw`(?P<ip>\S+) \[(?P<date>.*?)\] "(?P<path>.*?)" (?P<status>\d+)`],
+	]);
+	const command = equivalentCommand(given, ['/var/log/nginx/access.log', '/var/log/nginx/other.log'], {
+		program: ['/usr/bin/node', '/opt/mli/dist/source/cli.js'],
+	});
 	const lines = wrapCommand(command.words, 40);
 	assert.ok(lines.length > 3);
 	for (const line of lines.slice(0, -1)) assert.ok(line.endsWith(' \\'), line);
@@ -115,14 +147,18 @@ test('the running program: absolute node and the real path of the script, node f
 	const dir = fs.realpathSync(tempDir('mli-program-'));
 	fs.writeFileSync(path.join(dir, 'cli.js'), '');
 	fs.symlinkSync(path.join(dir, 'cli.js'), path.join(dir, 'link.js'));
-	const program = runningProgram({execPath: '/opt/node/bin/node', execArgv: ['--max-semi-space-size=1', '--import', 'data:text/javascript,1', '--inspect'], argv: ['/opt/node/bin/node', path.join(dir, 'link.js')]});
+	const program = runningProgram({
+		execPath: '/opt/node/bin/node',
+		execArgv: ['--max-semi-space-size=1', '--import', 'data:text/javascript,1', '--inspect'],
+		argv: ['/opt/node/bin/node', path.join(dir, 'link.js')],
+	});
 	assert.deepEqual(program, ['/opt/node/bin/node', '--max-semi-space-size=1', path.join(dir, 'cli.js')]);
 	assert.deepEqual(runningProgram({execPath: '/n', execArgv: [], argv: ['/n']}), ['matomo-log-import']);
 });
 
 test('values are shell-quoted; globs stay quoted so the program expands them', () => {
 	assert.equal(shellQuote('plain/path.log'), 'plain/path.log');
-	assert.equal(shellQuote('it\'s here.log'), `'it'\\''s here.log'`);
+	assert.equal(shellQuote("it's here.log"), `'it'\\''s here.log'`);
 	assert.equal(shellQuote(''), `''`);
 	const given = new Map<string, GivenValue>([
 		['url', 'http://m/?x=1&y=2'],
@@ -165,7 +201,7 @@ test('read back by sh and the CLI parser, the command gives the same settings', 
 		['enable-static', true],
 		['enable-http-errors', true],
 		['strip-query-string', true],
-		['exclude-path', ['/admin/*', '/it\'s']],
+		['exclude-path', ['/admin/*', "/it's"]],
 		['include-host', ['www.example.com']],
 		['exclude-newer-than', '2024-02-01 00:00:00 +0100'],
 		['recorders', 'auto'],
@@ -188,8 +224,20 @@ test('read back by sh and the CLI parser, the command gives the same settings', 
 test('every flag of the table that the wizard can set round-trips', () => {
 	for (const option of optionTable) {
 		if (!option.wizard || option.secret) continue;
-		const value: GivenValue = option.type === 'boolean' ? true : option.type === 'list' ? ['x*', 'y'] : option.flag === 'recorders' ? '3' : option.flag.startsWith('exclude-') && option.type === 'string' ? '2024-01-01 00:00:00 +0000' : 'value 1';
-		const given = new Map<string, GivenValue>([['url', 'http://m'], [option.flag, value]]);
+		const value: GivenValue =
+			option.type === 'boolean'
+				? true
+				: option.type === 'list'
+					? ['x*', 'y']
+					: option.flag === 'recorders'
+						? '3'
+						: option.flag.startsWith('exclude-') && option.type === 'string'
+							? '2024-01-01 00:00:00 +0000'
+							: 'value 1';
+		const given = new Map<string, GivenValue>([
+			['url', 'http://m'],
+			[option.flag, value],
+		]);
 		let expected: ImportConfig;
 		try {
 			expected = buildConfig(given, ['a.log'], {});

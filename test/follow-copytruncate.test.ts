@@ -31,30 +31,42 @@ test('follow: copytruncate while Matomo is down; the lines left behind are read 
 	const log = path.join(dir, 'access.log');
 	fs.writeFileSync(log, block('a', 0, 20));
 	let scenario: Promise<void> = Promise.resolve();
-	const done = runCli([`--url=${matomo.url}`, '--token-auth=test-token', '--idsite=1', '--follow', '--follow-interval=0.05', '--retry-delay=0.02', `--state-file=${path.join(dir, 'state.json')}`, log], {
-		timeoutMs: 60_000,
-		onStarted(child) {
-			scenario = (async () => {
-				try {
-					await until(() => matomo.hitCount() >= 20);
-					// Matomo down: the importer falls behind while lines keep coming.
-					matomo.setFaults([{kind: '500'}]);
-					fs.appendFileSync(log, block('a', 20, 40));
-					await until(() => matomo.stats().faults > 0);
-					// Written while the importer waits for Matomo: not read yet.
-					fs.appendFileSync(log, block('a', 40, 60));
-					// copytruncate: copy, then truncate in place (same inode), then new lines.
-					fs.copyFileSync(log, `${log}.1`);
-					fs.truncateSync(log, 0);
-					fs.appendFileSync(log, block('b', 0, 10));
-					matomo.clearFaults();
-					await until(() => new Set(matomo.received.map(hit => hit.params.url)).size >= 70);
-				} finally {
-					child.kill('SIGTERM');
-				}
-			})();
+	const done = runCli(
+		[
+			`--url=${matomo.url}`,
+			'--token-auth=test-token',
+			'--idsite=1',
+			'--follow',
+			'--follow-interval=0.05',
+			'--retry-delay=0.02',
+			`--state-file=${path.join(dir, 'state.json')}`,
+			log,
+		],
+		{
+			timeoutMs: 60_000,
+			onStarted(child) {
+				scenario = (async () => {
+					try {
+						await until(() => matomo.hitCount() >= 20);
+						// Matomo down: the importer falls behind while lines keep coming.
+						matomo.setFaults([{kind: '500'}]);
+						fs.appendFileSync(log, block('a', 20, 40));
+						await until(() => matomo.stats().faults > 0);
+						// Written while the importer waits for Matomo: not read yet.
+						fs.appendFileSync(log, block('a', 40, 60));
+						// copytruncate: copy, then truncate in place (same inode), then new lines.
+						fs.copyFileSync(log, `${log}.1`);
+						fs.truncateSync(log, 0);
+						fs.appendFileSync(log, block('b', 0, 10));
+						matomo.clearFaults();
+						await until(() => new Set(matomo.received.map(hit => hit.params.url)).size >= 70);
+					} finally {
+						child.kill('SIGTERM');
+					}
+				})();
+			},
 		},
-	});
+	);
 	const result = await done;
 	await scenario;
 	assert.equal(result.code, 143, result.stderr);

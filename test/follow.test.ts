@@ -35,34 +35,46 @@ test('follow: growth, Matomo down and back, rotation by rename; SIGTERM ends wit
 	const log = path.join(dir, 'access.log');
 	fs.writeFileSync(log, block('a', 0, 20));
 	let scenario: Promise<void> = Promise.resolve();
-	const done = runCli([`--url=${matomo.url}`, '--token-auth=test-token', '--idsite=1', '--follow', '--follow-interval=0.05', '--retry-delay=0.02', `--state-file=${path.join(dir, 'state.json')}`, log], {
-		timeoutMs: 40_000,
-		onStarted(child) {
-			scenario = (async () => {
-				try {
-					await waitFor(() => matomo.hitCount() >= 20, 'the first lines');
-					fs.appendFileSync(log, block('a', 20, 35));
-					await waitFor(() => matomo.hitCount() >= 35, 'appended lines');
+	const done = runCli(
+		[
+			`--url=${matomo.url}`,
+			'--token-auth=test-token',
+			'--idsite=1',
+			'--follow',
+			'--follow-interval=0.05',
+			'--retry-delay=0.02',
+			`--state-file=${path.join(dir, 'state.json')}`,
+			log,
+		],
+		{
+			timeoutMs: 40_000,
+			onStarted(child) {
+				scenario = (async () => {
+					try {
+						await waitFor(() => matomo.hitCount() >= 20, 'the first lines');
+						fs.appendFileSync(log, block('a', 20, 35));
+						await waitFor(() => matomo.hitCount() >= 35, 'appended lines');
 
-					// Matomo goes down; lines keep coming; nothing may be lost.
-					matomo.setFaults([{kind: '500'}]);
-					fs.appendFileSync(log, block('a', 35, 50));
-					await new Promise(resolve => setTimeout(resolve, 400));
-					assert.equal(matomo.hitCount(), 35);
-					matomo.clearFaults();
-					await waitFor(() => matomo.hitCount() >= 50, 'lines written while Matomo was down');
+						// Matomo goes down; lines keep coming; nothing may be lost.
+						matomo.setFaults([{kind: '500'}]);
+						fs.appendFileSync(log, block('a', 35, 50));
+						await new Promise(resolve => setTimeout(resolve, 400));
+						assert.equal(matomo.hitCount(), 35);
+						matomo.clearFaults();
+						await waitFor(() => matomo.hitCount() >= 50, 'lines written while Matomo was down');
 
-					// Rotation: a last line lands in the old file just before the rename, then a new file starts.
-					fs.appendFileSync(log, block('a', 50, 52));
-					fs.renameSync(log, `${log}.1`);
-					fs.writeFileSync(log, block('b', 0, 10));
-					await waitFor(() => matomo.hitCount() >= 62, 'the rotated and the new file');
-				} finally {
-					child.kill('SIGTERM');
-				}
-			})();
+						// Rotation: a last line lands in the old file just before the rename, then a new file starts.
+						fs.appendFileSync(log, block('a', 50, 52));
+						fs.renameSync(log, `${log}.1`);
+						fs.writeFileSync(log, block('b', 0, 10));
+						await waitFor(() => matomo.hitCount() >= 62, 'the rotated and the new file');
+					} finally {
+						child.kill('SIGTERM');
+					}
+				})();
+			},
 		},
-	});
+	);
 	const result = await done;
 	await scenario;
 	assert.equal(result.code, 143, result.stderr);

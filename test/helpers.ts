@@ -32,7 +32,16 @@ export interface RunResult extends RunOutcome {
 }
 
 /** Run an import with a real Matomo client against `url` (the test double). */
-export async function runImport(args: readonly string[], options: {url?: string; token?: string; onRun?: (run: ImportRun) => void; parseWorker?: 'auto' | 'always' | 'never'; shareParsing?: boolean} = {}): Promise<RunResult> {
+export async function runImport(
+	args: readonly string[],
+	options: {
+		url?: string;
+		token?: string;
+		onRun?: (run: ImportRun) => void;
+		parseWorker?: 'auto' | 'always' | 'never';
+		shareParsing?: boolean;
+	} = {},
+): Promise<RunResult> {
 	const words = [...args];
 	// Every test run its own state file: checkpoints of one test must not make another resume.
 	if (!words.some(word => word.startsWith('--state-file'))) words.unshift(`--state-file=${path.join(tempDir('mli-state-'), 'state.json')}`);
@@ -40,7 +49,12 @@ export async function runImport(args: readonly string[], options: {url?: string;
 	const config = configFrom(words);
 	const client = config.url ? createClient(config, config.tokenAuth) : undefined;
 	const logs: string[] = [];
-	const run = new ImportRun(config, {matomo: client, log: message => logs.push(message), parseWorker: options.parseWorker, shareParsing: options.shareParsing});
+	const run = new ImportRun(config, {
+		matomo: client,
+		log: message => logs.push(message),
+		parseWorker: options.parseWorker,
+		shareParsing: options.shareParsing,
+	});
 	options.onRun?.(run);
 	try {
 		const outcome = await run.run();
@@ -51,7 +65,17 @@ export async function runImport(args: readonly string[], options: {url?: string;
 }
 
 /** The `n`-th combined-format line of a small generated log. */
-export function combinedLine(fields: {ip?: string; date?: string; method?: string; path?: string; status?: number; size?: string | number; referrer?: string; ua?: string; user?: string}): string {
+export function combinedLine(fields: {
+	ip?: string;
+	date?: string;
+	method?: string;
+	path?: string;
+	status?: number;
+	size?: string | number;
+	referrer?: string;
+	ua?: string;
+	user?: string;
+}): string {
 	return `${fields.ip ?? '192.0.2.1'} - ${fields.user ?? '-'} [${fields.date ?? '10/Feb/2024:10:00:00 +0100'}] "${fields.method ?? 'GET'} ${fields.path ?? '/'} HTTP/1.1" ${fields.status ?? 200} ${fields.size ?? 1234} "${fields.referrer ?? '-'}" "${fields.ua ?? 'Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0'}"`;
 }
 
@@ -66,7 +90,10 @@ export interface CliResult {
  * Run the CLI from source in a child process, headless (`--yes`, CI set). Asynchronous on purpose: the Matomo test
  * double lives in the test's own event loop, which a synchronous spawn would block.
  */
-export function runCli(args: readonly string[], options: {env?: NodeJS.ProcessEnv; timeoutMs?: number; onStarted?: (child: ReturnType<typeof spawn>) => void} = {}): Promise<CliResult> {
+export function runCli(
+	args: readonly string[],
+	options: {env?: NodeJS.ProcessEnv; timeoutMs?: number; onStarted?: (child: ReturnType<typeof spawn>) => void} = {},
+): Promise<CliResult> {
 	return new Promise(resolve => {
 		const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('source/cli.ts'), '--yes', ...args], {
 			stdio: ['ignore', 'pipe', 'pipe'],

@@ -22,7 +22,14 @@ after(async () => {
 
 function writeLog(file: string, count: number): void {
 	const out: string[] = [];
-	for (let i = 0; i < count; i++) out.push(combinedLine({ip: `10.8.0.${i % 250}`, path: `/i/${i}`, date: `10/Feb/2024:10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} +0000`}));
+	for (let i = 0; i < count; i++)
+		out.push(
+			combinedLine({
+				ip: `10.8.0.${i % 250}`,
+				path: `/i/${i}`,
+				date: `10/Feb/2024:10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} +0000`,
+			}),
+		);
 	fs.writeFileSync(file, out.join('\n') + '\n');
 }
 
@@ -35,7 +42,9 @@ const cli = path.resolve('source/cli.ts');
 /** The CLI through bash, for `/dev/stdin` and `<(…)`. */
 function runShell(script: string, env: NodeJS.ProcessEnv = {}): Promise<{code: number | null; stdout: string; stderr: string}> {
 	return new Promise(resolve => {
-		const child = spawn('bash', ['-c', script], {env: {...process.env, CI: 'true', CLI: `${process.execPath} --import tsx ${cli} --yes`, ...env}});
+		const child = spawn('bash', ['-c', script], {
+			env: {...process.env, CI: 'true', CLI: `${process.execPath} --import tsx ${cli} --yes`, ...env},
+		});
 		let stdout = '';
 		let stderr = '';
 		child.stdout.on('data', data => {
@@ -129,6 +138,12 @@ test('the same file named twice, through a glob and through a link is imported o
 	assert.equal(result.exitCode, 0, result.state.failure ?? undefined);
 	assert.equal(matomo.received.length, 40);
 	assert.equal(result.state.inputs.length, 1);
-	assert.ok(result.state.notices.some(notice => notice.includes('named more than once, imported once')), result.state.notices.join('\n'));
-	assert.ok(result.state.notices.some(notice => notice.includes('link.log: the same file as')), result.state.notices.join('\n'));
+	assert.ok(
+		result.state.notices.some(notice => notice.includes('named more than once, imported once')),
+		result.state.notices.join('\n'),
+	);
+	assert.ok(
+		result.state.notices.some(notice => notice.includes('link.log: the same file as')),
+		result.state.notices.join('\n'),
+	);
 });

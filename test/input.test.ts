@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { gzipSync } from 'node:zlib';
-import { expandInputs } from '../source/input/expand-inputs.js';
-import { readLines } from '../source/input/line-reader.js';
-import { openInput, type OpenInputOptions } from '../source/input/open-input.js';
-import type { InputSpec, OpenedInput } from '../source/input/types.js';
+import {spawn, spawnSync} from 'node:child_process';
+import {existsSync} from 'node:fs';
+import {chmod, mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {Readable} from 'node:stream';
+import {after, before, describe, test} from 'node:test';
+import {fileURLToPath, pathToFileURL} from 'node:url';
+import {gzipSync} from 'node:zlib';
+import {expandInputs} from '../source/input/expand-inputs.js';
+import {readLines} from '../source/input/line-reader.js';
+import {openInput, type OpenInputOptions} from '../source/input/open-input.js';
+import type {InputSpec, OpenedInput} from '../source/input/types.js';
 
 const BZIP2 = '/usr/bin/bzip2';
 const hasBzip2 = existsSync(BZIP2);
@@ -22,11 +22,11 @@ before(async () => {
 	dir = await mkdtemp(join(tmpdir(), 'mli-input-'));
 });
 after(async () => {
-	await rm(dir, { recursive: true, force: true });
+	await rm(dir, {recursive: true, force: true});
 });
 
 function spec(path: string, id = 0): InputSpec {
-	return { id, path, displayName: path === '-' ? '(stdin)' : path };
+	return {id, path, displayName: path === '-' ? '(stdin)' : path};
 }
 
 /** `count` access-log-like lines, numbered, so that a missing or duplicated line shows. */
@@ -39,7 +39,7 @@ function logText(count: number, eol = '\n'): string {
 }
 
 function bzip2(data: Buffer): Buffer {
-	const result = spawnSync(BZIP2, ['-c', '-9'], { input: data, maxBuffer: 1 << 30 });
+	const result = spawnSync(BZIP2, ['-c', '-9'], {input: data, maxBuffer: 1 << 30});
 	assert.equal(result.status, 0, String(result.stderr));
 	return result.stdout;
 }
@@ -54,12 +54,12 @@ async function lines(path: string, options: OpenInputOptions = {}) {
 	const input = await openInput(spec(path), options);
 	const all: string[] = [];
 	const ends: number[] = [];
-	for await (const batch of readLines(input, { baseOffset: options.startOffset })) {
+	for await (const batch of readLines(input, {baseOffset: options.startOffset})) {
 		all.push(...batch.lines);
 		ends.push(...batch.ends);
 	}
 	await input.close();
-	return { input, lines: all, ends };
+	return {input, lines: all, ends};
 }
 
 describe('expandInputs', () => {
@@ -67,7 +67,7 @@ describe('expandInputs', () => {
 	before(async () => {
 		cwd = process.cwd();
 		const root = join(dir, 'glob');
-		await mkdir(join(root, 'sub'), { recursive: true });
+		await mkdir(join(root, 'sub'), {recursive: true});
 		await mkdir(join(root, 'dir.log'));
 		for (const name of ['b.log', 'a.log', 'B.log', 'é.log', 'z.log', '.hidden.log', 'c[1].log', 'sub/x.log']) {
 			await writeFile(join(root, name), 'x\n');
@@ -77,22 +77,22 @@ describe('expandInputs', () => {
 	after(() => process.chdir(cwd));
 
 	test('globs are expanded per argument, sorted by code point, files only, no hidden files', async () => {
-		const { inputs, problems } = await expandInputs(['*.log', 'sub/*']);
+		const {inputs, problems} = await expandInputs(['*.log', 'sub/*']);
 		assert.deepEqual(
-			inputs.map((i) => i.path),
+			inputs.map(i => i.path),
 			['B.log', 'a.log', 'b.log', 'c[1].log', 'z.log', 'é.log', 'sub/x.log'],
 		);
 		assert.deepEqual(
-			inputs.map((i) => i.id),
+			inputs.map(i => i.id),
 			[0, 1, 2, 3, 4, 5, 6],
 		);
 		assert.deepEqual(problems, []);
 	});
 
 	test('arguments keep their order; - is stdin; an explicit dot pattern matches hidden files', async () => {
-		const { inputs, notes } = await expandInputs(['z.log', '-', '?.log', '.*.log']);
+		const {inputs, notes} = await expandInputs(['z.log', '-', '?.log', '.*.log']);
 		assert.deepEqual(
-			inputs.map((i) => [i.path, i.displayName]),
+			inputs.map(i => [i.path, i.displayName]),
 			[
 				['z.log', 'z.log'],
 				['-', '(stdin)'],
@@ -108,9 +108,9 @@ describe('expandInputs', () => {
 	});
 
 	test('an existing file is used as is, even with glob characters in its name', async () => {
-		const { inputs } = await expandInputs(['c[1].log']);
+		const {inputs} = await expandInputs(['c[1].log']);
 		assert.deepEqual(
-			inputs.map((i) => i.path),
+			inputs.map(i => i.path),
 			['c[1].log'],
 		);
 	});
@@ -119,33 +119,28 @@ describe('expandInputs', () => {
 		const root = process.cwd();
 		const abs = await expandInputs([join(root, '[ab].log')]);
 		assert.deepEqual(
-			abs.inputs.map((i) => i.path),
+			abs.inputs.map(i => i.path),
 			[join(root, 'a.log'), join(root, 'b.log')],
 		);
 		const dot = await expandInputs(['./[ab].log']);
 		assert.deepEqual(
-			dot.inputs.map((i) => i.path),
+			dot.inputs.map(i => i.path),
 			['./a.log', './b.log'],
 		);
 	});
 
 	test('missing files, patterns without match and directories are problems; the others are still imported', async () => {
-		const { inputs, problems } = await expandInputs(['missing.log', 'a.log', '*.gz', 'dir.log', 'sub']);
+		const {inputs, problems} = await expandInputs(['missing.log', 'a.log', '*.gz', 'dir.log', 'sub']);
 		assert.deepEqual(
-			inputs.map((i) => [i.id, i.path]),
+			inputs.map(i => [i.id, i.path]),
 			[[0, 'a.log']],
 		);
-		assert.deepEqual(problems, [
-			'file not found: missing.log',
-			"no file matches '*.gz'",
-			'dir.log: is a directory',
-			'sub: is a directory',
-		]);
+		assert.deepEqual(problems, ['file not found: missing.log', "no file matches '*.gz'", 'dir.log: is a directory', 'sub: is a directory']);
 	});
 
 	test('a dangling symlink is not found', async () => {
 		await symlink('nowhere.log', 'dangling.log');
-		const { problems } = await expandInputs(['dangling.log']);
+		const {problems} = await expandInputs(['dangling.log']);
 		assert.deepEqual(problems, ['file not found: dangling.log']);
 	});
 });
@@ -173,10 +168,10 @@ console.log(JSON.stringify({ expanded, error }));
 	const result = spawnSync(process.execPath, ['--import', 'tsx', script], {
 		cwd: fileURLToPath(new URL('..', import.meta.url)),
 		encoding: 'utf8',
-		...(isRoot ? { uid: 65534, gid: 65534 } : {}),
+		...(isRoot ? {uid: 65534, gid: 65534} : {}),
 	});
 	assert.equal(result.status, 0, result.stderr);
-	const { expanded, error } = JSON.parse(result.stdout);
+	const {expanded, error} = JSON.parse(result.stdout);
 	assert.deepEqual(
 		expanded.inputs.map((i: InputSpec) => i.path),
 		[join(root, 'open.log')],
@@ -191,7 +186,7 @@ describe('openInput', () => {
 	test('plain file: size, compression none, bytes and rawBytesRead', async () => {
 		const path = join(dir, 'plain.log');
 		await writeFile(path, text);
-		const input = await openInput(spec(path), { chunkSize: 4096 });
+		const input = await openInput(spec(path), {chunkSize: 4096});
 		assert.equal(input.compression, 'none');
 		assert.equal(input.size, Buffer.byteLength(text));
 		assert.equal((await readAll(input)).toString(), text);
@@ -220,7 +215,7 @@ describe('openInput', () => {
 		assert.deepEqual((await lines(path)).lines, ['one', 'two', 'three']);
 	});
 
-	test('bzip2 is found by magic bytes, whatever the name', { skip: hasBzip2 ? false : `${BZIP2} not found` }, async () => {
+	test('bzip2 is found by magic bytes, whatever the name', {skip: hasBzip2 ? false : `${BZIP2} not found`}, async () => {
 		const path = join(dir, 'access.log.1');
 		const compressed = bzip2(Buffer.from(text));
 		await writeFile(path, compressed);
@@ -242,7 +237,7 @@ describe('openInput', () => {
 		const path = join(dir, 'truncated.gz');
 		await writeFile(path, full.subarray(0, Math.floor(full.length / 2)));
 		const seen: string[] = [];
-		const r = await lines(path, { onProblem: (p) => seen.push(p.message) });
+		const r = await lines(path, {onProblem: p => seen.push(p.message)});
 		const expected = big.split('\n');
 		assert.ok(r.lines.length > 10_000, `${r.lines.length} lines`);
 		assert.ok(r.lines.length < 200_000);
@@ -255,7 +250,9 @@ describe('openInput', () => {
 		assert.deepEqual(seen, [problem.message]);
 	});
 
-	test('a truncated or corrupt bzip2 delivers what it can, then reports a problem', { skip: hasBzip2 ? false : `${BZIP2} not found` }, async () => {
+	test('a truncated or corrupt bzip2 delivers what it can, then reports a problem', {
+		skip: hasBzip2 ? false : `${BZIP2} not found`,
+	}, async () => {
 		// Random-ish content so that it needs several 900 kB blocks.
 		const big = logText(25_000) + logText(25_000).split('').reverse().join('');
 		const full = bzip2(Buffer.from(big));
@@ -279,7 +276,7 @@ describe('openInput', () => {
 		const path = join(dir, 'resume.log');
 		await writeFile(path, text);
 		const offset = Buffer.byteLength(text.split('\n').slice(0, 1234).join('\n')) + 1;
-		const input = await openInput(spec(path), { startOffset: offset, chunkSize: 1000 });
+		const input = await openInput(spec(path), {startOffset: offset, chunkSize: 1000});
 		assert.equal(input.rawBytesRead(), offset);
 		const rest = await readAll(input);
 		assert.equal(rest.toString(), text.slice(offset));
@@ -287,11 +284,11 @@ describe('openInput', () => {
 
 		const gz = join(dir, 'resume.gz');
 		await writeFile(gz, gzipSync(text));
-		const r = await lines(gz, { startOffset: offset });
+		const r = await lines(gz, {startOffset: offset});
 		assert.deepEqual(r.lines, text.split('\n').slice(1234, 5000));
 		assert.equal(r.ends[0], offset + Buffer.byteLength(text.split('\n')[1234]) + 1);
 		// Beyond the end: nothing, no error.
-		assert.deepEqual((await lines(path, { startOffset: 10 ** 9 })).lines, []);
+		assert.deepEqual((await lines(path, {startOffset: 10 ** 9})).lines, []);
 	});
 
 	test('tiny reads: offsets stay right across chunk boundaries, CRLF split between reads', async () => {
@@ -299,7 +296,7 @@ describe('openInput', () => {
 		const path = join(dir, 'crlf.log');
 		await writeFile(path, crlf);
 		for (const chunkSize of [1, 2, 3, 7, 64]) {
-			const r = await lines(path, { chunkSize });
+			const r = await lines(path, {chunkSize});
 			assert.equal(r.lines.length, 102, `chunkSize ${chunkSize}`);
 			assert.deepEqual(r.lines.slice(-2), ['x', 'y']);
 			let expectedEnd = 0;
@@ -318,7 +315,7 @@ describe('openInput', () => {
 	test('close() in the middle releases the file; the iteration then ends', async () => {
 		const path = join(dir, 'close.log');
 		await writeFile(path, text);
-		const input = await openInput(spec(path), { chunkSize: 100 });
+		const input = await openInput(spec(path), {chunkSize: 100});
 		let chunks = 0;
 		for await (const _ of input.chunks) {
 			if (++chunks === 3) await input.close();
@@ -328,17 +325,17 @@ describe('openInput', () => {
 	});
 
 	test('stdin from a stream: plain and gzip, size null', async () => {
-		const plain = await openInput(spec('-'), { stdin: Readable.from([Buffer.from('a'), Buffer.from('b\nc'), Buffer.from('\n')]) });
+		const plain = await openInput(spec('-'), {stdin: Readable.from([Buffer.from('a'), Buffer.from('b\nc'), Buffer.from('\n')])});
 		assert.equal(plain.size, null);
 		assert.equal(plain.compression, 'none');
 		assert.equal((await readAll(plain)).toString(), 'ab\nc\n');
 		const gz = gzipSync('x\ny\n');
 		// The magic bytes arrive one at a time.
-		const zipped = await openInput(spec('-'), { stdin: Readable.from([...gz].map((b) => Buffer.from([b]))) });
+		const zipped = await openInput(spec('-'), {stdin: Readable.from([...gz].map(b => Buffer.from([b])))});
 		assert.equal(zipped.compression, 'gzip');
 		assert.equal((await readAll(zipped)).toString(), 'x\ny\n');
 		assert.equal(zipped.rawBytesRead(), gz.length);
-		const empty = await openInput(spec('-'), { stdin: Readable.from([]) });
+		const empty = await openInput(spec('-'), {stdin: Readable.from([])});
 		assert.equal((await readAll(empty)).length, 0);
 	});
 
@@ -365,7 +362,7 @@ console.log(JSON.stringify({ count, last, compression: input.compression, size: 
 				let out = '';
 				child.stdout.on('data', (d: Buffer) => (out += d));
 				child.on('error', reject);
-				child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}`))));
+				child.on('close', code => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}`))));
 				child.stdin.end(data);
 			});
 		const big = logText(20_000);

@@ -19,7 +19,11 @@ function parserOf(format: FormatDefinition): LineParser {
 }
 
 describe('JSON format metadata', () => {
-	for (const [format, dateFormat] of [[nginxJson, '%Y-%m-%dT%H:%M:%S'], [traefikJson, '%Y-%m-%dT%H:%M:%S'], [caddyJson, '%Y-%m-%dT%H:%M:%S.%f']] as const) {
+	for (const [format, dateFormat] of [
+		[nginxJson, '%Y-%m-%dT%H:%M:%S'],
+		[traefikJson, '%Y-%m-%dT%H:%M:%S'],
+		[caddyJson, '%Y-%m-%dT%H:%M:%S.%f'],
+	] as const) {
 		it(format.name, () => {
 			const parser = parserOf(format);
 			assert.equal(format.kind, 'json');

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import { decodeUtf8Surrogateescape, normaliseEncoding, readLines, type ReadLinesOptions } from '../source/input/line-reader.js';
-import type { InputProblem, LineBatch, OpenedInput } from '../source/input/types.js';
+import {describe, test} from 'node:test';
+import {decodeUtf8Surrogateescape, normaliseEncoding, readLines, type ReadLinesOptions} from '../source/input/line-reader.js';
+import type {InputProblem, LineBatch, OpenedInput} from '../source/input/types.js';
 
 /** An input made of the given chunks, as if read from a file with that chunking. */
 function fromChunks(chunks: Iterable<Buffer> | AsyncIterable<Buffer>, problems?: InputProblem[]): OpenedInput {
 	return {
-		spec: { id: 0, path: 'test.log', displayName: 'test.log' },
+		spec: {id: 0, path: 'test.log', displayName: 'test.log'},
 		size: null,
 		compression: 'none',
 		rawBytesRead: () => 0,
@@ -14,7 +14,7 @@ function fromChunks(chunks: Iterable<Buffer> | AsyncIterable<Buffer>, problems?:
 			yield* chunks;
 		})(),
 		close: async () => {},
-		...(problems ? { problems } : {}),
+		...(problems ? {problems} : {}),
 	};
 }
 
@@ -33,13 +33,13 @@ function split(buf: Buffer, sizes: number[]): Buffer[] {
 async function collect(input: OpenedInput, options: ReadLinesOptions = {}) {
 	const batches: LineBatch[] = [];
 	for await (const batch of readLines(input, options)) batches.push(batch);
-	const lines = batches.flatMap((b) => b.lines);
-	const ends = batches.flatMap((b) => b.ends);
-	const oversized = batches.flatMap((b) => (b.oversized ?? []).map((i) => b.firstLineNo + i));
-	return { batches, lines, ends, oversized };
+	const lines = batches.flatMap(b => b.lines);
+	const ends = batches.flatMap(b => b.ends);
+	const oversized = batches.flatMap(b => (b.oversized ?? []).map(i => b.firstLineNo + i));
+	return {batches, lines, ends, oversized};
 }
 
-async function linesOf(data: string | Buffer, options: ReadLinesOptions & { sizes?: number[] } = {}) {
+async function linesOf(data: string | Buffer, options: ReadLinesOptions & {sizes?: number[]} = {}) {
 	const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
 	const chunks = options.sizes ? split(buf, options.sizes) : [buf];
 	return collect(fromChunks(chunks), options);
@@ -69,7 +69,7 @@ function reference(buf: Buffer, maxLineBytes: number) {
 		lines.push(decodeUtf8Surrogateescape(buf, start, start + Math.min(buf.length - start, maxLineBytes)));
 		ends.push(buf.length);
 	}
-	return { lines, ends, oversized };
+	return {lines, ends, oversized};
 }
 
 /** A deterministic pseudo-random generator, so that failures can be replayed. */
@@ -102,7 +102,7 @@ describe('readLines: line ends', () => {
 		assert.deepEqual(r.lines, ['abc', 'def']);
 		assert.deepEqual(r.ends, [5, 9]);
 		// Also when the line itself started in an earlier chunk, and when the CR line is empty.
-		const r2 = await collect(fromChunks(['ab', 'c\r', '\n', '\r', '\nx'].map((s) => Buffer.from(s))));
+		const r2 = await collect(fromChunks(['ab', 'c\r', '\n', '\r', '\nx'].map(s => Buffer.from(s))));
 		assert.deepEqual(r2.lines, ['abc', '', 'x']);
 		assert.deepEqual(r2.ends, [5, 7, 8]);
 	});
@@ -118,7 +118,7 @@ describe('readLines: line ends', () => {
 		const buf = Buffer.from(text);
 		const expected = reference(buf, 1 << 20);
 		for (let size = 1; size <= buf.length; size++) {
-			const r = await linesOf(buf, { sizes: [size] });
+			const r = await linesOf(buf, {sizes: [size]});
 			assert.deepEqual(r.lines, expected.lines, `chunk size ${size}`);
 			assert.deepEqual(r.ends, expected.ends, `chunk size ${size}`);
 		}
@@ -145,23 +145,23 @@ describe('readLines: line ends', () => {
 			for (let i = 0; i < n; i++) parts.push(alphabet[Math.floor(next() * alphabet.length)]);
 			const buf = Buffer.concat(parts);
 			const maxLineBytes = 1 + Math.floor(next() * 12);
-			const sizes = Array.from({ length: 5 }, () => 1 + Math.floor(next() * 9));
+			const sizes = Array.from({length: 5}, () => 1 + Math.floor(next() * 9));
 			const batchLines = 1 + Math.floor(next() * 4);
 			const expected = reference(buf, maxLineBytes);
-			const r = await linesOf(buf, { sizes, maxLineBytes, batchLines });
+			const r = await linesOf(buf, {sizes, maxLineBytes, batchLines});
 			const where = `round ${round}: ${JSON.stringify(buf.toString('latin1'))} sizes ${sizes} max ${maxLineBytes}`;
 			assert.deepEqual(r.lines, expected.lines, where);
 			assert.deepEqual(r.ends, expected.ends, where);
 			assert.deepEqual(r.oversized, expected.oversized, where);
-			assert.ok(r.batches.every((b) => b.lines.length <= batchLines && b.lines.length === b.ends.length));
+			assert.ok(r.batches.every(b => b.lines.length <= batchLines && b.lines.length === b.ends.length));
 		}
 	});
 
 	test('batches: size, consecutive line numbers, resume offsets', async () => {
-		const text = Array.from({ length: 10 }, (_, i) => `line ${i}`).join('\n');
-		const r = await linesOf(text, { batchLines: 3, firstLineNo: 100, baseOffset: 5000, sizes: [4] });
+		const text = Array.from({length: 10}, (_, i) => `line ${i}`).join('\n');
+		const r = await linesOf(text, {batchLines: 3, firstLineNo: 100, baseOffset: 5000, sizes: [4]});
 		assert.deepEqual(
-			r.batches.map((b) => [b.firstLineNo, b.lines.length]),
+			r.batches.map(b => [b.firstLineNo, b.lines.length]),
 			[
 				[100, 3],
 				[103, 3],
@@ -179,7 +179,7 @@ describe('readLines: line ends', () => {
 	});
 
 	test('after a read problem, an unterminated last line is dropped (cut by the damage), a terminated one is kept', async () => {
-		const problem: InputProblem = { input: { id: 0, path: 'x', displayName: 'x' }, offset: 9, message: 'truncated' };
+		const problem: InputProblem = {input: {id: 0, path: 'x', displayName: 'x'}, offset: 9, message: 'truncated'};
 		const r = await collect(fromChunks([Buffer.from('a\nb\r\nhalf')], [problem]));
 		assert.deepEqual(r.lines, ['a', 'b']);
 		const r2 = await collect(fromChunks([Buffer.from('a\nb\r')], [problem]));
@@ -189,11 +189,11 @@ describe('readLines: line ends', () => {
 
 describe('readLines: long lines', () => {
 	test('a line longer than the limit is cut and listed in oversized', async () => {
-		const r = await linesOf(`short\n${'x'.repeat(100)}\nend`, { maxLineBytes: 10, sizes: [7] });
+		const r = await linesOf(`short\n${'x'.repeat(100)}\nend`, {maxLineBytes: 10, sizes: [7]});
 		assert.deepEqual(r.lines, ['short', 'x'.repeat(10), 'end']);
 		assert.deepEqual(r.oversized, [1]);
 		assert.deepEqual(r.ends, [6, 107, 110]);
-		const exact = await linesOf(`${'y'.repeat(10)}\n`, { maxLineBytes: 10 });
+		const exact = await linesOf(`${'y'.repeat(10)}\n`, {maxLineBytes: 10});
 		assert.deepEqual(exact.oversized, []);
 	});
 
@@ -230,7 +230,7 @@ describe('readLines: decoding', () => {
 		assert.deepEqual(r.lines, ['ok é 😀', expected, 'last']);
 		// The original bytes can be recovered.
 		const back = Buffer.from(
-			[...r.lines[1]].flatMap((ch) => {
+			[...r.lines[1]].flatMap(ch => {
 				const c = ch.charCodeAt(0);
 				return c >= 0xdc80 && c <= 0xdcff ? [c - 0xdc00] : [...Buffer.from(ch)];
 			}),
@@ -239,40 +239,40 @@ describe('readLines: decoding', () => {
 	});
 
 	test('a multi-byte character split across chunks is decoded whole', async () => {
-		const r = await linesOf('aé€😀b\nc€\n', { sizes: [1, 2, 3] });
+		const r = await linesOf('aé€😀b\nc€\n', {sizes: [1, 2, 3]});
 		assert.deepEqual(r.lines, ['aé€😀b', 'c€']);
 	});
 
 	test('a BOM is kept with utf8 and removed with utf-8-sig', async () => {
 		const data = Buffer.from('\ufeffa\nb\n');
 		assert.deepEqual((await linesOf(data)).lines, ['\ufeffa', 'b']);
-		assert.deepEqual((await linesOf(data, { encoding: 'utf-8-sig' })).lines, ['a', 'b']);
-		assert.deepEqual((await linesOf(data, { encoding: 'utf_8_sig', sizes: [1] })).lines, ['a', 'b']);
-		assert.deepEqual((await linesOf(data, { encoding: 'utf-8-sig' })).ends, [5, 7]);
+		assert.deepEqual((await linesOf(data, {encoding: 'utf-8-sig'})).lines, ['a', 'b']);
+		assert.deepEqual((await linesOf(data, {encoding: 'utf_8_sig', sizes: [1]})).lines, ['a', 'b']);
+		assert.deepEqual((await linesOf(data, {encoding: 'utf-8-sig'})).ends, [5, 7]);
 	});
 
 	test('latin1 is ISO-8859-1 (0x80 is U+0080), cp1252 is Windows (0x80 is €)', async () => {
 		const bytes = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x80, 0x0a]);
 		for (const encoding of ['latin1', 'latin-1', 'iso-8859-1', 'ISO8859-1', 'l1']) {
-			assert.deepEqual((await linesOf(bytes, { encoding })).lines, ['café \u0080'], encoding);
+			assert.deepEqual((await linesOf(bytes, {encoding})).lines, ['café \u0080'], encoding);
 		}
-		assert.deepEqual((await linesOf(bytes, { encoding: 'cp1252' })).lines, ['café €']);
-		assert.deepEqual((await linesOf(bytes, { encoding: 'windows-1252' })).lines, ['café €']);
+		assert.deepEqual((await linesOf(bytes, {encoding: 'cp1252'})).lines, ['café €']);
+		assert.deepEqual((await linesOf(bytes, {encoding: 'windows-1252'})).lines, ['café €']);
 		// Python's cp1252: 0x92 is a quote, the undefined 0x81 a surrogate (Node's own TextDecoder gets both wrong).
-		assert.deepEqual((await linesOf(Buffer.from([0x92, 0x81, 0x9f, 0x0a]), { encoding: 'cp1252' })).lines, ['\u2019\udc81Ÿ']);
+		assert.deepEqual((await linesOf(Buffer.from([0x92, 0x81, 0x9f, 0x0a]), {encoding: 'cp1252'})).lines, ['\u2019\udc81Ÿ']);
 	});
 
 	test('big5, shift_jis, gbk, euc-kr through ICU', async () => {
 		const big5 = Buffer.from([0x47, 0x45, 0x54, 0x20, 0xa4, 0xa4, 0xa4, 0xe5, 0x0d, 0x0a, 0x41, 0x0a]);
-		assert.deepEqual((await linesOf(big5, { encoding: 'big5', sizes: [5] })).lines, ['GET 中文', 'A']);
+		assert.deepEqual((await linesOf(big5, {encoding: 'big5', sizes: [5]})).lines, ['GET 中文', 'A']);
 		const sjis = Buffer.from([0x93, 0xfa, 0x96, 0x7b, 0x0a]);
-		assert.deepEqual((await linesOf(sjis, { encoding: 'sjis' })).lines, ['日本']);
-		assert.deepEqual((await linesOf(Buffer.from([0xd6, 0xd0, 0x0a]), { encoding: 'gb2312' })).lines, ['中']);
-		assert.deepEqual((await linesOf(Buffer.from([0xc7, 0xd1, 0x0a]), { encoding: 'euc_kr' })).lines, ['한']);
+		assert.deepEqual((await linesOf(sjis, {encoding: 'sjis'})).lines, ['日本']);
+		assert.deepEqual((await linesOf(Buffer.from([0xd6, 0xd0, 0x0a]), {encoding: 'gb2312'})).lines, ['中']);
+		assert.deepEqual((await linesOf(Buffer.from([0xc7, 0xd1, 0x0a]), {encoding: 'euc_kr'})).lines, ['한']);
 	});
 
 	test('ascii: bytes above 0x7f become surrogates', async () => {
-		assert.deepEqual((await linesOf(Buffer.from([0x61, 0xe9, 0x0a]), { encoding: 'ascii' })).lines, ['a\udce9']);
+		assert.deepEqual((await linesOf(Buffer.from([0x61, 0xe9, 0x0a]), {encoding: 'ascii'})).lines, ['a\udce9']);
 	});
 
 	test('encoding names: Python spellings, unknown ones and multi-byte newlines', () => {
@@ -292,7 +292,7 @@ describe('readLines: decoding', () => {
 	});
 
 	test('an unknown encoding is a clear error', async () => {
-		await assert.rejects(linesOf('a\n', { encoding: 'klingon' }), /unknown encoding 'klingon'.*Supported encodings.*cp1252/s);
-		await assert.rejects(linesOf('a\n', { encoding: 'utf-16' }), /'utf-16' is not supported: its line breaks are not single bytes/);
+		await assert.rejects(linesOf('a\n', {encoding: 'klingon'}), /unknown encoding 'klingon'.*Supported encodings.*cp1252/s);
+		await assert.rejects(linesOf('a\n', {encoding: 'utf-16'}), /'utf-16' is not supported: its line breaks are not single bytes/);
 	});
 });

@@ -35,22 +35,43 @@ import {seededRandom} from './seeded-random.js';
  */
 function expectedSummary(stream: string, jazz: string): MountSummary[] {
 	const jazzSummary: MountSummary = {
-		mount: jazz, listeners: 3, totalSeconds: 3000, listeningHours: 3000 / 3600, averageSeconds: 1000,
-		medianSeconds: 900, medianPrecisionSeconds: 0,
-		peakListeners: 2, peakAtSeconds: utc('2026-11-22 00:00:00'), peakResolutionSeconds: 1,
+		mount: jazz,
+		listeners: 3,
+		totalSeconds: 3000,
+		listeningHours: 3000 / 3600,
+		averageSeconds: 1000,
+		medianSeconds: 900,
+		medianPrecisionSeconds: 0,
+		peakListeners: 2,
+		peakAtSeconds: utc('2026-11-22 00:00:00'),
+		peakResolutionSeconds: 1,
 	};
 	const streamSummary: MountSummary = {
-		mount: stream, listeners: 4, totalSeconds: 5400, listeningHours: 1.5, averageSeconds: 1350,
-		medianSeconds: 900, medianPrecisionSeconds: 0,
-		peakListeners: 3, peakAtSeconds: utc('2026-11-21 09:55:00'), peakResolutionSeconds: 1,
+		mount: stream,
+		listeners: 4,
+		totalSeconds: 5400,
+		listeningHours: 1.5,
+		averageSeconds: 1350,
+		medianSeconds: 900,
+		medianPrecisionSeconds: 0,
+		peakListeners: 3,
+		peakAtSeconds: utc('2026-11-21 09:55:00'),
+		peakResolutionSeconds: 1,
 	};
 	return [jazzSummary, streamSummary].sort((a, b) => (a.mount < b.mount ? -1 : 1));
 }
 
 const expectedTotal: MountSummary = {
-	mount: '*', listeners: 7, totalSeconds: 8400, listeningHours: 8400 / 3600, averageSeconds: 1200,
-	medianSeconds: 900, medianPrecisionSeconds: 0,
-	peakListeners: 3, peakAtSeconds: utc('2026-11-21 09:55:00'), peakResolutionSeconds: 1,
+	mount: '*',
+	listeners: 7,
+	totalSeconds: 8400,
+	listeningHours: 8400 / 3600,
+	averageSeconds: 1200,
+	medianSeconds: 900,
+	medianPrecisionSeconds: 0,
+	peakListeners: 3,
+	peakAtSeconds: utc('2026-11-21 09:55:00'),
+	peakResolutionSeconds: 1,
 };
 
 function statsOf(listens: readonly Listen[], options = {}): ListeningStats {
@@ -81,7 +102,6 @@ function bruteForce(listens: readonly Listen[]): {median: number; peak: number} 
 	return {median, peak};
 }
 
-
 describe('ListeningStats on the fixtures (computed by hand above)', () => {
 	it('icecast2', () => {
 		const stats = statsOf(radioListens('icecast2'));
@@ -109,17 +129,20 @@ describe('ListeningStats on the fixtures (computed by hand above)', () => {
 
 	it('renders the summary section', () => {
 		const stats = statsOf(radioListens('icecast2'));
-		assert.equal(renderListeningSummary(stats.summary(), stats.total()), [
-			'Listening summary',
-			'-----------------',
-			'',
-			'    /jazz.ogg: 3 listeners, 0.83 listening hours (ATH), average 0:16:40, median 0:15:00, peak 2 concurrent at 2026-11-22 00:00:00 UTC',
-			'    /stream.mp3: 4 listeners, 1.50 listening hours (ATH), average 0:22:30, median 0:15:00, peak 3 concurrent at 2026-11-21 09:55:00 UTC',
-			'    all mount points: 7 listeners, 2.33 listening hours (ATH), average 0:20:00, median 0:15:00, peak 3 concurrent at 2026-11-21 09:55:00 UTC',
-			'',
-			'    Durations are h:mm:ss. ATH (aggregate tuning hours) = total seconds listened / 3600.',
-			'',
-		].join('\n'));
+		assert.equal(
+			renderListeningSummary(stats.summary(), stats.total()),
+			[
+				'Listening summary',
+				'-----------------',
+				'',
+				'    /jazz.ogg: 3 listeners, 0.83 listening hours (ATH), average 0:16:40, median 0:15:00, peak 2 concurrent at 2026-11-22 00:00:00 UTC',
+				'    /stream.mp3: 4 listeners, 1.50 listening hours (ATH), average 0:22:30, median 0:15:00, peak 3 concurrent at 2026-11-21 09:55:00 UTC',
+				'    all mount points: 7 listeners, 2.33 listening hours (ATH), average 0:20:00, median 0:15:00, peak 3 concurrent at 2026-11-21 09:55:00 UTC',
+				'',
+				'    Durations are h:mm:ss. ATH (aggregate tuning hours) = total seconds listened / 3600.',
+				'',
+			].join('\n'),
+		);
 		assert.match(renderListeningSummary([]), /No listens/);
 	});
 
@@ -128,13 +151,43 @@ describe('ListeningStats on the fixtures (computed by hand above)', () => {
 		const json = listeningSummaryJson(stats.summary(), stats.total());
 		assert.deepEqual(JSON.parse(JSON.stringify(json)), {
 			mounts: [
-				{mount: '/jazz.ogg', listeners: 3, listeningHours: 0.833, totalSeconds: 3000, averageSeconds: 1000, medianSeconds: 900,
-					medianPrecisionSeconds: 0, peakListeners: 2, peakAt: '2026-11-22T00:00:00.000Z', peakResolutionSeconds: 1},
-				{mount: '/stream.mp3', listeners: 4, listeningHours: 1.5, totalSeconds: 5400, averageSeconds: 1350, medianSeconds: 900,
-					medianPrecisionSeconds: 0, peakListeners: 3, peakAt: '2026-11-21T09:55:00.000Z', peakResolutionSeconds: 1},
+				{
+					mount: '/jazz.ogg',
+					listeners: 3,
+					listeningHours: 0.833,
+					totalSeconds: 3000,
+					averageSeconds: 1000,
+					medianSeconds: 900,
+					medianPrecisionSeconds: 0,
+					peakListeners: 2,
+					peakAt: '2026-11-22T00:00:00.000Z',
+					peakResolutionSeconds: 1,
+				},
+				{
+					mount: '/stream.mp3',
+					listeners: 4,
+					listeningHours: 1.5,
+					totalSeconds: 5400,
+					averageSeconds: 1350,
+					medianSeconds: 900,
+					medianPrecisionSeconds: 0,
+					peakListeners: 3,
+					peakAt: '2026-11-21T09:55:00.000Z',
+					peakResolutionSeconds: 1,
+				},
 			],
-			total: {mount: '*', listeners: 7, listeningHours: 2.333, totalSeconds: 8400, averageSeconds: 1200, medianSeconds: 900,
-				medianPrecisionSeconds: 0, peakListeners: 3, peakAt: '2026-11-21T09:55:00.000Z', peakResolutionSeconds: 1},
+			total: {
+				mount: '*',
+				listeners: 7,
+				listeningHours: 2.333,
+				totalSeconds: 8400,
+				averageSeconds: 1200,
+				medianSeconds: 900,
+				medianPrecisionSeconds: 0,
+				peakListeners: 3,
+				peakAt: '2026-11-21T09:55:00.000Z',
+				peakResolutionSeconds: 1,
+			},
 		});
 	});
 });

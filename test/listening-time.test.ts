@@ -34,11 +34,34 @@ function listenAt(name: 'icecast2' | 'shoutcast', index: number): Listen {
 /** A synthetic listen: disconnect at `end` (UTC text), `duration` seconds. */
 function syntheticListen(end: string, duration: number, overrides: Partial<Hit> = {}): Listen {
 	const hit: Hit = {
-		input: 0, lineNo: 0, endOffset: 0, status: '200', path: '/live.mp3', queryString: '', extension: 'mp3',
-		referrer: '', userAgent: 'VLC/3.0.18 LibVLC/3.0.18', ip: '198.51.100.9', length: 1000, generationTimeMilli: 0,
-		host: undefined, userid: undefined, eventCategory: undefined, eventAction: undefined, eventName: undefined,
-		isDownload: false, isRobot: false, isError: false, isRedirect: false, seconds: utc(end), micros: 0,
-		args: undefined, pageCvars: undefined, visitCvars: undefined, fields: undefined, ...overrides,
+		input: 0,
+		lineNo: 0,
+		endOffset: 0,
+		status: '200',
+		path: '/live.mp3',
+		queryString: '',
+		extension: 'mp3',
+		referrer: '',
+		userAgent: 'VLC/3.0.18 LibVLC/3.0.18',
+		ip: '198.51.100.9',
+		length: 1000,
+		generationTimeMilli: 0,
+		host: undefined,
+		userid: undefined,
+		eventCategory: undefined,
+		eventAction: undefined,
+		eventName: undefined,
+		isDownload: false,
+		isRobot: false,
+		isError: false,
+		isRedirect: false,
+		seconds: utc(end),
+		micros: 0,
+		args: undefined,
+		pageCvars: undefined,
+		visitCvars: undefined,
+		fields: undefined,
+		...overrides,
 	};
 	const listen = listenFromHit(hit, duration);
 	assert.ok(listen);
@@ -88,12 +111,21 @@ describe('listenFromHit', () => {
 	});
 
 	it('sorts the fixture lines: 404, source client and missing duration are not listens', () => {
-		const icecast = readRadioFixture('icecast2').map(line => typeof line.listen === 'string' ? line.listen : line.listen.mount);
-		assert.deepEqual(icecast, ['/stream.mp3', '/stream.mp3', '/stream.mp3', '/stream.mp3', 'http error', 'no duration',
-			'source client', '/jazz.ogg', '/jazz.ogg', '/jazz.ogg']);
-		const shoutcast = readRadioFixture('shoutcast').map(line => typeof line.listen === 'string' ? line.listen : line.listen.mount);
-		assert.deepEqual(shoutcast, ['/stream/1/', '/stream/1/', '/stream/1/', '/stream/1/', 'http error', '/stream/2/',
-			'/stream/2/', '/stream/2/']);
+		const icecast = readRadioFixture('icecast2').map(line => (typeof line.listen === 'string' ? line.listen : line.listen.mount));
+		assert.deepEqual(icecast, [
+			'/stream.mp3',
+			'/stream.mp3',
+			'/stream.mp3',
+			'/stream.mp3',
+			'http error',
+			'no duration',
+			'source client',
+			'/jazz.ogg',
+			'/jazz.ogg',
+			'/jazz.ogg',
+		]);
+		const shoutcast = readRadioFixture('shoutcast').map(line => (typeof line.listen === 'string' ? line.listen : line.listen.mount));
+		assert.deepEqual(shoutcast, ['/stream/1/', '/stream/1/', '/stream/1/', '/stream/1/', 'http error', '/stream/2/', '/stream/2/', '/stream/2/']);
 	});
 });
 
@@ -127,7 +159,10 @@ describe('listeningRequests', () => {
 			['ping', '2026-11-21 09:35:00'],
 			['ping', '2026-11-21 09:50:00'],
 		]);
-		assert.deepEqual(result.map(request => request.seconds - utc('2026-11-21 09:20:00')), [0, 1, 900, 1800]);
+		assert.deepEqual(
+			result.map(request => request.seconds - utc('2026-11-21 09:20:00')),
+			[0, 1, 900, 1800],
+		);
 		const end = utc('2026-11-21 10:20:00');
 		assert.ok(result.every(request => request.seconds < end));
 		assert.equal(result.filter(request => request.kind !== 'ping').length, 2, 'two actions, both at the start');
@@ -210,26 +245,49 @@ describe('listeningRequests', () => {
 		]);
 		assert.equal(result[1].params.e_v, 0);
 		// One- and two-second listens: the end ping only once it is after the event.
-		assert.deepEqual(requests(syntheticListen('2026-11-21 12:00:01', 1)).map(request => request.kind), ['pageview', 'event']);
-		assert.deepEqual(requests(syntheticListen('2026-11-21 12:00:02', 2)).map(request => request.kind), ['pageview', 'event', 'ping']);
+		assert.deepEqual(
+			requests(syntheticListen('2026-11-21 12:00:01', 1)).map(request => request.kind),
+			['pageview', 'event'],
+		);
+		assert.deepEqual(
+			requests(syntheticListen('2026-11-21 12:00:02', 2)).map(request => request.kind),
+			['pageview', 'event', 'ping'],
+		);
 	});
 
 	it('a 30 min 1 s listen: pings at +15 and +30 min, the end is one second past the window', () => {
 		const result = requests(syntheticListen('2026-11-21 12:30:01', 1801));
-		assert.deepEqual(result.map(request => [request.kind, request.seconds - utc('2026-11-21 12:00:00')]),
-			[['pageview', 0], ['event', 1], ['ping', 900], ['ping', 1800]]);
+		assert.deepEqual(
+			result.map(request => [request.kind, request.seconds - utc('2026-11-21 12:00:00')]),
+			[
+				['pageview', 0],
+				['event', 1],
+				['ping', 900],
+				['ping', 1800],
+			],
+		);
 	});
 
-	it('with another ping interval, a last ping at the window\'s last second for a long listen', () => {
+	it("with another ping interval, a last ping at the window's last second for a long listen", () => {
 		const result = requests(syntheticListen('2026-11-21 14:00:00', 7200), {pingIntervalSeconds: 700});
-		assert.deepEqual(result.map(request => [request.kind, request.seconds - utc('2026-11-21 12:00:00')]),
-			[['pageview', 0], ['event', 1], ['ping', 700], ['ping', 1400], ['ping', 1800]]);
+		assert.deepEqual(
+			result.map(request => [request.kind, request.seconds - utc('2026-11-21 12:00:00')]),
+			[
+				['pageview', 0],
+				['event', 1],
+				['ping', 700],
+				['ping', 1400],
+				['ping', 1800],
+			],
+		);
 	});
 
 	it('with a raised visit_standard_length, pings cover the whole listen and mark its end', () => {
 		const result = requests(syntheticListen('2026-11-21 13:56:40', 7000), {visitWindowSeconds: 7200});
-		assert.deepEqual(result.map(request => request.seconds - utc('2026-11-21 12:00:00')),
-			[0, 1, 900, 1800, 2700, 3600, 4500, 5400, 6300, 7000]);
+		assert.deepEqual(
+			result.map(request => request.seconds - utc('2026-11-21 12:00:00')),
+			[0, 1, 900, 1800, 2700, 3600, 4500, 5400, 6300, 7000],
+		);
 		// Never more than 15 minutes apart.
 		for (let index = 1; index < result.length; index++) assert.ok(result[index].seconds - result[index - 1].seconds <= 900);
 	});

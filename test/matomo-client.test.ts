@@ -1,19 +1,15 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { describe, test } from 'node:test';
-import {
-	MatomoClient,
-	MatomoError,
-	type MatomoClientOptions,
-} from '../source/record/matomo-client.js';
-import { startMatomoDouble, type DoubleOptions, type MatomoDouble } from './matomo-double.js';
+import type {AddressInfo} from 'node:net';
+import {describe, test} from 'node:test';
+import {MatomoClient, MatomoError, type MatomoClientOptions} from '../source/record/matomo-client.js';
+import {startMatomoDouble, type DoubleOptions, type MatomoDouble} from './matomo-double.js';
 
 const TOKEN = 'secret-token-42';
 
 const hit = (extra: Record<string, string> = {}) =>
-	'?' + new URLSearchParams({ idsite: '1', rec: '1', url: 'http://example.com/a', cip: '10.0.0.1', ...extra }).toString();
+	'?' + new URLSearchParams({idsite: '1', rec: '1', url: 'http://example.com/a', cip: '10.0.0.1', ...extra}).toString();
 
 function clientFor(url: string, options: Partial<MatomoClientOptions> = {}): MatomoClient {
 	return new MatomoClient({
@@ -33,7 +29,7 @@ async function withMatomo(
 	clientOptions: Partial<MatomoClientOptions>,
 	fn: (double: MatomoDouble, client: MatomoClient) => Promise<void>,
 ): Promise<void> {
-	const double = await startMatomoDouble({ token: TOKEN, ...doubleOptions });
+	const double = await startMatomoDouble({token: TOKEN, ...doubleOptions});
 	const client = clientFor(double.url, clientOptions);
 	try {
 		await fn(double, client);
@@ -47,13 +43,10 @@ async function withMatomo(
 }
 
 /** A plain HTTP(S) server that is not Matomo. */
-async function plainServer(
-	handler: http.RequestListener,
-	tls?: { key: string; cert: string },
-): Promise<{ url: string; close: () => Promise<void> }> {
+async function plainServer(handler: http.RequestListener, tls?: {key: string; cert: string}): Promise<{url: string; close: () => Promise<void>}> {
 	const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
 	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-	const { port } = server.address() as AddressInfo;
+	const {port} = server.address() as AddressInfo;
 	return {
 		url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
 		close: () =>
@@ -93,7 +86,7 @@ describe('version check', () => {
 		}));
 
 	test('a wrong token is an auth error that does not show the token', async () => {
-		const double = await startMatomoDouble({ token: 'the-real-one' });
+		const double = await startMatomoDouble({token: 'the-real-one'});
 		const client = clientFor(double.url);
 		try {
 			await rejectsWith(client.getVersion(), error => {
@@ -110,7 +103,7 @@ describe('version check', () => {
 
 	test('an HTML site is not a Matomo', async () => {
 		const site = await plainServer((_req, res) => {
-			res.writeHead(200, { 'content-type': 'text/html' });
+			res.writeHead(200, {'content-type': 'text/html'});
 			res.end('<html><body>Welcome to nginx!</body></html>');
 		});
 		const client = clientFor(site.url);
@@ -128,7 +121,7 @@ describe('version check', () => {
 
 	test('a 404 is not a Matomo either', async () => {
 		const site = await plainServer((_req, res) => {
-			res.writeHead(404, { 'content-type': 'text/plain' });
+			res.writeHead(404, {'content-type': 'text/plain'});
 			res.end('no such page');
 		});
 		const client = clientFor(site.url);
@@ -143,7 +136,7 @@ describe('version check', () => {
 	test('a refused connection fails at once with a plain message', async () => {
 		const site = await plainServer(() => {});
 		await site.close(); // the port is now (almost certainly) closed
-		const client = clientFor(site.url, { retryDelayMs: 5000 });
+		const client = clientFor(site.url, {retryDelayMs: 5000});
 		try {
 			const started = Date.now();
 			await rejectsWith(client.getVersion(), error => {
@@ -160,13 +153,13 @@ describe('version check', () => {
 	test('a self-signed certificate is a TLS error with the hint, accepted on request', async () => {
 		const site = await plainServer(
 			(_req, res) => {
-				res.writeHead(200, { 'content-type': 'application/json' });
+				res.writeHead(200, {'content-type': 'application/json'});
 				res.end('{"value":"5.1.0"}');
 			},
-			{ key: selfSigned.key, cert: selfSigned.cert },
+			{key: selfSigned.key, cert: selfSigned.cert},
 		);
 		const strict = clientFor(site.url);
-		const lenient = clientFor(site.url, { acceptInvalidCertificate: true });
+		const lenient = clientFor(site.url, {acceptInvalidCertificate: true});
 		try {
 			await rejectsWith(strict.getVersion(), error => {
 				assert.equal(error.kind, 'tls');
@@ -194,40 +187,50 @@ describe('API calls', () => {
 
 	test('arrays as key[n], params in the body, and the answer parsed', () =>
 		withMatomo({}, {}, async (double, client) => {
-			const added = await client.api<{ value: number }>('SitesManager.addSite', { siteName: 'b.example', urls: ['http://b.example'] });
-			assert.deepEqual(added, { value: 2 });
+			const added = await client.api<{value: number}>('SitesManager.addSite', {siteName: 'b.example', urls: ['http://b.example']});
+			assert.deepEqual(added, {value: 2});
 			assert.equal(double.apiCalls[0]?.params['urls[0]'], 'http://b.example');
 			assert.equal(double.apiCalls[0]?.params.filter_limit, '-1');
-			const ids = await client.api('SitesManager.getSitesIdFromSiteUrl', { url: 'b.example' });
-			assert.deepEqual(ids, [{ idsite: 2 }]);
+			const ids = await client.api('SitesManager.getSitesIdFromSiteUrl', {url: 'b.example'});
+			assert.deepEqual(ids, [{idsite: 2}]);
 		}));
 
 	test('createAppSpecificTokenAuth without a token', () =>
-		withMatomo({ users: [{ login: 'admin', password: 'pw' }] }, {}, async (double, client) => {
-			const token = await client.api<{ value: string }>(
+		withMatomo({users: [{login: 'admin', password: 'pw'}]}, {}, async (double, client) => {
+			const token = await client.api<{value: string}>(
 				'UsersManager.createAppSpecificTokenAuth',
-				{ userLogin: 'admin', passwordConfirmation: 'pw', description: 'Log importer', expireHours: 48 },
-				{ withToken: false },
+				{userLogin: 'admin', passwordConfirmation: 'pw', description: 'Log importer', expireHours: 48},
+				{withToken: false},
 			);
 			assert.match(token.value, /^app-token-/);
 			assert.equal(double.apiCalls[0]?.tokenSource, 'none');
 		}));
 
 	test('500s are retried with backoff, then the call succeeds', () => {
-		const retries: Array<{ attempt: number; delayMs: number; kind: string }> = [];
+		const retries: Array<{attempt: number; delayMs: number; kind: string}> = [];
 		return withMatomo(
-			{ faults: [{ kind: '500', scope: 'api', times: 2 }] },
-			{ retryMaxAttempts: 3, retryDelayMs: 20, onRetry: info => retries.push({ attempt: info.attempt, delayMs: info.delayMs, kind: info.error.kind }) },
+			{faults: [{kind: '500', scope: 'api', times: 2}]},
+			{
+				retryMaxAttempts: 3,
+				retryDelayMs: 20,
+				onRetry: info => retries.push({attempt: info.attempt, delayMs: info.delayMs, kind: info.error.kind}),
+			},
 			async (_double, client) => {
 				assert.equal(await client.getVersion(), '5.2.0');
-				assert.deepEqual(retries.map(r => [r.attempt, r.kind]), [[1, 'http'], [2, 'http']]);
+				assert.deepEqual(
+					retries.map(r => [r.attempt, r.kind]),
+					[
+						[1, 'http'],
+						[2, 'http'],
+					],
+				);
 				assert.ok(retries[0]!.delayMs <= 20 && retries[1]!.delayMs <= 40, JSON.stringify(retries));
 			},
 		);
 	});
 
 	test('gives up after the configured attempts', () =>
-		withMatomo({ faults: [{ kind: '500', scope: 'api' }] }, { retryMaxAttempts: 2 }, async (double, client) => {
+		withMatomo({faults: [{kind: '500', scope: 'api'}]}, {retryMaxAttempts: 2}, async (double, client) => {
 			await rejectsWith(client.api('API.getMatomoVersion'), error => {
 				assert.equal(error.kind, 'http');
 				assert.equal(error.status, 500);
@@ -238,7 +241,7 @@ describe('API calls', () => {
 		}));
 
 	test('a non-JSON answer is invalid-json, with a clear message', () =>
-		withMatomo({ faults: [{ kind: 'invalid-json', scope: 'api' }] }, {}, async (_double, client) => {
+		withMatomo({faults: [{kind: 'invalid-json', scope: 'api'}]}, {}, async (_double, client) => {
 			await rejectsWith(client.api('SitesManager.getSitesWithAtLeastViewAccess'), error => {
 				assert.equal(error.kind, 'invalid-json');
 				assert.match(error.message, /not JSON/);
@@ -246,15 +249,18 @@ describe('API calls', () => {
 		}));
 
 	test('request suffix on API and tracker URLs, debug=1 on the tracker only', () =>
-		withMatomo({}, { requestSuffix: 'XDEBUG=1', debugTracker: true }, async (double, client) => {
+		withMatomo({}, {requestSuffix: 'XDEBUG=1', debugTracker: true}, async (double, client) => {
 			await client.getVersion();
 			await client.sendBulk([hit()]);
-			assert.deepEqual(double.httpLog.map(entry => entry.url), ['/index.php?XDEBUG=1', '/matomo.php?queuedtracking=0&debug=1&XDEBUG=1']);
+			assert.deepEqual(
+				double.httpLog.map(entry => entry.url),
+				['/index.php?XDEBUG=1', '/matomo.php?queuedtracking=0&debug=1&XDEBUG=1'],
+			);
 		}));
 
 	test('HTTP Basic credentials', async () => {
-		const double = await startMatomoDouble({ token: TOKEN, basicAuth: { user: 'u', password: 'p' } });
-		const good = clientFor(double.url, { authUser: 'u', authPassword: 'p' });
+		const double = await startMatomoDouble({token: TOKEN, basicAuth: {user: 'u', password: 'p'}});
+		const good = clientFor(double.url, {authUser: 'u', authPassword: 'p'});
 		const bad = clientFor(double.url);
 		try {
 			assert.equal(await good.getVersion(), '5.2.0');
@@ -272,12 +278,12 @@ describe('API calls', () => {
 	test('a refused tracking request blames the token when Matomo refused it, HTTP credentials when a server in front did', async () => {
 		const matomoRefuses = await plainServer((req, res) => {
 			req.resume();
-			res.writeHead(403, { 'content-type': 'application/json' });
-			res.end(JSON.stringify({ status: 'error', tracked: 0, message: "token_auth is not valid for site 1" }));
+			res.writeHead(403, {'content-type': 'application/json'});
+			res.end(JSON.stringify({status: 'error', tracked: 0, message: 'token_auth is not valid for site 1'}));
 		});
 		const proxyAsks = await plainServer((req, res) => {
 			req.resume();
-			res.writeHead(401, { 'www-authenticate': 'Basic realm="x"', 'content-type': 'text/html' });
+			res.writeHead(401, {'www-authenticate': 'Basic realm="x"', 'content-type': 'text/html'});
 			res.end('<h1>401</h1>');
 		});
 		const first = clientFor(matomoRefuses.url);
@@ -305,8 +311,10 @@ describe('API calls', () => {
 	test('a bad token on the API: Matomo 5 answers 401 with its HTML error page, and the message says what Matomo said', async () => {
 		const matomo5 = await plainServer((req, res) => {
 			req.resume();
-			res.writeHead(401, { 'content-type': 'text/html; charset=utf-8', 'x-matomo-request-id': 'eaf25' });
-			res.end('<!DOCTYPE html><html><head><title>Matomo &rsaquo; Error</title></head><body id="simple"><div><h2>An error occurred</h2>\n<p>Unable to authenticate with the provided token. It is either invalid or expired.</p><a href="javascript:window.history.back();">Go Back</a></div></body></html>');
+			res.writeHead(401, {'content-type': 'text/html; charset=utf-8', 'x-matomo-request-id': 'eaf25'});
+			res.end(
+				'<!DOCTYPE html><html><head><title>Matomo &rsaquo; Error</title></head><body id="simple"><div><h2>An error occurred</h2>\n<p>Unable to authenticate with the provided token. It is either invalid or expired.</p><a href="javascript:window.history.back();">Go Back</a></div></body></html>',
+			);
 		});
 		const client = clientFor(matomo5.url);
 		try {
@@ -327,15 +335,15 @@ describe('API calls', () => {
 		const site = await plainServer(async (req, res) => {
 			const body = await readBody(req);
 			if (req.url === '/index.php') {
-				res.writeHead(308, { location: '/matomo/index.php' });
+				res.writeHead(308, {location: '/matomo/index.php'});
 				return res.end();
 			}
 			if (req.url === '/away/index.php') {
-				res.writeHead(302, { location: `http://localhost:${(req.socket.address() as AddressInfo).port}/index.php` });
+				res.writeHead(302, {location: `http://localhost:${(req.socket.address() as AddressInfo).port}/index.php`});
 				return res.end();
 			}
 			finalBody = body;
-			res.writeHead(200, { 'content-type': 'application/json' });
+			res.writeHead(200, {'content-type': 'application/json'});
 			res.end('{"value":"4.16.0"}');
 		});
 		const client = clientFor(site.url);
@@ -359,7 +367,7 @@ describe('API calls', () => {
 describe('bulk tracking', () => {
 	test('one post, the counts of the answer', () =>
 		withMatomo({}, {}, async (double, client) => {
-			const result = await client.sendBulk([hit(), hit({ idsite: '9' }), hit({ url: 'http://example.com/c' })]);
+			const result = await client.sendBulk([hit(), hit({idsite: '9'}), hit({url: 'http://example.com/c'})]);
 			assert.equal(result.httpStatus, 200);
 			assert.equal(result.status, 'success');
 			assert.equal(result.tracked, 2);
@@ -371,7 +379,7 @@ describe('bulk tracking', () => {
 		}));
 
 	test('a 500 is retryable and is not retried by sendBulk', () =>
-		withMatomo({ faults: [{ kind: '500' }] }, {}, async (double, client) => {
+		withMatomo({faults: [{kind: '500'}]}, {}, async (double, client) => {
 			await rejectsWith(client.sendBulk([hit()]), error => {
 				assert.equal(error.kind, 'http');
 				assert.equal(error.status, 500);
@@ -382,7 +390,7 @@ describe('bulk tracking', () => {
 		}));
 
 	test('partial: the tracked count of the JSON error is exposed', () =>
-		withMatomo({ faults: [{ kind: 'partial' }] }, {}, async (_double, client) => {
+		withMatomo({faults: [{kind: 'partial'}]}, {}, async (_double, client) => {
 			await rejectsWith(client.sendBulk([hit(), hit(), hit(), hit()]), error => {
 				assert.equal(error.kind, 'http');
 				assert.equal(error.tracked, 2);
@@ -392,7 +400,7 @@ describe('bulk tracking', () => {
 		}));
 
 	test('a timeout fault times out within the configured time', () =>
-		withMatomo({ faults: [{ kind: 'timeout' }] }, { requestTimeoutMs: 300 }, async (_double, client) => {
+		withMatomo({faults: [{kind: 'timeout'}]}, {requestTimeoutMs: 300}, async (_double, client) => {
 			const started = Date.now();
 			await rejectsWith(client.sendBulk([hit()]), error => {
 				assert.equal(error.kind, 'timeout');
@@ -404,7 +412,7 @@ describe('bulk tracking', () => {
 		}));
 
 	test('a reset is a retryable network error', () =>
-		withMatomo({ faults: [{ kind: 'reset' }] }, {}, async (_double, client) => {
+		withMatomo({faults: [{kind: 'reset'}]}, {}, async (_double, client) => {
 			await rejectsWith(client.sendBulk([hit()]), error => {
 				assert.equal(error.kind, 'network');
 				assert.equal(error.retryable, true);
@@ -412,7 +420,7 @@ describe('bulk tracking', () => {
 		}));
 
 	test('200 with a broken body: invalid-json, retryable, the caller decides', () =>
-		withMatomo({ faults: [{ kind: 'invalid-json' }] }, {}, async (double, client) => {
+		withMatomo({faults: [{kind: 'invalid-json'}]}, {}, async (double, client) => {
 			await rejectsWith(client.sendBulk([hit()]), error => {
 				assert.equal(error.kind, 'invalid-json');
 				assert.equal(error.retryable, true);
@@ -422,7 +430,7 @@ describe('bulk tracking', () => {
 		}));
 
 	test('400: the BulkTracking plugin hint', () =>
-		withMatomo({ bulkTrackingDisabled: true }, {}, async (_double, client) => {
+		withMatomo({bulkTrackingDisabled: true}, {}, async (_double, client) => {
 			await rejectsWith(client.sendBulk([hit()]), error => {
 				assert.equal(error.kind, 'bulk-disabled');
 				assert.equal(error.retryable, false);
@@ -433,7 +441,7 @@ describe('bulk tracking', () => {
 	test('a redirected tracking post fails loudly instead of losing the hits', async () => {
 		const site = await plainServer(async (req, res) => {
 			await readBody(req);
-			res.writeHead(301, { location: 'https://matomo.example.com/matomo.php?queuedtracking=0' });
+			res.writeHead(301, {location: 'https://matomo.example.com/matomo.php?queuedtracking=0'});
 			res.end();
 		});
 		const client = clientFor(site.url);
@@ -453,7 +461,7 @@ describe('bulk tracking', () => {
 	test('a server echoing the token in an error never gets it into the error', async () => {
 		const site = await plainServer(async (req, res) => {
 			const body = await readBody(req);
-			res.writeHead(502, { 'content-type': 'text/plain' });
+			res.writeHead(502, {'content-type': 'text/plain'});
 			res.end(`bad gateway for ${body}`);
 		});
 		const client = clientFor(site.url);
@@ -467,7 +475,7 @@ describe('bulk tracking', () => {
 	});
 
 	test('an aborted signal rejects with its reason', () =>
-		withMatomo({ faults: [{ kind: 'timeout' }] }, {}, async (_double, client) => {
+		withMatomo({faults: [{kind: 'timeout'}]}, {}, async (_double, client) => {
 			const controller = new AbortController();
 			setTimeout(() => controller.abort(new Error('stopping')), 50);
 			await assert.rejects(client.sendBulk([hit()], controller.signal), /stopping/);

@@ -8,11 +8,10 @@
  * --fail takes the record server's syntax: KIND[:PROBABILITY[:MS]][@SCOPE][xTIMES], joined with commas
  * (e.g. `500:0.2,slow:0.1:3000,partial:0.2`).
  */
-import { parseArgs } from 'node:util';
-import { parseFaultSpec, startMatomoDouble, type DoubleSite } from './matomo-double.js';
+import {parseArgs} from 'node:util';
+import {parseFaultSpec, startMatomoDouble, type DoubleSite} from './matomo-double.js';
 
-const usage =
-	'usage: matomo-double-cli.ts [--mode record|count] [--port N] [--token T] [--fail SPEC] [--sites host=id,...] [--seed N]';
+const usage = 'usage: matomo-double-cli.ts [--mode record|count] [--port N] [--token T] [--fail SPEC] [--sites host=id,...] [--seed N]';
 
 function parseSites(text: string): DoubleSite[] {
 	return text
@@ -22,22 +21,22 @@ function parseSites(text: string): DoubleSite[] {
 			const [host = '', id = ''] = pair.split('=');
 			if (!host || !/^\d+$/.test(id)) throw new Error(`cannot read site '${pair}' (expected host=id)`);
 			const url = /^https?:\/\//.test(host) ? host : `http://${host}`;
-			return { idsite: Number(id), name: host, main_url: url };
+			return {idsite: Number(id), name: host, main_url: url};
 		});
 }
 
 async function main(): Promise<void> {
 	const options = {
-		mode: { type: 'string', default: 'record' },
-		port: { type: 'string', default: '0' },
-		token: { type: 'string' },
-		fail: { type: 'string' },
-		sites: { type: 'string' },
-		seed: { type: 'string' },
+		mode: {type: 'string', default: 'record'},
+		port: {type: 'string', default: '0'},
+		token: {type: 'string'},
+		fail: {type: 'string'},
+		sites: {type: 'string'},
+		seed: {type: 'string'},
 	} as const;
-	let values: ReturnType<typeof parseArgs<{ options: typeof options; strict: true }>>['values'];
+	let values: ReturnType<typeof parseArgs<{options: typeof options; strict: true}>>['values'];
 	try {
-		({ values } = parseArgs({ options, strict: true }));
+		({values} = parseArgs({options, strict: true}));
 	} catch (error) {
 		process.stderr.write(`${(error as Error).message}\n${usage}\n`);
 		process.exit(2);

@@ -12,24 +12,15 @@
  * matomo-double/faults.ts.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { handleApi } from './matomo-double/api.js';
-import { FaultPicker } from './matomo-double/faults.js';
-import { DoubleState } from './matomo-double/state.js';
-import { decodeQuery, trackBulk, trackSingle } from './matomo-double/tracking.js';
-import type {
-	ApiCall,
-	DoubleOptions,
-	DoubleSite,
-	DoubleStats,
-	FaultSpec,
-	HttpLogEntry,
-	MatomoDouble,
-	ReceivedHit,
-} from './matomo-double/types.js';
+import type {AddressInfo} from 'node:net';
+import {handleApi} from './matomo-double/api.js';
+import {FaultPicker} from './matomo-double/faults.js';
+import {DoubleState} from './matomo-double/state.js';
+import {decodeQuery, trackBulk, trackSingle} from './matomo-double/tracking.js';
+import type {ApiCall, DoubleOptions, DoubleSite, DoubleStats, FaultSpec, HttpLogEntry, MatomoDouble, ReceivedHit} from './matomo-double/types.js';
 
 export type * from './matomo-double/types.js';
-export { parseFaultSpec } from './matomo-double/faults.js';
+export {parseFaultSpec} from './matomo-double/faults.js';
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 // Matomo's 1x1 transparent GIF, the answer to a single tracking request.
@@ -42,8 +33,7 @@ const loginPage =
 	'<!DOCTYPE html>\n<html id="ng-app" ng-app="piwikApp"><head><meta charset="utf-8"><title>Sign in - Matomo</title>' +
 	'<meta name="generator" content="Matomo - free/libre analytics platform"></head><body class="login">' +
 	'<div id="loginPage"><h1>Sign in</h1></div></body></html>\n';
-const internalErrorPage =
-	'<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>\n';
+const internalErrorPage = '<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>\n';
 // A PHP notice printed before the JSON: the classic reason for a non-JSON answer with HTTP 200.
 const brokenJson = '<br />\n<b>Warning</b>:  Undefined array key "x" in <b>/var/www/matomo/core/Tracker.php</b> on line <b>42</b><br />\n{"status":"succ';
 
@@ -135,18 +125,17 @@ class DoubleServer implements MatomoDouble {
 
 function send(res: http.ServerResponse, status: number, type: string, body: string | Buffer): void {
 	if (res.destroyed || res.writableEnded) return;
-	res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+	res.writeHead(status, {'content-type': type, 'content-length': Buffer.byteLength(body)});
 	res.end(body);
 }
 
-const sendJson = (res: http.ServerResponse, status: number, value: unknown) =>
-	send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+const sendJson = (res: http.ServerResponse, status: number, value: unknown) => send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
 
 /** A TCP reset, as a crashed PHP-FPM or an overloaded proxy would give. */
 /** How many requests a bulk body carries (without validating it: a web server in front of Matomo counts bytes). */
 function bulkRequestCount(body: string): number {
 	try {
-		const requests = (JSON.parse(body) as { requests?: unknown }).requests;
+		const requests = (JSON.parse(body) as {requests?: unknown}).requests;
 		return Array.isArray(requests) ? requests.length : 0;
 	} catch {
 		return 0;
@@ -172,7 +161,7 @@ export async function startMatomoDouble(options: DoubleOptions = {}): Promise<Ma
 		const isForm = String(req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded');
 		const form = isForm ? decodeQuery(raw.toString('utf8')) : {};
 		// PHP's $_GET + $_POST: on a clash the query string wins.
-		const params = { ...form, ...query };
+		const params = {...form, ...query};
 
 		if (isTrackerPath(path)) return tracking(req, res, raw, path, query, params);
 		if (params.module === 'API' && (path.endsWith('/') || path.endsWith('/index.php'))) {
@@ -224,7 +213,7 @@ export async function startMatomoDouble(options: DoubleOptions = {}): Promise<Ma
 					return send(res, 400, 'image/gif', gif);
 			}
 			if (fault?.kind === 'partial') {
-				const before = { received: state.received.length, tracked: state.tracked, invalid: state.invalid };
+				const before = {received: state.received.length, tracked: state.tracked, invalid: state.invalid};
 				const outcome = trackBulk(state, body, query, path, total => fault.tracked ?? Math.floor(total / 2));
 				const tracked = outcome.kind === 'done' ? outcome.tracked : 0;
 				const invalid = outcome.kind === 'done' ? outcome.invalid : 0;
@@ -233,18 +222,18 @@ export async function startMatomoDouble(options: DoubleOptions = {}): Promise<Ma
 					state.tracked = before.tracked;
 					state.invalid = before.invalid;
 				}
-				return sendJson(res, 500, { status: 'error', tracked, invalid, message: 'injected partial failure' });
+				return sendJson(res, 500, {status: 'error', tracked, invalid, message: 'injected partial failure'});
 			}
 			const outcome = trackBulk(state, body, query, path);
 			const answer = () => {
 				if (fault?.kind === 'invalid-json') return send(res, 200, 'text/html; charset=utf-8', brokenJson);
 				if (outcome.kind === 'auth-failed') {
-					const error: Record<string, unknown> = { status: 'error', tracked: 0, invalid: 0 };
+					const error: Record<string, unknown> = {status: 'error', tracked: 0, invalid: 0};
 					if (query.debug === '1') error.message = outcome.message;
 					return sendJson(res, 500, error);
 				}
 				if (outcome.kind === 'not-bulk') return send(res, 400, 'text/html; charset=utf-8', matomoTrackerPage);
-				const result: Record<string, unknown> = { status: 'success', tracked: outcome.tracked, invalid: outcome.invalid };
+				const result: Record<string, unknown> = {status: 'success', tracked: outcome.tracked, invalid: outcome.invalid};
 				if (outcome.showIndices) result.invalid_indices = outcome.invalidIndices;
 				sendJson(res, 200, result);
 			};
@@ -276,7 +265,7 @@ export async function startMatomoDouble(options: DoubleOptions = {}): Promise<Ma
 	};
 
 	const server = http.createServer((req, res) => {
-		if (!state.countOnly) state.httpLog.push({ method: req.method ?? '', url: req.url ?? '', headers: { ...req.headers } });
+		if (!state.countOnly) state.httpLog.push({method: req.method ?? '', url: req.url ?? '', headers: {...req.headers}});
 		if (options.basicAuth) {
 			const expected = `Basic ${Buffer.from(`${options.basicAuth.user}:${options.basicAuth.password}`).toString('base64')}`;
 			if (req.headers.authorization !== expected) {

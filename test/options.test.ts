@@ -8,7 +8,7 @@ import {withOptionsSection} from '../source/options/markdown.js';
 import {normaliseArgv, UsageError} from '../source/options/argv.js';
 import {configFrom} from './helpers.js';
 
-test('the readme\'s options section is the generated one (npm run readme)', () => {
+test("the readme's options section is the generated one (npm run readme)", () => {
 	const readme = fs.readFileSync('readme.md', 'utf8');
 	assert.equal(withOptionsSection(readme), readme);
 });
@@ -22,7 +22,10 @@ test('--help lists every option that is not hidden', () => {
 });
 
 test('argparse habits: unique prefixes, -dd, --track-http-method with or without a value', () => {
-	assert.deepEqual(normaliseArgv(['--enable-s', '-dd', '--track-http-method', 'x.log']), {argv: ['--enable-static', '--track-http-method=1', 'x.log'], debug: 2});
+	assert.deepEqual(normaliseArgv(['--enable-s', '-dd', '--track-http-method', 'x.log']), {
+		argv: ['--enable-static', '--track-http-method=1', 'x.log'],
+		debug: 2,
+	});
 	assert.deepEqual(normaliseArgv(['--track-http-method', '0']).argv, ['--track-http-method=0']);
 	assert.throws(() => normaliseArgv(['--enable']), UsageError);
 	assert.throws(() => normaliseArgv(['--no-such-option']), /unknown option/);

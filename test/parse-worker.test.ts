@@ -38,7 +38,12 @@ function mixedLog(lines: number, seed = 7): Buffer {
 		else if (pick < 0.83) line = combinedLine({...common, path: `/missing/${i}`, status: 404});
 		else if (pick < 0.87) line = combinedLine({...common, path: `/moved/${i}`, status: 301});
 		else if (pick < 0.9) line = `garbage line ${i} that matches no format`;
-		else if (pick < 0.92) line = Buffer.concat([Buffer.from(combinedLine({...common, path: `/latin/${i}-`}).slice(0, 60)), Buffer.from([0xe9, 0xff]), Buffer.from(combinedLine({...common}).slice(60))]);
+		else if (pick < 0.92)
+			line = Buffer.concat([
+				Buffer.from(combinedLine({...common, path: `/latin/${i}-`}).slice(0, 60)),
+				Buffer.from([0xe9, 0xff]),
+				Buffer.from(combinedLine({...common}).slice(60)),
+			]);
 		else line = combinedLine({...common, path: `/ünï/${i}`, ua: 'Mozilla/5.0 Ünicode Browser'});
 		parts.push(Buffer.isBuffer(line) ? line : Buffer.from(line), Buffer.from(i % 11 === 0 ? '\r\n' : '\n'));
 	}
@@ -53,10 +58,16 @@ function receivedRequests(): string[] {
 
 function countsOf(state: Awaited<ReturnType<typeof runImport>>['state']) {
 	const {linesRead, hitsRecorded, downloads, skipped} = state.counters;
-	return {linesRead, hitsRecorded, downloads, skipped, invalid: state.invalidSamples.map(sample => `${sample.lineNumber} ${sample.reason}`)};
+	return {
+		linesRead,
+		hitsRecorded,
+		downloads,
+		skipped,
+		invalid: state.invalidSamples.map(sample => `${sample.lineNumber} ${sample.reason}`),
+	};
 }
 
-test('a big input parsed in a worker sends the requests and counts of the run\'s own thread', async () => {
+test("a big input parsed in a worker sends the requests and counts of the run's own thread", async () => {
 	const dir = tempDir();
 	const log = path.join(dir, 'access.log');
 	fs.writeFileSync(log, mixedLog(6000));
@@ -78,7 +89,7 @@ test('a big input parsed in a worker sends the requests and counts of the run\'s
 	}
 });
 
-test('a dry run and a .gz input through the worker count the same as in the run\'s own thread', async () => {
+test("a dry run and a .gz input through the worker count the same as in the run's own thread", async () => {
 	const dir = tempDir();
 	const log = path.join(dir, 'access.log.gz');
 	fs.writeFileSync(log, zlib.gzipSync(mixedLog(5000, 11)));
@@ -101,19 +112,30 @@ test('a stop in the middle of a worker-parsed input, then a resume: every hit on
 	const dir = tempDir();
 	const log = path.join(dir, 'access.log');
 	const total = 8000;
-	const lines = Array.from({length: total}, (_, i) => combinedLine({ip: `10.2.${i % 9}.${i % 250}`, path: `/once/${i}`, date: `10/Feb/2024:10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} +0000`}));
+	const lines = Array.from({length: total}, (_, i) =>
+		combinedLine({
+			ip: `10.2.${i % 9}.${i % 250}`,
+			path: `/once/${i}`,
+			date: `10/Feb/2024:10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} +0000`,
+		}),
+	);
 	fs.writeFileSync(log, lines.join('\n') + '\n');
 	const args = ['--idsite=1', `--state-file=${path.join(dir, 'state.json')}`, '--recorders=2', '--recorder-max-payload-size=40', log];
 	matomo.reset();
 	matomo.setFaults([{kind: 'slow', ms: 5}]);
-	const stopped = await runImport(args, {url: matomo.url, parseWorker: 'always', shareParsing: true, onRun(run) {
-		const timer = setInterval(() => {
-			if (matomo.hitCount() >= 3000) {
-				clearInterval(timer);
-				run.stop('graceful');
-			}
-		}, 2);
-	}});
+	const stopped = await runImport(args, {
+		url: matomo.url,
+		parseWorker: 'always',
+		shareParsing: true,
+		onRun(run) {
+			const timer = setInterval(() => {
+				if (matomo.hitCount() >= 3000) {
+					clearInterval(timer);
+					run.stop('graceful');
+				}
+			}, 2);
+		},
+	});
 	matomo.clearFaults();
 	assert.equal(stopped.exitCode, 130);
 	const first = matomo.hitCount();

@@ -42,10 +42,14 @@ function cliCommand(): string[] {
 	const built = path.join(root, 'dist', 'source', 'cli.js');
 	if (fs.existsSync(built)) {
 		const builtAt = fs.statSync(built).mtimeMs;
-		const newest = Math.max(...['source', 'formats'].flatMap(dir =>
-			fs.readdirSync(path.join(root, dir), {recursive: true, withFileTypes: true})
-				.filter(entry => entry.isFile() && /\.tsx?$/.test(entry.name))
-				.map(entry => fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs)));
+		const newest = Math.max(
+			...['source', 'formats'].flatMap(dir =>
+				fs
+					.readdirSync(path.join(root, dir), {recursive: true, withFileTypes: true})
+					.filter(entry => entry.isFile() && /\.tsx?$/.test(entry.name))
+					.map(entry => fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs),
+			),
+		);
 		if (newest <= builtAt) return [built];
 	}
 
@@ -109,7 +113,7 @@ async function asCron(args: string[], env: Record<string, string>): Promise<{sta
 	child.stderr.on('data', (chunk: Buffer) => {
 		output += chunk.toString();
 	});
-	const [status] = await once(child, 'close') as [number | null];
+	const [status] = (await once(child, 'close')) as [number | null];
 	return {status, output};
 }
 
@@ -159,13 +163,19 @@ function logLines(): string[] {
 	];
 }
 
-test('the wizard in a real terminal: from no arguments to a finished import', {skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it)', timeout: 30_000}, async () => {
+test('the wizard in a real terminal: from no arguments to a finished import', {
+	skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it)',
+	timeout: 30_000,
+}, async () => {
 	matomo.reset();
 	const dir = tempDir('mli-pty-');
 	const log = writeLog(logLines(), 'access.log', dir);
 	const rawModeLog = path.join(dir, 'raw-mode.log');
 	const session = 'wizard';
-	startSession(session, ['--import', rawModeTrap, ...cliCommand()], dir, {XDG_STATE_HOME: path.join(dir, 'state'), RAW_MODE_LOG: rawModeLog});
+	startSession(session, ['--import', rawModeTrap, ...cliCommand()], dir, {
+		XDG_STATE_HOME: path.join(dir, 'state'),
+		RAW_MODE_LOG: rawModeLog,
+	});
 
 	await waitText(session, 'Step 1 of 5: Matomo', 15_000);
 	await type(session, matomo.url, `URL ${matomo.url}`);
@@ -207,7 +217,10 @@ test('the wizard in a real terminal: from no arguments to a finished import', {s
 	assert.match(screen, /3 requests imported successfully/);
 	assert.match(screen, /1 invalid log lines/);
 	assert.match(screen, /core:archive --force-all-websites/);
-	assert.match(commandAfter(screen, 'Next time, without questions (for cron):'), /^MATOMO_TOKEN_AUTH=… \S+ .*--yes --url=http:\/\/127\.0\.0\.1:\d+ --idsite=1\s/);
+	assert.match(
+		commandAfter(screen, 'Next time, without questions (for cron):'),
+		/^MATOMO_TOKEN_AUTH=… \S+ .*--yes --url=http:\/\/127\.0\.0\.1:\d+ --idsite=1\s/,
+	);
 	assert.ok(!screen.includes(token), 'the token never shows');
 
 	// What Matomo got: the three page views, for site 1, nothing a correct client would not send.
@@ -225,7 +238,10 @@ test('the wizard in a real terminal: from no arguments to a finished import', {s
 	assert.equal(switches.at(-1), 'setRawMode(false)');
 });
 
-test('--yes in a real terminal: headless, raw mode never touched', {skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it)', timeout: 30_000}, async () => {
+test('--yes in a real terminal: headless, raw mode never touched', {
+	skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it)',
+	timeout: 30_000,
+}, async () => {
 	matomo.reset();
 	const dir = tempDir('mli-pty-');
 	const log = writeLog(logLines(), 'access.log', dir);
@@ -244,7 +260,10 @@ test('--yes in a real terminal: headless, raw mode never touched', {skip: hasTmu
 	assert.ok(matomo.received.every(hit => hit.params.idsite === '2'));
 });
 
-test('full screen: the wizard on the alternate screen, drawn whole after a resize, the shell\'s screen given back on Ctrl+C', {skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it)', timeout: 30_000}, async () => {
+test("full screen: the wizard on the alternate screen, drawn whole after a resize, the shell's screen given back on Ctrl+C", {
+	skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it)',
+	timeout: 30_000,
+}, async () => {
 	const dir = tempDir('mli-pty-');
 	const session = 'fullscreen';
 	startSession(session, cliCommand(), dir, {XDG_STATE_HOME: path.join(dir, 'state')});
@@ -254,14 +273,21 @@ test('full screen: the wizard on the alternate screen, drawn whole after a resiz
 	await type(session, 'http://127.0.0.1:9', 'URL http://127.0.0.1:9');
 	// Narrower: the terminal re-flows the old frame; what is on the screen afterwards is one whole frame.
 	tmux('resize-window', '-t', session, '-x', '60', '-y', '30');
-	let screen = await waitFor(session, text => text.includes('Step 1 of 5') && text.split('\n').every(line => line.trimEnd().length <= 60), 'a frame drawn at 60 columns');
+	let screen = await waitFor(
+		session,
+		text => text.includes('Step 1 of 5') && text.split('\n').every(line => line.trimEnd().length <= 60),
+		'a frame drawn at 60 columns',
+	);
 	assert.equal(screen.split('Step 1 of 5').length - 1, 1, `one frame, not torn copies:\n${screen}`);
 	assert.equal(screen.split('matomo-log-import').length - 1, 1, screen);
 	// F1: every key of the step, within the 60 columns.
 	key(session, 'F1');
 	screen = await waitText(session, 'check the address, then the token');
 	assert.match(screen, /F1 \(or \?\) +this help/);
-	assert.ok(screen.split('\n').every(line => line.trimEnd().length <= 60), screen);
+	assert.ok(
+		screen.split('\n').every(line => line.trimEnd().length <= 60),
+		screen,
+	);
 	key(session, 'F1');
 	await waitFor(session, text => !text.includes('check the address, then the token'), 'the help hidden again');
 	tmux('resize-window', '-t', session, '-x', '100', '-y', '40');
@@ -290,14 +316,26 @@ export async function resolve(specifier, context, next) {
 \`));
 `)}`;
 
-test('keys typed while the program starts: not echoed by the terminal, not lost', {skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it)', timeout: 30_000}, async () => {
+test('keys typed while the program starts: not echoed by the terminal, not lost', {
+	skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it)',
+	timeout: 30_000,
+}, async () => {
 	const dir = tempDir('mli-pty-');
 	const rawModeLog = path.join(dir, 'raw-mode.log');
 	const gate = path.join(dir, 'ink-may-load');
 	const session = 'typeahead';
-	startSession(session, ['--import', rawModeTrap, '--import', inkGate, ...cliCommand()], dir, {XDG_STATE_HOME: path.join(dir, 'state'), RAW_MODE_LOG: rawModeLog, INK_GATE: gate});
+	startSession(session, ['--import', rawModeTrap, '--import', inkGate, ...cliCommand()], dir, {
+		XDG_STATE_HOME: path.join(dir, 'state'),
+		RAW_MODE_LOG: rawModeLog,
+		INK_GATE: gate,
+	});
 	// Started, the UI not loaded yet: the terminal must already be in raw mode (no echo).
-	await waitFor(session, () => fs.existsSync(rawModeLog) && fs.readFileSync(rawModeLog, 'utf8').includes('setRawMode(true)'), 'raw mode before the UI loads', 15_000);
+	await waitFor(
+		session,
+		() => fs.existsSync(rawModeLog) && fs.readFileSync(rawModeLog, 'utf8').includes('setRawMode(true)'),
+		'raw mode before the UI loads',
+		15_000,
+	);
 	tmux('send-keys', '-t', session, '-l', 'http://typed.early:8');
 	// A terminal that echoes does so at once, on the shell's screen (the full screen is not on yet).
 	await waitFor(session, screen => screen.includes('typed.early') || fs.readFileSync(rawModeLog, 'utf8') !== '', 'the keys in');
@@ -313,10 +351,17 @@ test('the build leaves the program executable (run before the cron test: it runs
 	assert.ok((fs.statSync(path.join(root, 'dist', 'source', 'cli.js')).mode & 0o111) !== 0);
 });
 
-test('the cron hand-off: the saved script and the summary\'s command run in cron\'s bare environment and resume', {skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it)', timeout: 90_000}, async () => {
+test("the cron hand-off: the saved script and the summary's command run in cron's bare environment and resume", {
+	skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it)',
+	timeout: 90_000,
+}, async () => {
 	// Matomo behind HTTP Basic auth, given in the URL: the password must never be printed or put on a command line.
 	const password = 'pass-7f3a9c';
-	const guarded = await startMatomoDouble({token, basicAuth: {user: 'proxy', password}, sites: [{idsite: 1, name: 'Main', main_url: 'http://www.example.com'}]});
+	const guarded = await startMatomoDouble({
+		token,
+		basicAuth: {user: 'proxy', password},
+		sites: [{idsite: 1, name: 'Main', main_url: 'http://www.example.com'}],
+	});
 	try {
 		const dir = tempDir('mli-pty-');
 		// A long directory name: the cron line needs more than one line of the screen.

@@ -20,7 +20,10 @@ describe('translatePythonRegex: groups', () => {
 		const result = translatePythonRegex(String.raw`(?P<ip>\S+) (\d+) (?:x|y) (?P<rest>.*)`);
 		assert.deepEqual(result.groupNames, ['ip', 'rest']);
 		assert.equal(result.groupCount, 3);
-		assert.deepEqual(groups(String.raw`(?P<ip>\S+) (\d+) (?:x|y) (?P<rest>.*)`, '1.2.3.4 42 y tail end'), {ip: '1.2.3.4', rest: 'tail end'});
+		assert.deepEqual(groups(String.raw`(?P<ip>\S+) (\d+) (?:x|y) (?P<rest>.*)`, '1.2.3.4 42 y tail end'), {
+			ip: '1.2.3.4',
+			rest: 'tail end',
+		});
 	});
 
 	it('does not count lookarounds, comments or flag groups', () => {
@@ -196,12 +199,15 @@ describe('translatePythonRegex: errors', () => {
 	];
 	for (const [pattern, message] of invalid) {
 		it(`rejects ${JSON.stringify(pattern)}`, () => {
-			assert.throws(() => translatePythonRegex(pattern), (error: unknown) => {
-				assert.ok(error instanceof Error);
-				assert.match(error.message, /^invalid regular expression /);
-				assert.match(error.message, message);
-				return true;
-			});
+			assert.throws(
+				() => translatePythonRegex(pattern),
+				(error: unknown) => {
+					assert.ok(error instanceof Error);
+					assert.match(error.message, /^invalid regular expression /);
+					assert.match(error.message, message);
+					return true;
+				},
+			);
 		});
 	}
 

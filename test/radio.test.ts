@@ -11,7 +11,11 @@ import {renderSummary} from '../source/report/summary.js';
 let matomo: MatomoDouble;
 
 before(async () => {
-	matomo = await startMatomoDouble({token: 'test-token', sites: [{idsite: 1, name: 'Radio', main_url: 'https://radio.example.com'}], now: () => Date.UTC(2026, 10, 23)});
+	matomo = await startMatomoDouble({
+		token: 'test-token',
+		sites: [{idsite: 1, name: 'Radio', main_url: 'https://radio.example.com'}],
+		now: () => Date.UTC(2026, 10, 23),
+	});
 });
 
 after(async () => {
@@ -33,12 +37,15 @@ test('each listen: a page view at its start, an event worth its seconds, heartbe
 	const result = await runImport(['--idsite=1', '--track-listening-time', log], {url: matomo.url});
 	assert.equal(result.exitCode, 0);
 	const first = matomo.received.filter(hit => hit.params.cip === '198.51.100.1').map(hit => hit.params);
-	assert.deepEqual(first.map(p => [p.cdt, p.e_c ?? (p.ping ? 'ping' : 'pageview'), p.e_v ?? '']), [
-		['2026-11-21 10:00:00', 'pageview', ''],
-		['2026-11-21 10:00:01', 'Listening', '2700'],
-		['2026-11-21 10:15:00', 'ping', ''],
-		['2026-11-21 10:30:00', 'ping', ''],
-	]);
+	assert.deepEqual(
+		first.map(p => [p.cdt, p.e_c ?? (p.ping ? 'ping' : 'pageview'), p.e_v ?? '']),
+		[
+			['2026-11-21 10:00:00', 'pageview', ''],
+			['2026-11-21 10:00:01', 'Listening', '2700'],
+			['2026-11-21 10:15:00', 'ping', ''],
+			['2026-11-21 10:30:00', 'ping', ''],
+		],
+	);
 	// The mount point without its query string; never an action at the disconnect time (it would open a second visit).
 	assert.equal(first[0]!.url, 'https://radio.example.com/live.mp3');
 	assert.equal(first[1]!.e_a, '/live.mp3');

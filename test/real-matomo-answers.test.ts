@@ -50,8 +50,8 @@ if (found.matomo === undefined) {
 			assert.equal(listening.value, radio.seconds);
 			assert.equal(reports.visits.nb_visits, radio.listeners);
 			const total = result.summary!.listening.total;
-			assert.equal(total.listeners, listening.events, 'the summary\'s listeners are Matomo\'s events');
-			assert.equal(total.totalSeconds, listening.value, 'the summary\'s seconds are Matomo\'s summed event value');
+			assert.equal(total.listeners, listening.events, "the summary's listeners are Matomo's events");
+			assert.equal(total.totalSeconds, listening.value, "the summary's seconds are Matomo's summed event value");
 		});
 	});
 
@@ -70,7 +70,11 @@ if (found.matomo === undefined) {
 			await api(matomo, 'UsersManager.addUser', {userLogin: login, password, email: `${login}@example.com`});
 			try {
 				await api(matomo, 'UsersManager.setUserAccess', {userLogin: login, access: 'view', idSites: idSite});
-				const {value: token} = await api<{value: string}>(matomo, 'UsersManager.createAppSpecificTokenAuth', {userLogin: login, passwordConfirmation: password, description: 'matomo-log-import e2e'});
+				const {value: token} = await api<{value: string}>(matomo, 'UsersManager.createAppSpecificTokenAuth', {
+					userLogin: login,
+					passwordConfirmation: password,
+					description: 'matomo-log-import e2e',
+				});
 				const result = await runCli(matomo, [`--idsite=${idSite}`, onePageView()], {token});
 				assert.equal(result.code, 1, result.stderr);
 				assert.match(result.stderr, /cannot write/);
@@ -84,21 +88,32 @@ if (found.matomo === undefined) {
 
 		test('--add-sites-new-hosts creates a site per new host', async () => {
 			const hosts = [`a-${process.pid}-${Date.now()}.e2e.example.org`, `b-${process.pid}-${Date.now()}.e2e.example.org`];
-			const log = writeLog(hosts.map((host, i) => `${host} 198.51.100.${i + 1} - - [${clfDate(AT + i)}] "GET /p HTTP/1.1" 200 10 "-" "${UA}"`).join('\n') + '\n', 'vhost.log');
+			const log = writeLog(
+				hosts.map((host, i) => `${host} 198.51.100.${i + 1} - - [${clfDate(AT + i)}] "GET /p HTTP/1.1" 200 10 "-" "${UA}"`).join('\n') + '\n',
+				'vhost.log',
+			);
 			const result = await runCli(matomo, ['--add-sites-new-hosts', '--log-format-name=common_vhost', log]);
 			assert.equal(result.code, 0, result.stderr.slice(-2000));
 			const created = result.summary!.sites.created as Array<{host: string; id: number}>;
 			assert.deepEqual(created.map(site => site.host).sort(), [...hosts].sort());
 			for (const site of created) {
 				const ids = await api<Array<{idsite: string | number}>>(matomo, 'SitesManager.getSitesIdFromSiteUrl', {url: `http://${site.host}`});
-				assert.deepEqual(ids.map(row => Number(row.idsite)), [Number(site.id)], `Matomo knows ${site.host} as site ${site.id}`);
+				assert.deepEqual(
+					ids.map(row => Number(row.idsite)),
+					[Number(site.id)],
+					`Matomo knows ${site.host} as site ${site.id}`,
+				);
 			}
 			assert.equal(result.summary!.imported, 2);
 		});
 
-		test('no token on the Matomo server: --config gets a temporary one from updatetoken.php, never printed', {skip: matomo.dir ? false : 'runs Matomo\'s PHP: needs a Matomo the tests started'}, async () => {
+		test('no token on the Matomo server: --config gets a temporary one from updatetoken.php, never printed', {
+			skip: matomo.dir ? false : "runs Matomo's PHP: needs a Matomo the tests started",
+		}, async () => {
 			const idSite = await addSite(matomo, 'config token');
-			const result = await runCli(matomo, [`--idsite=${idSite}`, `--config=${path.join(matomo.dir!, 'matomo', 'config', 'config.ini.php')}`, onePageView()], {token: null});
+			const result = await runCli(matomo, [`--idsite=${idSite}`, `--config=${path.join(matomo.dir!, 'matomo', 'config', 'config.ini.php')}`, onePageView()], {
+				token: null,
+			});
 			assert.equal(result.code, 0, result.stderr.slice(-2000));
 			assert.equal(result.summary!.imported, 1);
 			const visits = await api<Array<unknown>>(matomo, 'Live.getLastVisitsDetails', {idSite, period: 'range', date: '2000-01-01,today'});
@@ -106,13 +121,15 @@ if (found.matomo === undefined) {
 			assert.doesNotMatch(result.stdout + result.stderr, /\b[0-9a-f]{32}\b/, 'no token in the output');
 		});
 
-		test('BulkTracking switched off: exit 1 and the message says so', {skip: matomo.dir ? false : 'switches a plugin off: needs a Matomo the tests started'}, async () => {
+		test('BulkTracking switched off: exit 1 and the message says so', {
+			skip: matomo.dir ? false : 'switches a plugin off: needs a Matomo the tests started',
+		}, async () => {
 			const plugin = path.join(matomo.dir!, 'matomo', 'plugins', 'BulkTracking');
 			const aside = path.join(matomo.dir!, 'BulkTracking.off');
 			await matomoConsole(matomo, ['plugin:deactivate', 'BulkTracking']);
 			// Matomo 5.0.2 keeps its bundled BulkTracking on after plugin:deactivate when the config lists it among the
 			// defaults; without its files, Matomo answers a bulk request as it does with the plugin off.
-			const movedAside = await bulkStatus(matomo) !== 400;
+			const movedAside = (await bulkStatus(matomo)) !== 400;
 			if (movedAside) fs.renameSync(plugin, aside);
 			try {
 				assert.equal(await bulkStatus(matomo), 400, 'Matomo answers bulk requests with 400');

@@ -38,7 +38,10 @@ function writeLog(text: string): string {
  * less `primed` (the priming hits of primeDay).
  */
 function storedActions(matomo: Matomo, idSite: number, primed = 0): {actions: number; distinct: number} {
-	const [actions, distinct] = sql(matomo, `SELECT COUNT(*), COUNT(DISTINCT server_time, idaction_url) FROM matomo_log_link_visit_action WHERE idsite=${idSite}`).trim().split('\t').map(Number);
+	const [actions, distinct] = sql(matomo, `SELECT COUNT(*), COUNT(DISTINCT server_time, idaction_url) FROM matomo_log_link_visit_action WHERE idsite=${idSite}`)
+		.trim()
+		.split('\t')
+		.map(Number);
 	return {actions: actions! - primed, distinct: distinct! - primed};
 }
 
@@ -60,10 +63,14 @@ if (found.matomo === undefined) {
 	const owned = matomo.dir ? false : 'needs the database and web server of a Matomo the tests started (../shared/matomo/start)';
 
 	describe('real Matomo: exactly once', () => {
-		test('a database failure in the middle of a bulk request (Matomo\'s defaults roll the batch back): every hit stored once', {skip: owned}, async () => {
+		test("a database failure in the middle of a bulk request (Matomo's defaults roll the batch back): every hit stored once", {
+			skip: owned,
+		}, async () => {
 			const idSite = await addSite(matomo, 'db failure');
 			// The counter lives in a non-transactional table, so the rollback does not undo it: the 11th insert fails once.
-			sql(matomo, `DROP TRIGGER IF EXISTS mli_fail_once; DROP TABLE IF EXISTS mli_fail;
+			sql(
+				matomo,
+				`DROP TRIGGER IF EXISTS mli_fail_once; DROP TABLE IF EXISTS mli_fail;
 				CREATE TABLE mli_fail (n INT NOT NULL) ENGINE=Aria; INSERT INTO mli_fail VALUES (0);
 				DELIMITER //
 				CREATE TRIGGER mli_fail_once BEFORE INSERT ON matomo_log_link_visit_action FOR EACH ROW BEGIN
@@ -71,9 +78,16 @@ if (found.matomo === undefined) {
 						UPDATE mli_fail SET n = n + 1;
 						IF (SELECT n FROM mli_fail) = 11 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'; END IF;
 					END IF;
-				END //`);
+				END //`,
+			);
 			try {
-				const result = await runCli(matomo, [`--idsite=${idSite}`, '--recorders=1', '--recorder-max-payload-size=20', '--retry-delay=0.1', writeLog(pageViews(40))]);
+				const result = await runCli(matomo, [
+					`--idsite=${idSite}`,
+					'--recorders=1',
+					'--recorder-max-payload-size=20',
+					'--retry-delay=0.1',
+					writeLog(pageViews(40)),
+				]);
 				assert.equal(result.code, 0, result.stderr.slice(-2000));
 				assert.equal(Number(sql(matomo, 'SELECT n FROM mli_fail').trim()) > 11, true, 'the failure was injected');
 				assert.ok(result.summary!.retries >= 1, 'the failed batch was sent again');
@@ -83,19 +97,32 @@ if (found.matomo === undefined) {
 			}
 		});
 
-		test('Matomo\'s web server stopped and started again during an import: nothing lost, duplicates within the readme\'s bound', {skip: owned}, async () => {
+		test("Matomo's web server stopped and started again during an import: nothing lost, duplicates within the readme's bound", {
+			skip: owned,
+		}, async () => {
 			const idSite = await addSite(matomo, 'server restart');
 			await primeDay(matomo, idSite, DAY);
 			const lines = 1500;
 			const recorders = 2;
 			const batch = 50;
 			const state = path.join(tempDir('mli-e2e-state-'), 'state.json');
-			const child = spawnCli(matomo, [`--idsite=${idSite}`, `--recorders=${recorders}`, `--recorder-max-payload-size=${batch}`, '--retry-delay=0.2', '--retry-max-attempts=0', writeLog(pageViews(lines, 40))], state);
+			const child = spawnCli(
+				matomo,
+				[
+					`--idsite=${idSite}`,
+					`--recorders=${recorders}`,
+					`--recorder-max-payload-size=${batch}`,
+					'--retry-delay=0.2',
+					'--retry-max-attempts=0',
+					writeLog(pageViews(lines, 40)),
+				],
+				state,
+			);
 			let stderr = '';
-			child.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr += chunk);
+			child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
 			const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)));
 			// Stop the web server once Matomo holds some of the import, and start it again the way ./start does.
-			await waitFor('Matomo stored hits', async () => (await storedCounts(matomo, idSite)).actions >= 201 ? true : undefined, child);
+			await waitFor('Matomo stored hits', async () => ((await storedCounts(matomo, idSite)).actions >= 201 ? true : undefined), child);
 			const restarted = await restartWebServer(matomo);
 			try {
 				assert.equal(await exited, 0, stderr.slice(-2000));
@@ -110,7 +137,7 @@ if (found.matomo === undefined) {
 			assert.ok(stored.actions - lines <= recorders * batch, `${stored.actions - lines} duplicates`);
 		});
 
-		test('the importer killed with SIGKILL and run again with the same state file: nothing lost, duplicates within the readme\'s bound', async () => {
+		test("the importer killed with SIGKILL and run again with the same state file: nothing lost, duplicates within the readme's bound", async () => {
 			const idSite = await addSite(matomo, 'sigkill');
 			await primeDay(matomo, idSite, DAY);
 			const lines = 1500;
@@ -121,8 +148,8 @@ if (found.matomo === undefined) {
 			const args = [`--idsite=${idSite}`, `--recorders=${recorders}`, `--recorder-max-payload-size=${batch}`, log];
 			const child = spawnCli(matomo, args, state);
 			const exited = new Promise(resolve => child.on('exit', resolve));
-			await waitFor('a checkpoint was saved', () => fs.existsSync(state) && fs.readFileSync(state, 'utf8').length > 0 ? true : undefined, child);
-			await waitFor('Matomo stored hits', async () => (await storedCounts(matomo, idSite)).actions >= 300 ? true : undefined, child);
+			await waitFor('a checkpoint was saved', () => (fs.existsSync(state) && fs.readFileSync(state, 'utf8').length > 0 ? true : undefined), child);
+			await waitFor('Matomo stored hits', async () => ((await storedCounts(matomo, idSite)).actions >= 300 ? true : undefined), child);
 			child.kill('SIGKILL');
 			await exited;
 			const again = await runCli(matomo, args, {stateFile: state});
@@ -150,21 +177,42 @@ async function restartWebServer(matomo: Matomo): Promise<ChildProcess> {
 		} catch {}
 	}
 
-	await waitFor('the web server stopped', async () => (await answers(matomo)) ? undefined : true);
-	const server = spawn('php', ['-d', 'memory_limit=512M', '-d', 'max_execution_time=0', '-d', 'display_errors=0', '-d', 'log_errors=1', '-S', `127.0.0.1:${port}`, '-t', path.join(dir, 'matomo')], {
-		cwd: path.join(dir, 'matomo'),
-		env: {...process.env, PHP_CLI_SERVER_WORKERS: process.env.MATOMO_PHP_WORKERS ?? '8'},
-		stdio: ['ignore', fs.openSync(path.join(dir, 'php.log'), 'a'), fs.openSync(path.join(dir, 'php.log'), 'a')],
-		detached: true,
-	});
+	await waitFor('the web server stopped', async () => ((await answers(matomo)) ? undefined : true));
+	const server = spawn(
+		'php',
+		[
+			'-d',
+			'memory_limit=512M',
+			'-d',
+			'max_execution_time=0',
+			'-d',
+			'display_errors=0',
+			'-d',
+			'log_errors=1',
+			'-S',
+			`127.0.0.1:${port}`,
+			'-t',
+			path.join(dir, 'matomo'),
+		],
+		{
+			cwd: path.join(dir, 'matomo'),
+			env: {...process.env, PHP_CLI_SERVER_WORKERS: process.env.MATOMO_PHP_WORKERS ?? '8'},
+			stdio: ['ignore', fs.openSync(path.join(dir, 'php.log'), 'a'), fs.openSync(path.join(dir, 'php.log'), 'a')],
+			detached: true,
+		},
+	);
 	fs.writeFileSync(path.join(dir, 'php.pid'), String(server.pid));
-	await waitFor('the web server answers again', async () => (await answers(matomo)) ? true : undefined);
+	await waitFor('the web server answers again', async () => ((await answers(matomo)) ? true : undefined));
 	return server;
 }
 
 async function answers(matomo: Matomo): Promise<boolean> {
 	try {
-		const response = await fetch(`${matomo.url}index.php?module=API&method=API.getMatomoVersion&format=json`, {method: 'POST', body: new URLSearchParams({token_auth: matomo.token}), signal: AbortSignal.timeout(5000)});
+		const response = await fetch(`${matomo.url}index.php?module=API&method=API.getMatomoVersion&format=json`, {
+			method: 'POST',
+			body: new URLSearchParams({token_auth: matomo.token}),
+			signal: AbortSignal.timeout(5000),
+		});
 		return (await response.text()).includes('"value"');
 	} catch {
 		return false;

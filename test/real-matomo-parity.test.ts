@@ -32,7 +32,7 @@ const CASES = ['edge-all', 'edge-vhost-default', 'caddy-json-all', 'w3c-map-fiel
 
 /** The options of a case with its site replaced by `idSite`. */
 function withSite(args: readonly string[], idSite: number): string[] {
-	return args.map(arg => arg === '--idsite=1' ? `--idsite=${idSite}` : arg);
+	return args.map(arg => (arg === '--idsite=1' ? `--idsite=${idSite}` : arg));
 }
 
 async function importWithCli(matomo: Matomo, label: string, args: readonly string[], log: string, range: string): Promise<Reports> {
@@ -67,7 +67,9 @@ async function requestsInLogOrder(generated: GeneratedLog, args: readonly string
 /** Equal reports, or a failure that names the import and shows only the reports that differ. */
 function assertSameReports(actual: Reports, expected: Reports, label: string): void {
 	const differing = (Object.keys(expected) as Array<keyof Reports>).filter(name => JSON.stringify(actual[name]) !== JSON.stringify(expected[name]));
-	const shown = differing.map(name => `${name}: ours ${JSON.stringify(actual[name]).slice(0, 400)}\n  reference ${JSON.stringify(expected[name]).slice(0, 400)}`);
+	const shown = differing.map(
+		name => `${name}: ours ${JSON.stringify(actual[name]).slice(0, 400)}\n  reference ${JSON.stringify(expected[name]).slice(0, 400)}`,
+	);
 	assert.deepEqual(differing, [], `${label}: reports differ from the reference's\n${shown.join('\n')}`);
 }
 
@@ -77,9 +79,8 @@ if (found.matomo === undefined) {
 	const matomo = found.matomo;
 	after(async () => matomo.stop());
 
-	describe('real Matomo: reports after our import equal the reference\'s', () => {
-		const cases = (JSON.parse(fs.readFileSync(path.join(SHARED, 'conformance', 'cases.json'), 'utf8')) as Case[])
-			.filter(entry => CASES.includes(entry.name));
+	describe("real Matomo: reports after our import equal the reference's", () => {
+		const cases = (JSON.parse(fs.readFileSync(path.join(SHARED, 'conformance', 'cases.json'), 'utf8')) as Case[]).filter(entry => CASES.includes(entry.name));
 		assert.equal(cases.length, CASES.length, 'every chosen case is in cases.json');
 
 		for (const entry of cases) {

@@ -25,7 +25,7 @@ function parserOf(format: FormatDefinition): LineParser {
 
 function fixtureLines(name: string): string[] {
 	const text = readFileSync(new URL(`../fixtures/formats/${name}.log`, import.meta.url), 'utf8');
-	return text.split('\n').filter((line) => line !== '');
+	return text.split('\n').filter(line => line !== '');
 }
 
 /** A plain object (group values `undefined` kept), comparable with deepEqual. */
@@ -49,95 +49,419 @@ const UA_CHROME_LINUX = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHT
 
 const expectations: Expectation[] = [
 	{
-		format: common, score: 8, hasHost: false, autoDetect: true, dateFormat: '%d/%b/%Y:%H:%M:%S',
+		format: common,
+		score: 8,
+		hasHost: false,
+		autoDetect: true,
+		dateFormat: '%d/%b/%Y:%H:%M:%S',
 		lines: [
-			{ip: '192.0.2.10', userid: '-', date: '03/Mar/2024:08:15:42', timezone: '+0100', method: 'GET', path: '/index.html', status: '200', length: '5120'},
-			{ip: '2001:db8:4::2a', userid: 'jdoe', date: '03/Mar/2024:08:15:43', timezone: '-0330', method: 'POST', path: '/account/login?next=%2Fcart', status: '302', length: '-'},
+			{
+				ip: '192.0.2.10',
+				userid: '-',
+				date: '03/Mar/2024:08:15:42',
+				timezone: '+0100',
+				method: 'GET',
+				path: '/index.html',
+				status: '200',
+				length: '5120',
+			},
+			{
+				ip: '2001:db8:4::2a',
+				userid: 'jdoe',
+				date: '03/Mar/2024:08:15:43',
+				timezone: '-0330',
+				method: 'POST',
+				path: '/account/login?next=%2Fcart',
+				status: '302',
+				length: '-',
+			},
 			// Doubled spaces, and the referrer/user agent after the match are trailing junk.
-			{ip: '198.51.100.77', userid: '-', date: '03/Mar/2024:08:16:01', timezone: '+0100', method: 'GET', path: '/img/logo.png', status: '304', length: '0'},
-			{ip: '::1', userid: '-', date: '03/Mar/2024:08:16:02', timezone: '+0100', method: 'GET', path: '/café/menü?x=a b', status: '200', length: '42'},
+			{
+				ip: '198.51.100.77',
+				userid: '-',
+				date: '03/Mar/2024:08:16:01',
+				timezone: '+0100',
+				method: 'GET',
+				path: '/img/logo.png',
+				status: '304',
+				length: '0',
+			},
+			{
+				ip: '::1',
+				userid: '-',
+				date: '03/Mar/2024:08:16:02',
+				timezone: '+0100',
+				method: 'GET',
+				path: '/café/menü?x=a b',
+				status: '200',
+				length: '42',
+			},
 			null, // request line with two parts
 			null, // status `-`
 			null,
 		],
 	},
 	{
-		format: commonVhost, score: 9, hasHost: true, autoDetect: true, dateFormat: '%d/%b/%Y:%H:%M:%S',
+		format: commonVhost,
+		score: 9,
+		hasHost: true,
+		autoDetect: true,
+		dateFormat: '%d/%b/%Y:%H:%M:%S',
 		lines: [
-			{host: 'shop.example.org', ip: '192.0.2.10', userid: '-', date: '03/Mar/2024:08:15:42', timezone: '+0100', method: 'GET', path: '/cart', status: '200', length: '2048'},
+			{
+				host: 'shop.example.org',
+				ip: '192.0.2.10',
+				userid: '-',
+				date: '03/Mar/2024:08:15:42',
+				timezone: '+0100',
+				method: 'GET',
+				path: '/cart',
+				status: '200',
+				length: '2048',
+			},
 			// The `:443` after the host is swallowed.
-			{host: 'www.example.com', ip: '2001:db8::17', userid: '-', date: '03/Mar/2024:08:15:44', timezone: '+0100', method: 'GET', path: '/search?q=tea+pot', status: '200', length: '9311'},
+			{
+				host: 'www.example.com',
+				ip: '2001:db8::17',
+				userid: '-',
+				date: '03/Mar/2024:08:15:44',
+				timezone: '+0100',
+				method: 'GET',
+				path: '/search?q=tea+pot',
+				status: '200',
+				length: '9311',
+			},
 			// The host is returned as written (the pipeline lower-cases and strips dots).
-			{host: 'Blog.Example.NET.', ip: '203.0.113.5', userid: 'editor', date: '03/Mar/2024:08:17:10', timezone: '+0000', method: 'POST', path: '/wp-admin/post.php', status: '302', length: '-'},
-			{host: '-', ip: '192.0.2.11', userid: '-', date: '03/Mar/2024:08:17:11', timezone: '+0100', method: 'GET', path: '/', status: '200', length: '1'},
+			{
+				host: 'Blog.Example.NET.',
+				ip: '203.0.113.5',
+				userid: 'editor',
+				date: '03/Mar/2024:08:17:10',
+				timezone: '+0000',
+				method: 'POST',
+				path: '/wp-admin/post.php',
+				status: '302',
+				length: '-',
+			},
+			{
+				host: '-',
+				ip: '192.0.2.11',
+				userid: '-',
+				date: '03/Mar/2024:08:17:11',
+				timezone: '+0100',
+				method: 'GET',
+				path: '/',
+				status: '200',
+				length: '1',
+			},
 			null, // a common line has no host
 			null, // no length
 		],
 	},
 	{
-		format: ncsaExtended, score: 10, hasHost: false, autoDetect: true, dateFormat: '%d/%b/%Y:%H:%M:%S',
+		format: ncsaExtended,
+		score: 10,
+		hasHost: false,
+		autoDetect: true,
+		dateFormat: '%d/%b/%Y:%H:%M:%S',
 		lines: [
-			{ip: '192.0.2.10', userid: '-', date: '03/Mar/2024:08:15:42', timezone: '+0100', method: 'GET', path: '/products/green-tea', status: '200', length: '7342', referrer: 'https://www.google.com/', user_agent: UA_FIREFOX_WIN},
-			{ip: '2001:db8:4::2a', userid: 'jdoe', date: '03/Mar/2024:08:15:43', timezone: '+0100', method: 'GET', path: '/downloads/manual.pdf', status: '200', length: '-', referrer: '-', user_agent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_3 like Mac OS X)'},
-			{ip: '198.51.100.77', userid: '-', date: '03/Mar/2024:08:16:05', timezone: '+0100', method: 'GET', path: '/q?s=\\"x\\"', status: '404', length: '310', referrer: '', user_agent: ''},
+			{
+				ip: '192.0.2.10',
+				userid: '-',
+				date: '03/Mar/2024:08:15:42',
+				timezone: '+0100',
+				method: 'GET',
+				path: '/products/green-tea',
+				status: '200',
+				length: '7342',
+				referrer: 'https://www.google.com/',
+				user_agent: UA_FIREFOX_WIN,
+			},
+			{
+				ip: '2001:db8:4::2a',
+				userid: 'jdoe',
+				date: '03/Mar/2024:08:15:43',
+				timezone: '+0100',
+				method: 'GET',
+				path: '/downloads/manual.pdf',
+				status: '200',
+				length: '-',
+				referrer: '-',
+				user_agent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_3 like Mac OS X)',
+			},
+			{
+				ip: '198.51.100.77',
+				userid: '-',
+				date: '03/Mar/2024:08:16:05',
+				timezone: '+0100',
+				method: 'GET',
+				path: '/q?s=\\"x\\"',
+				status: '404',
+				length: '310',
+				referrer: '',
+				user_agent: '',
+			},
 			// The lazy user agent group stops at the escaped quote, as in the reference.
-			{ip: '198.51.100.78', userid: '-', date: '03/Mar/2024:08:16:06', timezone: '+0100', method: 'GET', path: '/', status: '200', length: '12', referrer: '-', user_agent: 'Some \\'},
+			{
+				ip: '198.51.100.78',
+				userid: '-',
+				date: '03/Mar/2024:08:16:06',
+				timezone: '+0100',
+				method: 'GET',
+				path: '/',
+				status: '200',
+				length: '12',
+				referrer: '-',
+				user_agent: 'Some \\',
+			},
 			null,
 			null,
 		],
 	},
 	{
-		format: commonComplete, score: 11, hasHost: true, autoDetect: true, dateFormat: '%d/%b/%Y:%H:%M:%S',
+		format: commonComplete,
+		score: 11,
+		hasHost: true,
+		autoDetect: true,
+		dateFormat: '%d/%b/%Y:%H:%M:%S',
 		lines: [
-			{host: 'www.example.com', ip: '192.0.2.10', userid: '-', date: '03/Mar/2024:08:15:42', timezone: '+0100', method: 'GET', path: '/about/', status: '200', length: '4120', referrer: 'https://www.example.com/', user_agent: UA_CHROME_LINUX},
-			{host: 'shop.example.org', ip: '2001:db8:85a3::8a2e:370:7334', userid: 'alice', date: '03/Mar/2024:08:15:50', timezone: '+0100', method: 'GET', path: '/checkout?step=2', status: '200', length: '15873', referrer: 'https://shop.example.org/cart', user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_3)'},
-			{host: 'static.example.com', ip: '198.51.100.77', userid: '-', date: '03/Mar/2024:08:16:01', timezone: '+0100', method: 'GET', path: '/css/site.css', status: '304', length: '-', referrer: '-', user_agent: '-'},
+			{
+				host: 'www.example.com',
+				ip: '192.0.2.10',
+				userid: '-',
+				date: '03/Mar/2024:08:15:42',
+				timezone: '+0100',
+				method: 'GET',
+				path: '/about/',
+				status: '200',
+				length: '4120',
+				referrer: 'https://www.example.com/',
+				user_agent: UA_CHROME_LINUX,
+			},
+			{
+				host: 'shop.example.org',
+				ip: '2001:db8:85a3::8a2e:370:7334',
+				userid: 'alice',
+				date: '03/Mar/2024:08:15:50',
+				timezone: '+0100',
+				method: 'GET',
+				path: '/checkout?step=2',
+				status: '200',
+				length: '15873',
+				referrer: 'https://shop.example.org/cart',
+				user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_3)',
+			},
+			{
+				host: 'static.example.com',
+				ip: '198.51.100.77',
+				userid: '-',
+				date: '03/Mar/2024:08:16:01',
+				timezone: '+0100',
+				method: 'GET',
+				path: '/css/site.css',
+				status: '304',
+				length: '-',
+				referrer: '-',
+				user_agent: '-',
+			},
 			null,
 		],
 	},
 	{
-		format: s3, score: 11, hasHost: true, autoDetect: true, dateFormat: '%d/%b/%Y:%H:%M:%S',
+		format: s3,
+		score: 11,
+		hasHost: true,
+		autoDetect: true,
+		dateFormat: '%d/%b/%Y:%H:%M:%S',
 		lines: [
-			{host: 'media.example.com', date: '03/Mar/2024:08:15:42', timezone: '+0000', ip: '192.0.2.10', userid: '-', method: 'GET', path: '/videos/intro.mp4', status: '200', length: '5242880', referrer: 'https://www.example.com/tour', user_agent: UA_FIREFOX_LINUX},
-			{host: 'media.example.com', date: '03/Mar/2024:08:15:45', timezone: '+0000', ip: '2001:db8:1::9', userid: 'arn:aws:iam::123456789012:user/deploy', method: 'PUT', path: '/docs/report.pdf', status: '200', length: '-', referrer: '-', user_agent: 'aws-cli/2.15.0 Python/3.11.6 Linux/6.5.0'},
-			{host: 'media.example.com', date: '03/Mar/2024:08:15:46', timezone: '+0000', ip: '192.0.2.10', userid: '-', method: 'GET', path: '/?list-type=2', status: '403', length: '243', referrer: '-', user_agent: '-'},
+			{
+				host: 'media.example.com',
+				date: '03/Mar/2024:08:15:42',
+				timezone: '+0000',
+				ip: '192.0.2.10',
+				userid: '-',
+				method: 'GET',
+				path: '/videos/intro.mp4',
+				status: '200',
+				length: '5242880',
+				referrer: 'https://www.example.com/tour',
+				user_agent: UA_FIREFOX_LINUX,
+			},
+			{
+				host: 'media.example.com',
+				date: '03/Mar/2024:08:15:45',
+				timezone: '+0000',
+				ip: '2001:db8:1::9',
+				userid: 'arn:aws:iam::123456789012:user/deploy',
+				method: 'PUT',
+				path: '/docs/report.pdf',
+				status: '200',
+				length: '-',
+				referrer: '-',
+				user_agent: 'aws-cli/2.15.0 Python/3.11.6 Linux/6.5.0',
+			},
+			{
+				host: 'media.example.com',
+				date: '03/Mar/2024:08:15:46',
+				timezone: '+0000',
+				ip: '192.0.2.10',
+				userid: '-',
+				method: 'GET',
+				path: '/?list-type=2',
+				status: '403',
+				length: '243',
+				referrer: '-',
+				user_agent: '-',
+			},
 			null, // cut before the referrer
 			null,
 		],
 	},
 	{
-		format: icecast2, score: 11, hasHost: false, autoDetect: true, dateFormat: '%d/%b/%Y:%H:%M:%S',
+		format: icecast2,
+		score: 11,
+		hasHost: false,
+		autoDetect: true,
+		dateFormat: '%d/%b/%Y:%H:%M:%S',
 		lines: [
-			{ip: '192.0.2.10', userid: '-', date: '03/Mar/2024:08:15:42', timezone: '+0100', method: 'GET', path: '/live.mp3', status: '200', length: '48213760', referrer: 'https://radio.example.com/player', user_agent: 'VLC/3.0.20 LibVLC/3.0.20', session_time: '3012'},
-			{ip: '2001:db8::44', userid: '-', date: '03/Mar/2024:08:20:11', timezone: '+0100', method: 'GET', path: '/jazz.ogg', status: '200', length: '1048576', referrer: '-', user_agent: 'Lavf/60.3.100', session_time: '65'},
-			{ip: '198.51.100.9', userid: 'listener', date: '03/Mar/2024:08:21:00', timezone: '+0100', method: 'SOURCE', path: '/live.mp3', status: '200', length: '-', referrer: '-', user_agent: 'butt/0.1.40', session_time: '-'},
+			{
+				ip: '192.0.2.10',
+				userid: '-',
+				date: '03/Mar/2024:08:15:42',
+				timezone: '+0100',
+				method: 'GET',
+				path: '/live.mp3',
+				status: '200',
+				length: '48213760',
+				referrer: 'https://radio.example.com/player',
+				user_agent: 'VLC/3.0.20 LibVLC/3.0.20',
+				session_time: '3012',
+			},
+			{
+				ip: '2001:db8::44',
+				userid: '-',
+				date: '03/Mar/2024:08:20:11',
+				timezone: '+0100',
+				method: 'GET',
+				path: '/jazz.ogg',
+				status: '200',
+				length: '1048576',
+				referrer: '-',
+				user_agent: 'Lavf/60.3.100',
+				session_time: '65',
+			},
+			{
+				ip: '198.51.100.9',
+				userid: 'listener',
+				date: '03/Mar/2024:08:21:00',
+				timezone: '+0100',
+				method: 'SOURCE',
+				path: '/live.mp3',
+				status: '200',
+				length: '-',
+				referrer: '-',
+				user_agent: 'butt/0.1.40',
+				session_time: '-',
+			},
 			null, // no session time
 		],
 	},
 	{
-		format: elb, score: 8, hasHost: true, autoDetect: true, dateFormat: '%Y-%m-%dT%H:%M:%S',
+		format: elb,
+		score: 8,
+		hasHost: true,
+		autoDetect: true,
+		dateFormat: '%Y-%m-%dT%H:%M:%S',
 		lines: [
-			{date: '2024-03-03T07:15:42', ip: '192.0.2.10', generation_time_secs: '0.004512', status: '200', length: '6873', host: 'shop.example.com', path: '/products?page=2', user_agent: UA_FIREFOX_WIN},
+			{
+				date: '2024-03-03T07:15:42',
+				ip: '192.0.2.10',
+				generation_time_secs: '0.004512',
+				status: '200',
+				length: '6873',
+				host: 'shop.example.com',
+				path: '/products?page=2',
+				user_agent: UA_FIREFOX_WIN,
+			},
 			// ALB: leading `type` token, IPv6 client.
-			{date: '2024-03-03T07:15:43', ip: '2001:db8:3::7', generation_time_secs: '0.038', status: '200', length: '15230', host: 'www.example.com', path: '/blog/post-1', user_agent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_3 like Mac OS X)'},
-			{date: '2024-03-03T07:15:44', ip: '198.51.100.4', generation_time_secs: '0.012', status: '404', length: '512', host: 'api.example.com', path: '/v1/items', user_agent: 'curl/8.5.0'},
+			{
+				date: '2024-03-03T07:15:43',
+				ip: '2001:db8:3::7',
+				generation_time_secs: '0.038',
+				status: '200',
+				length: '15230',
+				host: 'www.example.com',
+				path: '/blog/post-1',
+				user_agent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_3 like Mac OS X)',
+			},
+			{
+				date: '2024-03-03T07:15:44',
+				ip: '198.51.100.4',
+				generation_time_secs: '0.012',
+				status: '404',
+				length: '512',
+				host: 'api.example.com',
+				path: '/v1/items',
+				user_agent: 'curl/8.5.0',
+			},
 			null, // backend `-`
 			null, // TCP line: status `-`
 			null, // no cipher/protocol fields after the user agent
 		],
 	},
 	{
-		format: ovh, score: 10, hasHost: true, autoDetect: false, dateFormat: '%d/%b/%Y:%H:%M:%S',
+		format: ovh,
+		score: 10,
+		hasHost: true,
+		autoDetect: false,
+		dateFormat: '%d/%b/%Y:%H:%M:%S',
 		lines: [
-			{ip: '192.0.2.10', host: 'www.example.fr', userid: '-', date: '03/Mar/2024:08:15:42', timezone: '+0100', path: '/contact.html', status: '200', length: '3412', referrer: 'https://www.qwant.com/', user_agent: UA_FIREFOX_WIN},
-			{ip: '2001:db8:7::3', host: 'boutique.example.fr', userid: 'client42', date: '03/Mar/2024:08:16:30', timezone: '+0100', path: '/panier?ajout=12', status: '302', length: '-', referrer: 'https://boutique.example.fr/produit/12', user_agent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8)'},
+			{
+				ip: '192.0.2.10',
+				host: 'www.example.fr',
+				userid: '-',
+				date: '03/Mar/2024:08:15:42',
+				timezone: '+0100',
+				path: '/contact.html',
+				status: '200',
+				length: '3412',
+				referrer: 'https://www.qwant.com/',
+				user_agent: UA_FIREFOX_WIN,
+			},
+			{
+				ip: '2001:db8:7::3',
+				host: 'boutique.example.fr',
+				userid: 'client42',
+				date: '03/Mar/2024:08:16:30',
+				timezone: '+0100',
+				path: '/panier?ajout=12',
+				status: '302',
+				length: '-',
+				referrer: 'https://boutique.example.fr/produit/12',
+				user_agent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8)',
+			},
 			// A combined line also matches: the identity field is read as the host (why ovh is never auto-detected).
-			{ip: '192.0.2.10', host: '-', userid: '-', date: '03/Mar/2024:08:15:42', timezone: '+0100', path: '/contact.html', status: '200', length: '3412', referrer: '-', user_agent: 'curl/8.5.0'},
+			{
+				ip: '192.0.2.10',
+				host: '-',
+				userid: '-',
+				date: '03/Mar/2024:08:15:42',
+				timezone: '+0100',
+				path: '/contact.html',
+				status: '200',
+				length: '3412',
+				referrer: '-',
+				user_agent: 'curl/8.5.0',
+			},
 			null,
 		],
 	},
 	{
-		format: haproxy, score: 6, hasHost: false, autoDetect: true, dateFormat: '%d/%b/%Y:%H:%M:%S.%f',
+		format: haproxy,
+		score: 6,
+		hasHost: false,
+		autoDetect: true,
+		dateFormat: '%d/%b/%Y:%H:%M:%S.%f',
 		lines: [
 			{ip: '192.0.2.10', date: '03/Mar/2024:08:15:42.117', status: '200', length: '4821', method: 'GET', path: '/catalog/item?id=42'},
 			{ip: '198.51.100.23', date: '03/Mar/2024:08:15:43.902', status: '301', length: '211', method: 'GET', path: '/old-page'},
@@ -147,11 +471,54 @@ const expectations: Expectation[] = [
 		],
 	},
 	{
-		format: gandi, score: 13, hasHost: true, autoDetect: true, dateFormat: '%d/%b/%Y:%H:%M:%S',
+		format: gandi,
+		score: 13,
+		hasHost: true,
+		autoDetect: true,
+		dateFormat: '%d/%b/%Y:%H:%M:%S',
 		lines: [
-			{host: 'www.example.com', ip: '192.0.2.10', userid: '-', date: '03/Mar/2024:08:15:42', timezone: '+0100', generation_time_secs: '0 s', method: 'GET', path: '/blog/', status: '200', length: '8452', referrer: 'https://duckduckgo.com/', user_agent: UA_FIREFOX_LINUX},
-			{host: 'shop.example.org', ip: '198.51.100.23', userid: 'admin', date: '03/Mar/2024:08:16:07', timezone: '+0100', generation_time_secs: '2 s', method: 'POST', path: '/admin/save', status: '302', length: '-', referrer: '-', user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_3)'},
-			{host: 'www.example.com', ip: '192.0.2.10', userid: '-', date: '03/Mar/2024:08:15:42', timezone: '+0100', generation_time_secs: '', method: 'GET', path: '/', status: '200', length: '1', referrer: '-', user_agent: 'curl/8.5.0'},
+			{
+				host: 'www.example.com',
+				ip: '192.0.2.10',
+				userid: '-',
+				date: '03/Mar/2024:08:15:42',
+				timezone: '+0100',
+				generation_time_secs: '0 s',
+				method: 'GET',
+				path: '/blog/',
+				status: '200',
+				length: '8452',
+				referrer: 'https://duckduckgo.com/',
+				user_agent: UA_FIREFOX_LINUX,
+			},
+			{
+				host: 'shop.example.org',
+				ip: '198.51.100.23',
+				userid: 'admin',
+				date: '03/Mar/2024:08:16:07',
+				timezone: '+0100',
+				generation_time_secs: '2 s',
+				method: 'POST',
+				path: '/admin/save',
+				status: '302',
+				length: '-',
+				referrer: '-',
+				user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_3)',
+			},
+			{
+				host: 'www.example.com',
+				ip: '192.0.2.10',
+				userid: '-',
+				date: '03/Mar/2024:08:15:42',
+				timezone: '+0100',
+				generation_time_secs: '',
+				method: 'GET',
+				path: '/',
+				status: '200',
+				length: '1',
+				referrer: '-',
+				user_agent: 'curl/8.5.0',
+			},
 			null, // IPv6 is not accepted
 			null, // lower-case method
 			null, // empty user agent
@@ -191,7 +558,7 @@ describe('regex formats', () => {
 			});
 
 			it('yields exactly its group names', () => {
-				const first = expectation.lines.find((line) => line !== null)!;
+				const first = expectation.lines.find(line => line !== null)!;
 				assert.deepEqual([...parser.groupNames!].sort(), Object.keys(first).sort());
 			});
 
@@ -251,7 +618,9 @@ describe('createRegexParser', () => {
 
 	it('joins a time group into the date and drops it', () => {
 		const parser = createRegexParser({
-			name: 't', kind: 'regex', dateFormat: '%Y-%m-%d %H:%M:%S',
+			name: 't',
+			kind: 'regex',
+			dateFormat: '%Y-%m-%d %H:%M:%S',
 			pattern: String.raw`(?P<date>\d{4}-\d\d-\d\d)\s+(?P<time>[\d:]+)\s+(?P<path>\S+)`,
 		});
 		assert.deepEqual(plain(parser.parse('2024-03-03 08:15:42 /a')), {date: '2024-03-03 08:15:42', path: '/a'});
@@ -269,8 +638,10 @@ describe('createRegexParser', () => {
 
 	it('runs fixFields, which can reject a line', () => {
 		const parser = createRegexParser({
-			name: 't', kind: 'regex', pattern: String.raw`(?P<status>\d+)`,
-			fixFields: (fields) => (fields.status === '000' ? null : {...fields, status: `${fields.status}!`}),
+			name: 't',
+			kind: 'regex',
+			pattern: String.raw`(?P<status>\d+)`,
+			fixFields: fields => (fields.status === '000' ? null : {...fields, status: `${fields.status}!`}),
 		});
 		assert.deepEqual(plain(parser.parse('200')), {status: '200!'});
 		assert.equal(parser.parse('000'), null);
@@ -287,7 +658,9 @@ describe('createRegexParser', () => {
 
 describe('createCustomFormat', () => {
 	it('builds a non-detectable format with a default date format', () => {
-		const format = createCustomFormat(String.raw`(?P<ip>\S+)\s+\S+\s+\S+\s+\[(?P<date>.*?)\]\s+"\S+\s+(?P<path>.*?)\s+\S+"\s+(?P<status>\S+)\s+(?P<length>\S+)`);
+		const format = createCustomFormat(
+			String.raw`(?P<ip>\S+)\s+\S+\s+\S+\s+\[(?P<date>.*?)\]\s+"\S+\s+(?P<path>.*?)\s+\S+"\s+(?P<status>\S+)\s+(?P<length>\S+)`,
+		);
 		assert.equal(format.name, 'custom');
 		assert.equal(format.autoDetect, false);
 		const parser = parserOf(format);
@@ -296,7 +669,11 @@ describe('createCustomFormat', () => {
 		assert.equal(parser.score, 5);
 		assert.equal(parser.hasHost, false);
 		assert.deepEqual(plain(parser.parse('192.0.2.1 - - [April - 02, 2024:10:11:12] "GET /x HTTP/1.1" 200 5')), {
-			ip: '192.0.2.1', date: 'April - 02, 2024:10:11:12', path: '/x', status: '200', length: '5',
+			ip: '192.0.2.1',
+			date: 'April - 02, 2024:10:11:12',
+			path: '/x',
+			status: '200',
+			length: '5',
 		});
 	});
 
@@ -313,9 +690,9 @@ describe('createCustomFormat', () => {
 
 describe('numberGroups', () => {
 	it('numbers named groups for speed, backreferences included', () => {
-	const numbered = numberGroups(String.raw`(?<a>x)(?:y)(?<b>[(?<]z)(c)\k<a>q(?<=q)(?<d>\()`);
-	assert.equal(numbered.source, String.raw`(x)(?:y)([(?<]z)(c)(?:\1)q(?<=q)(\()`);
-	const match = new RegExp(numbered.source).exec('xy(zcxq(')!;
-	assert.deepEqual({...numbered.fields(match)}, {a: 'x', b: '(z', d: '('});
+		const numbered = numberGroups(String.raw`(?<a>x)(?:y)(?<b>[(?<]z)(c)\k<a>q(?<=q)(?<d>\()`);
+		assert.equal(numbered.source, String.raw`(x)(?:y)([(?<]z)(c)(?:\1)q(?<=q)(\()`);
+		const match = new RegExp(numbered.source).exec('xy(zcxq(')!;
+		assert.deepEqual({...numbered.fields(match)}, {a: 'x', b: '(z', d: '('});
 	});
 });

@@ -48,7 +48,10 @@ describe('ReorderWindow', () => {
 			const out = run(window, items);
 			assert.equal(out.length, items.length);
 			// Times only: equal times come out in arrival order (checked below), not in id order.
-			assert.deepEqual(out.map(item => [item.seconds, item.micros]), [...items].sort(byTime).map(item => [item.seconds, item.micros]));
+			assert.deepEqual(
+				out.map(item => [item.seconds, item.micros]),
+				[...items].sort(byTime).map(item => [item.seconds, item.micros]),
+			);
 			assert.equal(window.late, 0);
 			assert.equal(window.outOfWindow, 0);
 		}
@@ -115,7 +118,7 @@ describe('ReorderWindow', () => {
 		assert.throws(() => new ReorderWindow({windowSeconds: 1, maxItems: 0}), RangeError);
 	});
 
-	it('a million items through a one-hour window come out in time order, none late (its speed is the bench\'s business)', () => {
+	it("a million items through a one-hour window come out in time order, none late (its speed is the bench's business)", () => {
 		const next = seededRandom(11);
 		const window = new ReorderWindow<number>({windowSeconds: 3600});
 		let released = 0;

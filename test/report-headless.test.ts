@@ -10,16 +10,22 @@ import {combinedLine, runCli, tempDir, writeLog} from './helpers.js';
 import {matomoErrorLines} from '../source/report/headless.js';
 
 const token = 'report-token-5d1';
-const double = await startMatomoDouble({token, basicAuth: {user: 'proxy', password: 'pw-91c2e'}, sites: [{idsite: 1, name: 'Main', main_url: 'http://www.example.com'}]});
+const double = await startMatomoDouble({
+	token,
+	basicAuth: {user: 'proxy', password: 'pw-91c2e'},
+	sites: [{idsite: 1, name: 'Main', main_url: 'http://www.example.com'}],
+});
 after(() => double.close());
 
-test('headless: a failed request and its retry are logged on stderr; the summary counts them; the URL\'s password is never printed', async () => {
+test("headless: a failed request and its retry are logged on stderr; the summary counts them; the URL's password is never printed", async () => {
 	double.reset();
 	double.setFaults([{kind: '500', times: 1}]);
 	const dir = tempDir('mli-report-');
 	const log = writeLog([combinedLine({path: '/a'}), combinedLine({path: '/b'})], 'access.log', dir);
 	const url = double.url.replace('http://', 'http://proxy:pw-91c2e@');
-	const result = await runCli([`--url=${url}`, '--idsite=1', '--retry-delay=0', `--state-file=${path.join(dir, 'state.json')}`, log], {env: {MATOMO_TOKEN_AUTH: token}});
+	const result = await runCli([`--url=${url}`, '--idsite=1', '--retry-delay=0', `--state-file=${path.join(dir, 'state.json')}`, log], {
+		env: {MATOMO_TOKEN_AUTH: token},
+	});
 	assert.equal(result.code, 0, result.stderr);
 	assert.match(result.stderr, /\[WARNING\] Error when connecting to Matomo: .*500/);
 	assert.match(result.stderr, /\[WARNING\] Retrying request, attempt number 2 of 3/);
@@ -47,7 +53,10 @@ test('with --track-listening-time the summary says what was sent for the listens
 	const state = createRunState(false);
 	state.counters.downloads = 12;
 	state.listening = {mounts: [], total: null};
-	assert.match(renderSummary(state, {apiUrl: 'http://m'}), /12 requests were downloads \(listens to a mount point among them: sent as page views with a "Listening" event, not as downloads\)/);
+	assert.match(
+		renderSummary(state, {apiUrl: 'http://m'}),
+		/12 requests were downloads \(listens to a mount point among them: sent as page views with a "Listening" event, not as downloads\)/,
+	);
 	state.listening = null;
 	assert.match(renderSummary(state, {apiUrl: 'http://m'}), /12 requests were downloads\n/);
 });

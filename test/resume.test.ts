@@ -23,7 +23,13 @@ after(async () => {
 function lines(from: number, to: number, tag = 'p'): string[] {
 	const out: string[] = [];
 	for (let i = from; i < to; i++) {
-		out.push(combinedLine({ip: `10.9.${Math.floor(i / 250)}.${i % 250}`, path: `/${tag}/${i}`, date: `10/Feb/2024:10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} +0000`}));
+		out.push(
+			combinedLine({
+				ip: `10.9.${Math.floor(i / 250)}.${i % 250}`,
+				path: `/${tag}/${i}`,
+				date: `10/Feb/2024:10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} +0000`,
+			}),
+		);
 	}
 
 	return out;
@@ -121,15 +127,25 @@ test('SIGKILL at several points of a long import, then a re-run: nothing lost, o
 	// Slow answers keep requests in flight when the kill comes (and pace the acknowledgements: 3 lanes × 50 hits per
 	// 60 ms, so a checkpoint interval of 15 to 50 ms spans at most one answer per lane).
 	matomo.setFaults([{kind: 'slow', ms: 60}]);
-	const args = [`--url=${matomo.url}`, '--token-auth=test-token', '--idsite=1', `--state-file=${path.join(dir, 'state.json')}`, '--recorders=3', '--recorder-max-payload-size=50', log];
+	const args = [
+		`--url=${matomo.url}`,
+		'--token-auth=test-token',
+		'--idsite=1',
+		`--state-file=${path.join(dir, 'state.json')}`,
+		'--recorders=3',
+		'--recorder-max-payload-size=50',
+		log,
+	];
 	const payload = 50;
 	const recorders = 3;
 	let duplicatesAllowed = 0;
 	for (const killAt of [800, 2500, 4100]) {
 		const before = matomo.hitCount();
-		await runCli(args, {onStarted: child => {
-			void waitFor(() => matomo.hitCount() - before >= killAt / 3 || child.exitCode !== null).then(() => child.kill('SIGKILL'));
-		}});
+		await runCli(args, {
+			onStarted: child => {
+				void waitFor(() => matomo.hitCount() - before >= killAt / 3 || child.exitCode !== null).then(() => child.kill('SIGKILL'));
+			},
+		});
 		// Each kill may leave to be sent again the requests in flight (one per recorder) and those Matomo acknowledged in
 		// the last checkpoint interval before the kill (at most 50 ms: up to one answer per recorder), plus one batch of
 		// margin for the timing of the kill.
@@ -153,10 +169,20 @@ test('SIGINT: in-flight requests finish, progress is saved, exit 130; the re-run
 	const total = 4000;
 	fs.writeFileSync(log, lines(0, total).join('\n') + '\n');
 	matomo.setFaults([{kind: 'slow', ms: 20}]);
-	const args = [`--url=${matomo.url}`, '--token-auth=test-token', '--idsite=1', `--state-file=${path.join(dir, 'state.json')}`, '--recorders=2', '--recorder-max-payload-size=40', log];
-	const stopped = await runCli(args, {onStarted: child => {
-		void waitFor(() => matomo.hitCount() >= 400 || child.exitCode !== null).then(() => child.kill('SIGINT'));
-	}});
+	const args = [
+		`--url=${matomo.url}`,
+		'--token-auth=test-token',
+		'--idsite=1',
+		`--state-file=${path.join(dir, 'state.json')}`,
+		'--recorders=2',
+		'--recorder-max-payload-size=40',
+		log,
+	];
+	const stopped = await runCli(args, {
+		onStarted: child => {
+			void waitFor(() => matomo.hitCount() >= 400 || child.exitCode !== null).then(() => child.kill('SIGINT'));
+		},
+	});
 	assert.equal(stopped.code, 130, stopped.stderr);
 	assert.match(stopped.stderr, /resume/);
 	matomo.clearFaults();
@@ -188,13 +214,23 @@ test('a stop while Matomo hangs is bounded: the requests in flight are abandoned
 	const dir = tempDir();
 	const log = path.join(dir, 'access.log');
 	fs.writeFileSync(log, lines(0, 300).join('\n') + '\n');
-	const args = [`--url=${matomo.url}`, '--token-auth=test-token', '--idsite=1', `--state-file=${path.join(dir, 'state.json')}`, '--recorder-max-payload-size=20', '--stop-grace=0.5', log];
+	const args = [
+		`--url=${matomo.url}`,
+		'--token-auth=test-token',
+		'--idsite=1',
+		`--state-file=${path.join(dir, 'state.json')}`,
+		'--recorder-max-payload-size=20',
+		'--stop-grace=0.5',
+		log,
+	];
 	// The first batches go through, then Matomo stops answering.
 	matomo.setFaults([{kind: 'timeout', probability: 1}]);
 	// Stopped once requests hang in flight (a bulk post was received and not answered), not at a fixed moment.
-	const stopped = await runCli(args, {onStarted: child => {
-		void waitFor(() => matomo.bulkPosts > 0 || child.exitCode !== null).then(() => child.kill('SIGTERM'));
-	}});
+	const stopped = await runCli(args, {
+		onStarted: child => {
+			void waitFor(() => matomo.bulkPosts > 0 || child.exitCode !== null).then(() => child.kill('SIGTERM'));
+		},
+	});
 	// Bounded: exit 143 long before the 300 s request timeout (runCli kills the program after 60 s: code null).
 	assert.equal(stopped.code, 143, stopped.stderr);
 	matomo.clearFaults();

@@ -5,20 +5,58 @@ import {MAX_BACKOFF_MS, parseRetryAfter, retryDelay, withRetry} from '../source/
 
 describe('the retry policy', () => {
 	test('retryDelay: exponential, equal jitter (never less than half), capped', () => {
-		assert.equal(retryDelay(1, 100, undefined, () => 1), 100);
-		assert.equal(retryDelay(1, 100, undefined, () => 0), 50, 'at least half the wait: a failing Matomo is not hit again at once');
-		assert.equal(retryDelay(3, 100, undefined, () => 1), 400);
-		assert.equal(retryDelay(3, 100, undefined, () => 0), 200);
-		assert.equal(retryDelay(40, 100, undefined, () => 1), MAX_BACKOFF_MS);
-		assert.equal(retryDelay(2, 120_000, undefined, () => 1), 120_000, 'a base above the cap is kept');
-		assert.equal(retryDelay(1, 0, undefined, () => 1), 0, '--retry-delay=0 retries at once');
+		assert.equal(
+			retryDelay(1, 100, undefined, () => 1),
+			100,
+		);
+		assert.equal(
+			retryDelay(1, 100, undefined, () => 0),
+			50,
+			'at least half the wait: a failing Matomo is not hit again at once',
+		);
+		assert.equal(
+			retryDelay(3, 100, undefined, () => 1),
+			400,
+		);
+		assert.equal(
+			retryDelay(3, 100, undefined, () => 0),
+			200,
+		);
+		assert.equal(
+			retryDelay(40, 100, undefined, () => 1),
+			MAX_BACKOFF_MS,
+		);
+		assert.equal(
+			retryDelay(2, 120_000, undefined, () => 1),
+			120_000,
+			'a base above the cap is kept',
+		);
+		assert.equal(
+			retryDelay(1, 0, undefined, () => 1),
+			0,
+			'--retry-delay=0 retries at once',
+		);
 	});
 
 	test('retryDelay: a Retry-After longer than the backoff is believed, within the cap', () => {
-		assert.equal(retryDelay(1, 100, {retryAfterMs: 5000}, () => 1), 5000);
-		assert.equal(retryDelay(1, 100, {retryAfterMs: 10}, () => 1), 100, 'a shorter hint does not shorten the backoff');
-		assert.equal(retryDelay(1, 100, {retryAfterMs: 3_600_000}, () => 1), MAX_BACKOFF_MS);
-		assert.equal(retryDelay(1, 0, {retryAfterMs: 2000}, () => 1), 2000, 'even with --retry-delay=0');
+		assert.equal(
+			retryDelay(1, 100, {retryAfterMs: 5000}, () => 1),
+			5000,
+		);
+		assert.equal(
+			retryDelay(1, 100, {retryAfterMs: 10}, () => 1),
+			100,
+			'a shorter hint does not shorten the backoff',
+		);
+		assert.equal(
+			retryDelay(1, 100, {retryAfterMs: 3_600_000}, () => 1),
+			MAX_BACKOFF_MS,
+		);
+		assert.equal(
+			retryDelay(1, 0, {retryAfterMs: 2000}, () => 1),
+			2000,
+			'even with --retry-delay=0',
+		);
 	});
 
 	test('parseRetryAfter: seconds or an HTTP date', () => {
@@ -51,7 +89,12 @@ describe('the retry policy', () => {
 					stopped++;
 					throw new MatomoError('api', 'no');
 				},
-				{maxAttempts: 5, baseDelayMs: 1, isRetryable: error => error instanceof MatomoError && error.retryable, onGiveUp: ({attempt}) => gaveUp.push(attempt)},
+				{
+					maxAttempts: 5,
+					baseDelayMs: 1,
+					isRetryable: error => error instanceof MatomoError && error.retryable,
+					onGiveUp: ({attempt}) => gaveUp.push(attempt),
+				},
 			),
 			/no/,
 		);
@@ -63,9 +106,18 @@ describe('the retry policy', () => {
 		const retries: number[] = [];
 		const gaveUp: number[] = [];
 		await assert.rejects(
-			withRetry(async () => {
-				throw new MatomoError('network', 'down');
-			}, {maxAttempts: 3, baseDelayMs: 1, isRetryable: () => true, onRetry: ({attempt}) => retries.push(attempt), onGiveUp: ({attempt}) => gaveUp.push(attempt)}),
+			withRetry(
+				async () => {
+					throw new MatomoError('network', 'down');
+				},
+				{
+					maxAttempts: 3,
+					baseDelayMs: 1,
+					isRetryable: () => true,
+					onRetry: ({attempt}) => retries.push(attempt),
+					onGiveUp: ({attempt}) => gaveUp.push(attempt),
+				},
+			),
 			/down/,
 		);
 		assert.deepEqual(retries, [1, 2]);
@@ -80,7 +132,14 @@ describe('the retry policy', () => {
 				calls++;
 				throw new MatomoError('timeout', 'slow');
 			},
-			{maxAttempts: 0, baseDelayMs: 600_000, isRetryable: () => true, signal: controller.signal, rng: () => 1, onRetry: () => controller.abort(new Error('shutdown'))},
+			{
+				maxAttempts: 0,
+				baseDelayMs: 600_000,
+				isRetryable: () => true,
+				signal: controller.signal,
+				rng: () => 1,
+				onRetry: () => controller.abort(new Error('shutdown')),
+			},
 		);
 		await assert.rejects(result, /shutdown/);
 		assert.equal(calls, 1, 'no attempt after the abort');

@@ -23,7 +23,10 @@ before(async () => {
 	writeFileSync(path.join(matomoRoot, 'misc', 'cron', 'updatetoken.php'), '<?php // stand-in\n');
 	// "php SCRIPT --matomo-domain=HOST": writes the token file as Matomo does and prints its path; records its arguments.
 	php = path.join(matomoRoot, 'php');
-	writeFileSync(php, `#!/bin/sh\necho "$@" > "${matomoRoot}/args"\nprintf '<?php exit; //\\tserver-token-1234' > "${matomoRoot}/tmp/token.php"\necho "${matomoRoot}/tmp/token.php"\n`);
+	writeFileSync(
+		php,
+		`#!/bin/sh\necho "$@" > "${matomoRoot}/args"\nprintf '<?php exit; //\\tserver-token-1234' > "${matomoRoot}/tmp/token.php"\necho "${matomoRoot}/tmp/token.php"\n`,
+	);
 	chmodSync(php, 0o755);
 });
 
@@ -33,7 +36,17 @@ after(async () => {
 
 test('--config gets a token from updatetoken.php beside it, imports with it and never prints it', async () => {
 	const {readFileSync} = await import('node:fs');
-	const result = await runCli([`--url=${matomo.url}`, '--idsite=1', `--config=${path.join(matomoRoot, 'config', 'config.ini.php')}`, `--php-binary=${php}`, '-d', writeLog([combinedLine({path: '/by-server-token'})])], {env: {MATOMO_TOKEN_AUTH: ''}});
+	const result = await runCli(
+		[
+			`--url=${matomo.url}`,
+			'--idsite=1',
+			`--config=${path.join(matomoRoot, 'config', 'config.ini.php')}`,
+			`--php-binary=${php}`,
+			'-d',
+			writeLog([combinedLine({path: '/by-server-token'})]),
+		],
+		{env: {MATOMO_TOKEN_AUTH: ''}},
+	);
 	assert.equal(result.code, 0, result.stderr);
 	assert.equal(matomo.received.length, 1);
 	assert.ok(!`${result.stdout}${result.stderr}`.includes('server-token-1234'), 'the token is never printed');
@@ -42,11 +55,22 @@ test('--config gets a token from updatetoken.php beside it, imports with it and 
 });
 
 test('--config that cannot be read, or a PHP that is missing, says so and what else to do', async () => {
-	const missing = await runCli([`--url=${matomo.url}`, '--idsite=1', '--config=/nonexistent/config/config.ini.php', writeLog([combinedLine({})])], {env: {MATOMO_TOKEN_AUTH: ''}});
+	const missing = await runCli([`--url=${matomo.url}`, '--idsite=1', '--config=/nonexistent/config/config.ini.php', writeLog([combinedLine({})])], {
+		env: {MATOMO_TOKEN_AUTH: ''},
+	});
 	assert.equal(missing.code, 1);
 	assert.match(missing.stderr, /config\.ini\.php could not be read/);
 	assert.match(missing.stderr, /--login and --password/);
-	const noPhp = await runCli([`--url=${matomo.url}`, '--idsite=1', `--config=${path.join(matomoRoot, 'config', 'config.ini.php')}`, '--php-binary=/nonexistent/php', writeLog([combinedLine({})])], {env: {MATOMO_TOKEN_AUTH: ''}});
+	const noPhp = await runCli(
+		[
+			`--url=${matomo.url}`,
+			'--idsite=1',
+			`--config=${path.join(matomoRoot, 'config', 'config.ini.php')}`,
+			'--php-binary=/nonexistent/php',
+			writeLog([combinedLine({})]),
+		],
+		{env: {MATOMO_TOKEN_AUTH: ''}},
+	);
 	assert.equal(noPhp.code, 1);
 	assert.match(noPhp.stderr, /\/nonexistent\/php was not found/);
 });

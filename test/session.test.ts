@@ -25,7 +25,10 @@ async function until(condition: () => boolean): Promise<void> {
 	while (!condition()) await new Promise(resolve => setImmediate(resolve));
 }
 
-for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+for (const [signal, code] of [
+	['SIGTERM', 143],
+	['SIGINT', 130],
+] as const) {
 	test(`${signal} while Matomo is being checked: a clean exit ${code} with a message, and --json still printed`, async () => {
 		const file = writeLog([combinedLine({})]);
 		const seen = received;

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, rename, rm, truncate, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { followFile, type RotationReason } from '../source/input/tail.js';
+import {appendFile, mkdtemp, rename, rm, truncate, unlink, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {after, before, describe, test} from 'node:test';
+import {followFile, type RotationReason} from '../source/input/tail.js';
 
 let dir: string;
 before(async () => {
 	dir = await mkdtemp(join(tmpdir(), 'mli-tail-'));
 });
 after(async () => {
-	await rm(dir, { recursive: true, force: true });
+	await rm(dir, {recursive: true, force: true});
 });
 
 /**
@@ -27,7 +27,7 @@ function follow(path: string, startOffset = 0) {
 			startOffset,
 			pollMs: 20,
 			signal: controller.signal,
-			onRotate: (reason) => rotations.push(reason),
+			onRotate: reason => rotations.push(reason),
 		})) {
 			received += chunk.toString();
 			changed();
@@ -42,7 +42,7 @@ function follow(path: string, startOffset = 0) {
 			const deadline = Date.now() + ms;
 			while (received !== expected) {
 				if (Date.now() > deadline) assert.fail(`timed out: got ${JSON.stringify(received)}, want ${JSON.stringify(expected)}`);
-				await new Promise<void>((resolve) => {
+				await new Promise<void>(resolve => {
 					changed = resolve;
 					setTimeout(resolve, 20);
 				});
@@ -77,7 +77,7 @@ describe('followFile', () => {
 		await rename(path, `${path}.1`);
 		// The writer still has the old file open for a moment.
 		await appendFile(`${path}.1`, 'old 2\n');
-		await new Promise((resolve) => setTimeout(resolve, 60));
+		await new Promise(resolve => setTimeout(resolve, 60));
 		await writeFile(path, 'new 1\n');
 		await f.until('old 1\nold 2\nnew 1\n');
 		await appendFile(path, 'new 2\n');
@@ -92,7 +92,7 @@ describe('followFile', () => {
 		const f = follow(path);
 		await f.until('before truncation\n');
 		await truncate(path, 0);
-		await new Promise((resolve) => setTimeout(resolve, 60));
+		await new Promise(resolve => setTimeout(resolve, 60));
 		await appendFile(path, 'after\n');
 		await f.until('before truncation\nafter\n');
 		await f.stop();
@@ -102,11 +102,11 @@ describe('followFile', () => {
 	test('a file that does not exist yet is waited for; a deleted one is followed until it is recreated', async () => {
 		const path = join(dir, 'later.log');
 		const f = follow(path);
-		await new Promise((resolve) => setTimeout(resolve, 60));
+		await new Promise(resolve => setTimeout(resolve, 60));
 		await writeFile(path, 'first\n');
 		await f.until('first\n');
 		await unlink(path);
-		await new Promise((resolve) => setTimeout(resolve, 60));
+		await new Promise(resolve => setTimeout(resolve, 60));
 		await writeFile(path, 'second\n');
 		await f.until('first\nsecond\n');
 		await f.stop();
@@ -115,7 +115,7 @@ describe('followFile', () => {
 
 	test('abort while waiting for a file that never comes', async () => {
 		const f = follow(join(dir, 'never.log'));
-		await new Promise((resolve) => setTimeout(resolve, 50));
+		await new Promise(resolve => setTimeout(resolve, 50));
 		const started = Date.now();
 		await f.stop();
 		assert.ok(Date.now() - started < 500);

@@ -18,18 +18,25 @@ function hitFrom(line: string, args: string[]): {hit: Parameters<typeof tracking
 function maybeHitFrom(line: string, args: string[]) {
 	const config = configFrom(args);
 	const parser = commonComplete.create(defaultFormatOptions, [])!;
-	const processor = new LineProcessor(parser, compileChecks(config), {downloads: 0}, {
-		hit: {...config, pageCvarGroups: config.pageCvarGroups, visitCvarGroups: config.visitCvarGroups},
-		addToDate: config.addToDate,
-		replay: undefined,
-		listening: false,
-	}, 0);
+	const processor = new LineProcessor(
+		parser,
+		compileChecks(config),
+		{downloads: 0},
+		{
+			hit: {...config, pageCvarGroups: config.pageCvarGroups, visitCvarGroups: config.visitCvarGroups},
+			addToDate: config.addToDate,
+			replay: undefined,
+			listening: false,
+		},
+		0,
+	);
 	const outcome = processor.process(line, 0, line.length + 1);
 	return outcome.kind === 'hit' ? {hit: outcome.hit, config} : undefined;
 }
 
-test('the inventory\'s verified example: errors, redirects, bots and the HTTP method', () => {
-	const line = 'www.example.com 1.2.3.4 - theuser [10/Feb/2012:16:42:07 -0500] "GET / HTTP/1.0" 301 368 "-" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/535.11"';
+test("the inventory's verified example: errors, redirects, bots and the HTTP method", () => {
+	const line =
+		'www.example.com 1.2.3.4 - theuser [10/Feb/2012:16:42:07 -0500] "GET / HTTP/1.0" 301 368 "-" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/535.11"';
 	const {hit, config} = hitFrom(line, ['--enable-http-errors', '--enable-http-redirects', '--enable-bots', '--track-http-method=1']);
 	const params = trackingParams(hit, {idsite: '7', mainUrl: 'https://main.example'}, config);
 	const ua = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/535.11';
@@ -90,7 +97,10 @@ test('the fast query builder sends exactly what the general one does', () => {
 			const found = maybeHitFrom(line, args);
 			if (!found) continue;
 			const {hit, config} = found;
-			for (const site of [{idsite: '7', mainUrl: 'https://main.example'}, {idsite: '12', mainUrl: 'http://x'}]) {
+			for (const site of [
+				{idsite: '7', mainUrl: 'https://main.example'},
+				{idsite: '12', mainUrl: 'http://x'},
+			]) {
 				const builder = new QueryBuilder(config);
 				// Twice: the second time from the caches.
 				for (let i = 0; i < 2; i++) {

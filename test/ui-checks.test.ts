@@ -18,8 +18,18 @@ test('a plain web server (python -m http.server answers POST with 501) is "not a
 	await once(server, 'listening');
 	const {port} = server.address() as {port: number};
 	try {
-		const config = buildConfig(new Map<string, string>([['url', `http://127.0.0.1:${port}`], ['token-auth', 'x']]), [], {});
-		const error = await checkMatomo(config).then(() => undefined, (problem: unknown) => problem);
+		const config = buildConfig(
+			new Map<string, string>([
+				['url', `http://127.0.0.1:${port}`],
+				['token-auth', 'x'],
+			]),
+			[],
+			{},
+		);
+		const error = await checkMatomo(config).then(
+			() => undefined,
+			(problem: unknown) => problem,
+		);
 		assert.ok(error instanceof MatomoCheckError, String(error));
 		assert.match(error.details.problem, new RegExp(`http://127\\.0\\.0\\.1:${port} is not a Matomo: it answered HTTP (501|404)`));
 		assert.doesNotMatch(error.details.problem, /Matomo answered with an error/);

@@ -32,7 +32,6 @@ const {overallEta} = await import('../source/ui/progress-panel.js');
 const {skippedRows} = await import('../source/ui/skipped-panel.js');
 const {previewColumns} = await import('../source/ui/format-preview.js');
 
-
 const token = 'dashboard-token-51ab';
 let matomo: MatomoDouble;
 const instances: Instance[] = [];
@@ -79,7 +78,15 @@ function mixedLog(rounds: number): string {
 
 /** An import run of `file` into the double, started now; its client is closed after the tests. */
 function startRun(file: string, extra: string[] = []) {
-	const config = configFrom([`--url=${matomo.url}`, `--token-auth=${token}`, '--idsite=1', '--retry-delay=0.05', '--recorder-max-payload-size=20', ...extra, file]);
+	const config = configFrom([
+		`--url=${matomo.url}`,
+		`--token-auth=${token}`,
+		'--idsite=1',
+		'--retry-delay=0.05',
+		'--recorder-max-payload-size=20',
+		...extra,
+		file,
+	]);
 	const client = createClient(config, config.tokenAuth);
 	const run = new ImportRun(config, {matomo: client});
 	const outcome = run.run();
@@ -153,11 +160,7 @@ function inputOf(id: number): RunState['inputs'][number] {
 test('overall ETA: from the bytes read so far, with the sizes the wizard knew for files not opened yet', () => {
 	const state = createRunState(false);
 	state.startedAt = 0;
-	state.inputs = [
-		{...inputOf(0), phase: 'done', bytesRead: 1000, size: 1000},
-		{...inputOf(1), phase: 'reading', bytesRead: 1000, size: 2000},
-		inputOf(2),
-	];
+	state.inputs = [{...inputOf(0), phase: 'done', bytesRead: 1000, size: 1000}, {...inputOf(1), phase: 'reading', bytesRead: 1000, size: 2000}, inputOf(2)];
 	// 2000 bytes in 10 s; 1000 + 2000 left at 200 B/s.
 	assert.equal(overallEta(state, new Map([['/logs/f2.log', 2000]]), 10_000), 15);
 	assert.equal(overallEta(state, new Map(), 10_000), null, 'a size unknown: no ETA rather than a wrong one');
@@ -174,7 +177,18 @@ test('ETA after a resume: counted from where the import resumed, not from the st
 test('recorders: one at a time with two lanes is not "2 batches in flight"; --recorders=1 says why + cannot add', async () => {
 	const {RecordersPanel} = await import('../source/ui/recorders-panel.js');
 	const state = createRunState(false);
-	const lane = (id: number, phase: 'sending' | 'waiting' | 'idle') => ({id, phase, queued: 0, inFlight: phase === 'idle' ? 0 : 200, requests: 1, hitsSent: 0, retries: 0, lastLatencyMs: null, attempt: phase === 'idle' ? 0 : 1, retryAt: null});
+	const lane = (id: number, phase: 'sending' | 'waiting' | 'idle') => ({
+		id,
+		phase,
+		queued: 0,
+		inFlight: phase === 'idle' ? 0 : 200,
+		requests: 1,
+		hitsSent: 0,
+		retries: 0,
+		lastLatencyMs: null,
+		attempt: phase === 'idle' ? 0 : 1,
+		retryAt: null,
+	});
 	state.lanes = [lane(0, 'sending'), lane(1, 'waiting')];
 	const two = render(<RecordersPanel state={state} concurrency={1} width={96} />);
 	assert.match(screen(two), /Recorders 1 of 2 at a time · 1 request in flight · 1 waiting for a slot/);
@@ -187,7 +201,13 @@ test('skipped rows: only the reasons that happened, the largest first', () => {
 	const state = createRunState(false);
 	state.counters.skipped.static = 3;
 	state.counters.skipped.bot = 9;
-	assert.deepEqual(skippedRows(state).map(row => [row.label, row.count]), [['bots, search engines…', 9], ['static resources', 3]]);
+	assert.deepEqual(
+		skippedRows(state).map(row => [row.label, row.count]),
+		[
+			['bots, search engines…', 9],
+			['static resources', 3],
+		],
+	);
 });
 
 test('the format preview fits the width it is given', () => {
@@ -202,7 +222,10 @@ test('the format preview fits the width it is given', () => {
 test('dashboard: rates, skipped lines by reason, error samples above; e, p, + and - act on the run', async () => {
 	matomo.reset();
 	// Slow answers and a few 500s: the run lasts long enough to watch, and Matomo errors show up.
-	matomo.setFaults([{kind: '500', times: 2}, {kind: 'slow', ms: 150}]);
+	matomo.setFaults([
+		{kind: '500', times: 2},
+		{kind: 'slow', ms: 150},
+	]);
 	const {run, outcome} = startRun(mixedLog(300), ['--recorders=2']);
 	const stop = nextCall<['q' | 'ctrl-c']>();
 	const instance = show(<Harness run={run} onStop={stop.callback} />);
@@ -218,7 +241,11 @@ test('dashboard: rates, skipped lines by reason, error samples above; e, p, + an
 	assert.match(text, /\+ up to 4 · - down to 1/);
 	// The samples: printed once, above the box; the rest counted, `e` prints more.
 	const printed = (screenText: string) => screenText.split('\n').filter(line => /^✗ .*line did not match: junk line number/.test(line)).length;
-	text = await until(instance, screenText => printed(screenText) === 5 && screenText.includes('25 more invalid lines not shown (e: show more)'), 'the first 5 samples');
+	text = await until(
+		instance,
+		screenText => printed(screenText) === 5 && screenText.includes('25 more invalid lines not shown (e: show more)'),
+		'the first 5 samples',
+	);
 	assert.ok(text.indexOf('✗ ') < text.indexOf('╭'), 'samples above the live panels');
 	text = await shows(instance, /⚠ Matomo HTTP 500, attempt 1 of 3, will retry/);
 	await press(instance, 'e');
@@ -240,7 +267,11 @@ test('dashboard: rates, skipped lines by reason, error samples above; e, p, + an
 	await shows(instance, 'Recorders 1 of 4 at a time');
 	assert.equal(run.concurrency, 1);
 	// ? lists every key; the footer fits 60 columns.
-	assert.ok(screen(instance).split('\n').some(line => line.trim() === 'p pause · +/- recorders · e errors · q stop · ? help'));
+	assert.ok(
+		screen(instance)
+			.split('\n')
+			.some(line => line.trim() === 'p pause · +/- recorders · e errors · q stop · ? help'),
+	);
 	assert.ok('p pause · +/- recorders · e errors · q stop · ? help'.length <= 60);
 	await press(instance, '?');
 	text = await shows(instance, 'print more error samples above');
@@ -263,7 +294,10 @@ test('dashboard: no colour with NO_COLOR/--no-color, colours otherwise; 80 colum
 	await shows(noColour, 'more invalid lines not shown');
 	assert.ok(!noColour.frames.some(frame => colourCode.test(frame)), 'not one colour escape');
 	const lines = screen(noColour).split('\n');
-	assert.ok(lines.every(line => [...line].length <= 80), `wider than 80:\n${lines.filter(line => [...line].length > 80).join('\n')}`);
+	assert.ok(
+		lines.every(line => [...line].length <= 80),
+		`wider than 80:\n${lines.filter(line => [...line].length > 80).join('\n')}`,
+	);
 	// A narrower terminal: the panels follow.
 	setSize(noColour, 60, 24);
 	// (The samples printed before keep the width they were printed with: only the live area follows.)
@@ -275,7 +309,10 @@ test('dashboard: no colour with NO_COLOR/--no-color, colours otherwise; 80 colum
 	const coloured = startRun(mixedLog(50));
 	const withColour = show(<Harness run={coloured.run} color />);
 	await shows(withColour, 'Skipped lines');
-	assert.ok(withColour.frames.some(frame => colourCode.test(frame)), 'colours when allowed');
+	assert.ok(
+		withColour.frames.some(frame => colourCode.test(frame)),
+		'colours when allowed',
+	);
 	withColour.unmount();
 	coloured.run.stop('graceful');
 	matomo.clearFaults();
@@ -295,7 +332,16 @@ async function startApp(file: string, options: {signals?: EventEmitter; payload?
 		['recorder-max-payload-size', String(options.payload ?? 20)],
 	]);
 	const instance = show(
-		<App given={given} files={[file]} env={{MATOMO_TOKEN_AUTH: token}} cwd={tempDir()} color={false} refreshMs={50} signals={options.signals} onExit={exit.callback} />,
+		<App
+			given={given}
+			files={[file]}
+			env={{MATOMO_TOKEN_AUTH: token}}
+			cwd={tempDir()}
+			color={false}
+			refreshMs={50}
+			signals={options.signals}
+			onExit={exit.callback}
+		/>,
 	);
 	await shows(instance, 'Step 5 of 5: Review');
 	await press(instance, '\r');

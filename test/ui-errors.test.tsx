@@ -13,10 +13,24 @@ const message = 'Matomo answered HTTP 500 to a bulk tracking request of 200 hits
 
 test('a Matomo error is printed whole, wrapped to the width, not cut', () => {
 	// As the samples panel prints it: in a box of the terminal's width.
-	const instance = render(<Box width={60}><SampleLine item={{kind: 'matomo', key: 'k', sample: {seq: 1, at: 0, status: 500, message, attempt: 1, willRetry: true, maxAttempts: 3, retryAt: null}}} width={60} /></Box>);
+	const instance = render(
+		<Box width={60}>
+			<SampleLine
+				item={{
+					kind: 'matomo',
+					key: 'k',
+					sample: {seq: 1, at: 0, status: 500, message, attempt: 1, willRetry: true, maxAttempts: 3, retryAt: null},
+				}}
+				width={60}
+			/>
+		</Box>,
+	);
 	const text = screen(instance);
 	assert.ok(text.split('\n').length > 2, text);
-	assert.ok(text.split('\n').every(line => line.length <= 60), text);
+	assert.ok(
+		text.split('\n').every(line => line.length <= 60),
+		text,
+	);
 	assert.equal(text.replace(/\s+/g, ' ').trim(), `⚠ Matomo HTTP 500, attempt 1 of 3, will retry: ${message}`);
 });
 
@@ -24,10 +38,36 @@ test('while a request waits for its retry: "retrying in 7 s, attempt 2 of 3" on 
 	const state: RunState = createRunState(false);
 	const now = Date.now();
 	state.phase = 'running';
-	state.lanes = [{id: 0, phase: 'retrying', queued: 0, inFlight: 200, requests: 1, hitsSent: 0, retries: 1, lastLatencyMs: 40, attempt: 1, retryAt: now + 6_800}];
+	state.lanes = [
+		{
+			id: 0,
+			phase: 'retrying',
+			queued: 0,
+			inFlight: 200,
+			requests: 1,
+			hitsSent: 0,
+			retries: 1,
+			lastLatencyMs: 40,
+			attempt: 1,
+			retryAt: now + 6_800,
+		},
+	];
 	state.matomoErrors = [{seq: 1, at: now, status: 500, message, attempt: 1, willRetry: true, maxAttempts: 3, retryAt: now + 6_800}];
 	const run = {snapshot: () => state, pause() {}, resume() {}, setConcurrency() {}, concurrency: 1};
-	const instance = render(<Dashboard run={run} target="Matomo" sizes={new Map()} width={100} rows={40} feed={new SampleFeed()} onLog={() => {}} onStop={() => {}} stopping={false} refreshMs={50} />);
+	const instance = render(
+		<Dashboard
+			run={run}
+			target="Matomo"
+			sizes={new Map()}
+			width={100}
+			rows={40}
+			feed={new SampleFeed()}
+			onLog={() => {}}
+			onStop={() => {}}
+			stopping={false}
+			refreshMs={50}
+		/>,
+	);
 	const text = await shows(instance, /↻ Matomo failed after HTTP 500: retrying in [5-7] s, attempt 2 of 3/);
 	assert.match(text, /1 retrying/);
 	instance.unmount();

@@ -27,7 +27,6 @@ import {describeFiles, type FileInfo} from '../source/ui/file-info.js';
 import {readSample} from '../source/ui/log-sample.js';
 import type {GivenChanges, GivenMap, GivenValue} from '../source/ui/given.js';
 
-
 const keys = {
 	enter: '\r',
 	escape: '\u001B',
@@ -200,7 +199,12 @@ test('matomo: the token is typed masked; a wrong one is refused with the fix, th
 });
 
 test('matomo: a token that can only view the sites is told to use one with write access', async () => {
-	const {instance, done} = matomoStep({given: given([['url', matomo.url], ['token-auth', viewToken]])});
+	const {instance, done} = matomoStep({
+		given: given([
+			['url', matomo.url],
+			['token-auth', viewToken],
+		]),
+	});
 	const text = await shows(instance, 'Send the hits to:');
 	assert.match(text, /can only view these sites/);
 	assert.match(text, /write access/);
@@ -238,11 +242,20 @@ test('matomo: by host name in the log, with unknown hosts sent to a fallback sit
 	assert.deepEqual(changes, {idsite: undefined, 'idsite-fallback': '3', 'add-sites-new-hosts': undefined});
 	await connection.client.close();
 	assert.ok(matomo.apiCalls.some(call => call.method === 'SitesManager.getSitesWithAdminAccess'));
-	assert.ok(matomo.apiCalls.every(call => call.tokenSource !== 'query'), 'the token never goes into a URL');
+	assert.ok(
+		matomo.apiCalls.every(call => call.tokenSource !== 'query'),
+		'the token never goes into a URL',
+	);
 });
 
 test('matomo: address, token and site given as flags: checked, then no question', async () => {
-	const {instance, done} = matomoStep({given: given([['url', matomo.url], ['idsite', '3']]), env: {MATOMO_TOKEN_AUTH: token}});
+	const {instance, done} = matomoStep({
+		given: given([
+			['url', matomo.url],
+			['idsite', '3'],
+		]),
+		env: {MATOMO_TOKEN_AUTH: token},
+	});
 	const [changes, connection] = await done;
 	assert.deepEqual(changes, {});
 	assert.equal(connection.version, '5.2.0');
@@ -401,7 +414,10 @@ test('files: a glob and a file it matches are flagged and counted once; rotated 
 	assert.match(text, /Rotated files are imported oldest first/);
 	await press(second.instance, keys.enter);
 	const [files] = await second.done;
-	assert.deepEqual(files, ['access.log.2.gz', 'access.log.1', 'access.log'].map(name => path.join(dir, name)));
+	assert.deepEqual(
+		files,
+		['access.log.2.gz', 'access.log.1', 'access.log'].map(name => path.join(dir, name)),
+	);
 });
 
 test('files: files given as arguments pass by themselves; Esc goes back', async () => {
@@ -512,7 +528,10 @@ test('format: another format from the list; one without host names is refused fo
 
 test('format: a line whose date the import cannot read is ✗ with the reason, and a format that reads no line asks before going on', async () => {
 	const file = writeLog(['1.2.3.4 - - [February - 10, 2012:16:42:07] "GET / HTTP/1.0" 301 368']);
-	const {instance, done} = await formatStep(file, [['idsite', '1'], ['enable-http-redirects', true]]);
+	const {instance, done} = await formatStep(file, [
+		['idsite', '1'],
+		['enable-http-redirects', true],
+	]);
 	const text = await shows(instance, /Detected: 0 of 1 sample lines match/);
 	assert.match(text, /✗ line 1: invalid date/);
 	assert.doesNotMatch(text, /✓/);
@@ -539,7 +558,17 @@ test('format: Enter checks the choice on the other files too: one it reads no li
 	const {infos} = await describeFiles([good, bad]);
 	const done = nextCall<[GivenChanges, unknown]>();
 	const instance = show(
-		<FormatStep given={given([['idsite', '1']])} files={[good, bad]} infos={infos} env={{}} auto={false} width={100} rows={40} onDone={done.callback} onBack={() => {}} />,
+		<FormatStep
+			given={given([['idsite', '1']])}
+			files={[good, bad]}
+			infos={infos}
+			env={{}}
+			auto={false}
+			width={100}
+			rows={40}
+			onDone={done.callback}
+			onBack={() => {}}
+		/>,
 	);
 	await shows(instance, 'Detected: 2 of 2');
 	let settled = false;
@@ -564,7 +593,7 @@ test('format: the preview follows the highlighted format; typing filters the lis
 	await press(instance, keys.down);
 	await shows(instance, 'Highlighted: 2 of 2 sample lines match common');
 	await press(instance, 'w3c');
-	let text = await shows(instance, 'filter "w3c"');
+	const text = await shows(instance, 'filter "w3c"');
 	assert.doesNotMatch(text, /❯ common|ncsa_extended/);
 	await shows(instance, /❯ w3c_extended/);
 	await shows(instance, 'needs a "#Fields:" line');
@@ -577,7 +606,10 @@ test('format: the preview follows the highlighted format; typing filters the lis
 
 test('format: a choice made here is kept when going back (Esc), not reverted to the earlier one', async () => {
 	const file = writeLog([combinedLine({}), combinedLine({path: '/x'})]);
-	const {instance, back} = await formatStep(file, [['idsite', '1'], ['log-format-name', 'common']]);
+	const {instance, back} = await formatStep(file, [
+		['idsite', '1'],
+		['log-format-name', 'common'],
+	]);
 	await shows(instance, 'Chosen: 2 of 2 sample lines match common');
 	await press(instance, 'f');
 	await shows(instance, '❯ common');
@@ -603,7 +635,14 @@ test('format: numbers and addresses in the preview are shown whole', async () =>
 
 test('format: a format given as a flag that reads the file passes by itself', async () => {
 	const file = writeLog([combinedLine({})]);
-	const {done, instance} = await formatStep(file, [['idsite', '1'], ['log-format-name', 'ncsa_extended']], true);
+	const {done, instance} = await formatStep(
+		file,
+		[
+			['idsite', '1'],
+			['log-format-name', 'ncsa_extended'],
+		],
+		true,
+	);
 	const [changes] = await done;
 	assert.equal(changes['log-format-name'], 'ncsa_extended');
 	instance.unmount();
@@ -615,7 +654,18 @@ function trackStep(entries: Array<[string, GivenValue]> = [], auto = false, form
 	const done = nextCall<[GivenChanges]>();
 	const back = nextCall<[GivenChanges?]>();
 	const instance = show(
-		<TrackStep given={given(entries)} files={['a.log']} env={{}} matomoUrl="http://127.0.0.1:8080/" auto={auto} width={100} rows={24} onDone={done.callback} onBack={back.callback} format={format} />,
+		<TrackStep
+			given={given(entries)}
+			files={['a.log']}
+			env={{}}
+			matomoUrl="http://127.0.0.1:8080/"
+			auto={auto}
+			width={100}
+			rows={24}
+			onDone={done.callback}
+			onBack={back.callback}
+			format={format}
+		/>,
 	);
 	return {instance, done: done.promise, back: back.promise};
 }
@@ -651,7 +701,9 @@ test('track: toggles with Space, patterns and recorders typed; the answers are f
 	assert.equal(changes.recorders, 'auto');
 });
 
-test('keys glued in one write (Space Enter, as a paste or a busy machine gives them) are each handled, in order', {timeout: 10_000}, async () => {
+test('keys glued in one write (Space Enter, as a paste or a busy machine gives them) are each handled, in order', {
+	timeout: 10_000,
+}, async () => {
 	const {instance, done} = trackStep();
 	await shows(instance, '❯ [ ] --enable-static');
 	instance.stdin.write(' \r');
@@ -694,7 +746,13 @@ test('track: a date the importer would refuse is refused here, naming the flag',
 });
 
 test('track: flags of this step given: they are the answer', async () => {
-	const {done, instance} = trackStep([['enable-http-errors', true], ['recorders', '4']], true);
+	const {done, instance} = trackStep(
+		[
+			['enable-http-errors', true],
+			['recorders', '4'],
+		],
+		true,
+	);
 	const [changes] = await done;
 	assert.equal(changes['enable-http-errors'], true);
 	assert.equal(changes.recorders, '4');
@@ -705,11 +763,20 @@ test('track: flags of this step given: they are the answer', async () => {
 
 test('review: everything chosen, the estimate, the cron command without the token, saved as a script', async () => {
 	const dir = tempDir('mli-ui-review-');
-	const file = writeLog(Array.from({length: 40}, (_, i) => combinedLine({path: `/p${i}`})), 'access.log', dir);
+	const file = writeLog(
+		Array.from({length: 40}, (_, i) => combinedLine({path: `/p${i}`})),
+		'access.log',
+		dir,
+	);
 	const {infos} = await describeFiles([file]);
 	const sample = await readSample(file);
 	const start = nextCall<[]>();
-	const map = given([['url', matomo.url], ['token-auth', token], ['idsite', '3'], ['enable-static', true]]);
+	const map = given([
+		['url', matomo.url],
+		['token-auth', token],
+		['idsite', '3'],
+		['enable-static', true],
+	]);
 	const connection = {
 		url: matomo.url,
 		version: '5.2.0',
@@ -717,14 +784,31 @@ test('review: everything chosen, the estimate, the cron command without the toke
 		tokenSource: 'flag',
 	} as unknown as MatomoConnectionInfo;
 	const instance = show(
-		<ReviewStep given={map} files={[file]} infos={infos} sample={sample} connection={connection} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={start.callback} onBack={() => {}} program={['matomo-log-import']} />,
+		<ReviewStep
+			given={map}
+			files={[file]}
+			infos={infos}
+			sample={sample}
+			connection={connection}
+			cwd={dir}
+			width={100}
+			rows={40}
+			starting={false}
+			startError={undefined}
+			onStart={start.callback}
+			onBack={() => {}}
+			program={['matomo-log-import']}
+		/>,
 	);
 	let text = await shows(instance, 'for cron');
 	assert.match(text, /every hit to site 3 \(Blog, http:\/\/blog\.example\.net\)/);
 	assert.match(text, /plus --enable-static/);
 	assert.match(text, /about 40 lines to read/);
 	// Wrapped between words only, with shell continuations: read back as one line it is the command.
-	assert.match(text.replace(/ \\\n */g, ' '), new RegExp(`MATOMO_TOKEN_AUTH=… matomo-log-import --yes --url=${matomo.url.replace(/\./g, '\\.')} --idsite=3 --enable-static`));
+	assert.match(
+		text.replace(/ \\\n */g, ' '),
+		new RegExp(`MATOMO_TOKEN_AUTH=… matomo-log-import --yes --url=${matomo.url.replace(/\./g, '\\.')} --idsite=3 --enable-static`),
+	);
 	assert.ok(!text.includes(token));
 	await press(instance, 's');
 	text = await shows(instance, 'Saved to');
@@ -751,7 +835,24 @@ test('review: a file chosen twice (here as itself and through a link) is flagged
 	// As the files step describes them: each chosen entry on its own.
 	const infos = [...(await describeFiles([file])).infos, ...(await describeFiles([path.join(dir, 'current.log')])).infos];
 	const instance = show(
-		<ReviewStep given={given([['url', 'http://m'], ['idsite', '1']])} files={[file, path.join(dir, 'current.log')]} infos={infos} sample={await readSample(file)} connection={undefined} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={() => {}} onBack={() => {}} program={['matomo-log-import']} />,
+		<ReviewStep
+			given={given([
+				['url', 'http://m'],
+				['idsite', '1'],
+			])}
+			files={[file, path.join(dir, 'current.log')]}
+			infos={infos}
+			sample={await readSample(file)}
+			connection={undefined}
+			cwd={dir}
+			width={100}
+			rows={40}
+			starting={false}
+			startError={undefined}
+			onStart={() => {}}
+			onBack={() => {}}
+			program={['matomo-log-import']}
+		/>,
 	);
 	const text = await shows(instance, 'chosen 2 times');
 	assert.match(text.replace(/\s+/g, ' '), /⚠ access\.log is chosen 2 times \(.*access\.log, .*current\.log\): it is imported once/);
@@ -762,7 +863,24 @@ test('review: one line is "about 1 line"', async () => {
 	const file = writeLog([combinedLine({path: '/only'})], 'access.log', dir);
 	const {infos} = await describeFiles([file]);
 	const instance = show(
-		<ReviewStep given={given([['url', 'http://m'], ['idsite', '1']])} files={[file]} infos={infos} sample={await readSample(file)} connection={undefined} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={() => {}} onBack={() => {}} program={['matomo-log-import']} />,
+		<ReviewStep
+			given={given([
+				['url', 'http://m'],
+				['idsite', '1'],
+			])}
+			files={[file]}
+			infos={infos}
+			sample={await readSample(file)}
+			connection={undefined}
+			cwd={dir}
+			width={100}
+			rows={40}
+			starting={false}
+			startError={undefined}
+			onStart={() => {}}
+			onBack={() => {}}
+			program={['matomo-log-import']}
+		/>,
 	);
 	assert.match(await shows(instance, 'to read'), /about 1 line to read/);
 });
@@ -770,16 +888,40 @@ test('review: one line is "about 1 line"', async () => {
 test('review: files imported before are shown, and r chooses between resuming and importing again', async () => {
 	matomo.reset();
 	const dir = tempDir('mli-ui-resume-');
-	const file = writeLog(Array.from({length: 12}, (_, i) => combinedLine({path: `/r${i}`})), 'access.log', dir);
+	const file = writeLog(
+		Array.from({length: 12}, (_, i) => combinedLine({path: `/r${i}`})),
+		'access.log',
+		dir,
+	);
 	const state = path.join(dir, 'state.json');
 	await runImport(['--idsite=1', `--state-file=${state}`, file], {url: matomo.url, token});
 	fs.appendFileSync(file, combinedLine({path: '/new'}) + '\n');
 	const {infos} = await describeFiles([file]);
 	const sample = await readSample(file);
 	const changed = nextCall<[Record<string, boolean | undefined>]>();
-	const map = given([['url', matomo.url], ['token-auth', token], ['idsite', '1'], ['state-file', state]]);
+	const map = given([
+		['url', matomo.url],
+		['token-auth', token],
+		['idsite', '1'],
+		['state-file', state],
+	]);
 	const instance = show(
-		<ReviewStep given={map} files={[file]} infos={infos} sample={sample} connection={undefined} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={() => {}} onBack={() => {}} onChange={changed.callback} program={['matomo-log-import']} />,
+		<ReviewStep
+			given={map}
+			files={[file]}
+			infos={infos}
+			sample={sample}
+			connection={undefined}
+			cwd={dir}
+			width={100}
+			rows={40}
+			starting={false}
+			startError={undefined}
+			onStart={() => {}}
+			onBack={() => {}}
+			onChange={changed.callback}
+			program={['matomo-log-import']}
+		/>,
 	);
 	const text = await shows(instance, 'continues from there');
 	assert.match(text, /access\.log: imported up to line 12 \(.*\), continues from there/);
@@ -789,7 +931,22 @@ test('review: files imported before are shown, and r chooses between resuming an
 	await press(instance, 'r');
 	assert.deepEqual(await changed.promise, [{reimport: true}]);
 	instance.rerender(
-		<ReviewStep given={given([...map, ['reimport', true]])} files={[file]} infos={infos} sample={sample} connection={undefined} cwd={dir} width={100} rows={40} starting={false} startError={undefined} onStart={() => {}} onBack={() => {}} onChange={() => {}} program={['matomo-log-import']} />,
+		<ReviewStep
+			given={given([...map, ['reimport', true]])}
+			files={[file]}
+			infos={infos}
+			sample={sample}
+			connection={undefined}
+			cwd={dir}
+			width={100}
+			rows={40}
+			starting={false}
+			startError={undefined}
+			onStart={() => {}}
+			onBack={() => {}}
+			onChange={() => {}}
+			program={['matomo-log-import']}
+		/>,
 	);
 	const again = await shows(instance, 'imported again (--reimport)');
 	assert.match(again, /about 13 lines to read/);

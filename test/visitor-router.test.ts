@@ -38,10 +38,10 @@ test('keys held by two lanes: the hit must wait', () => {
 	router.hold(router.route(other, NO_KEY), other, NO_KEY);
 	assert.equal(router.route(other, bob), -1, 'bob is held by one lane, the IP by another');
 	router.release(other, NO_KEY);
-	assert.equal(router.route(other, bob), bobLane, 'once the IP is free, bob\'s lane takes it');
+	assert.equal(router.route(other, bob), bobLane, "once the IP is free, bob's lane takes it");
 });
 
-test('an anonymous hit from an IP a user id came from is routed with that user, even once the user\'s hits are acknowledged', () => {
+test("an anonymous hit from an IP a user id came from is routed with that user, even once the user's hits are acknowledged", () => {
 	const router = new VisitorRouter(16);
 	const ip = ipKey('10.3.0.1');
 	const carol = router.userFor(ip, userKey('carol'));

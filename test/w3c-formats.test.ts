@@ -140,16 +140,18 @@ describe('W3C options and header handling', () => {
 	});
 
 	it('--w3c-map-field to a field the format does not know throws', () => {
-		assert.throws(
-			() => w3cExtended.create(options({w3cMapField: {foo: 'x-event'}}), header),
-			{message: "custom W3C field mapping error: don't know how to parse and use the 'x-event' field"},
-		);
+		assert.throws(() => w3cExtended.create(options({w3cMapField: {foo: 'x-event'}}), header), {
+			message: "custom W3C field mapping error: don't know how to parse and use the 'x-event' field",
+		});
 		// CloudFront knows x-event.
 		assert.ok(amazonCloudfront.create(options({w3cMapField: {foo: 'x-event'}}), header));
 	});
 
 	it('--w3c-field-regex adds or overrides a field, and needs a named group', () => {
-		const custom = w3cExtended.create(options({w3cFieldRegex: {TimeTakenMS: String.raw`(?P<generation_time_milli>\d+)`, 'sc-status': String.raw`(?P<status>\d{3})`}}), header)!;
+		const custom = w3cExtended.create(
+			options({w3cFieldRegex: {TimeTakenMS: String.raw`(?P<generation_time_milli>\d+)`, 'sc-status': String.raw`(?P<status>\d{3})`}}),
+			header,
+		)!;
 		const fields = custom.parse(line)!;
 		assert.equal(fields.generation_time_milli, '15');
 		assert.equal(fields.status, '200');
@@ -165,7 +167,12 @@ describe('W3C options and header handling', () => {
 	it('--w3c-fields replaces the header, cutting its first 9 characters', () => {
 		const given = options({w3cFields: '#Fields: c-ip date time cs-uri-stem sc-status'});
 		const parser = iis.create(given, [])!;
-		assert.deepEqual(plain(parser.parse('1.2.3.4 2021-01-02 03:04:05 /x 200')), {ip: '1.2.3.4', date: '2021-01-02 03:04:05', path: '/x', status: '200'});
+		assert.deepEqual(plain(parser.parse('1.2.3.4 2021-01-02 03:04:05 /x 200')), {
+			ip: '1.2.3.4',
+			date: '2021-01-02 03:04:05',
+			path: '/x',
+			status: '200',
+		});
 		// No header line is read or kept when the fields are given.
 		assert.deepEqual(iis.create(given, ['#Software: Microsoft Internet Information Services', '#Fields: date time'])!.headerLines, []);
 		// The cut is by length: without the prefix, the first field name loses characters.
@@ -307,7 +314,12 @@ describe('incapsula_w3c', () => {
 	it('reads cs(Referer) when the header spells it so (the usual Incapsula spelling cs(Referrer) is unknown)', () => {
 		const referer = incapsulaW3c.create(options(), ['#Fields: date time c-ip cs-uri cs(Referer) sc-status'])!;
 		assert.deepEqual(plain(referer.parse('"2022-01-01" "00:00:01" "1.2.3.4" "a.example/x" "https://b.example/" "301"')), {
-			date: '2022-01-01 00:00:01', ip: '1.2.3.4', host: 'a.example', path: '/x', referrer: 'https://b.example/', status: '301',
+			date: '2022-01-01 00:00:01',
+			ip: '1.2.3.4',
+			host: 'a.example',
+			path: '/x',
+			referrer: 'https://b.example/',
+			status: '301',
 		});
 		assert.equal(parser.parse(data[0]!)!.referrer, undefined);
 	});
@@ -321,7 +333,10 @@ describe('incapsula_w3c', () => {
 		assert.equal(generic.parse(`${data[0]} ${many}`), null);
 		const wide = w3cExtended.create(options(), [`#Fields: date ${Array.from({length: 80}, (_, i) => `x-${i}`).join(' ')} sc-status`])!;
 		assert.equal(wide.parse(`2022-01-01 ${many} "200"`), null);
-		assert.equal(incapsulaW3c.create(options(), [`#Fields: date ${Array.from({length: 80}, (_, i) => `x-${i}`).join(' ')} sc-status`])!.parse(`"2022-01-01" ${many} 200`), null);
+		assert.equal(
+			incapsulaW3c.create(options(), [`#Fields: date ${Array.from({length: 80}, (_, i) => `x-${i}`).join(' ')} sc-status`])!.parse(`"2022-01-01" ${many} 200`),
+			null,
+		);
 		assert.ok(performance.now() - started < 1000, 'no catastrophic backtracking');
 	});
 });
@@ -331,7 +346,11 @@ describe('the unknown-field fragment', () => {
 
 	it('splits lines like the reference on its first path', () => {
 		// A quoted value with spaces is one field.
-		assert.deepEqual(plain(parser.parse('2020-01-01 " garbage w/ spaces " - /p "q r" 200')), {date: '2020-01-01', path: '/p', status: '200'});
+		assert.deepEqual(plain(parser.parse('2020-01-01 " garbage w/ spaces " - /p "q r" 200')), {
+			date: '2020-01-01',
+			path: '/p',
+			status: '200',
+		});
 		// A quote inside a bare token (not followed by whitespace) does not end a field.
 		assert.equal(parser.parse('2020-01-01 a"b "x"y z" /p c 201')!.status, '201');
 		// An unclosed quote is a bare token.
@@ -366,7 +385,8 @@ describe('Python text helpers', () => {
 		assert.equal(pythonFloatRepr(1e-5), '1e-05');
 		assert.equal(pythonFloatRepr(0.0001), '0.0001');
 		assert.equal(pythonFloatRepr(0.1 + 0.2), '0.30000000000000004');
-		assert.equal(pythonFloatRepr(123456789012345678), '1.2345678901234568e+17');
+		// The nearest double to 123456789012345678, as Python prints it.
+		assert.equal(pythonFloatRepr(123_456_789_012_345_680), '1.2345678901234568e+17');
 		assert.equal(pythonFloatRepr(-0), '-0.0');
 		assert.equal(pythonFloatRepr(10002.425284), '10002.425284');
 	});

@@ -9,7 +9,7 @@
  * are accepted: the line reader splits bytes before decoding. UTF-16/UTF-32 (and other encodings where a newline is
  * several bytes) are refused with a clear error.
  */
-import { isAscii, isUtf8 } from 'node:buffer';
+import {isAscii, isUtf8} from 'node:buffer';
 
 /** Decodes `buf[start, end)` to a string. */
 export type DecodeRange = (buf: Buffer, start: number, end: number) => string;
@@ -135,10 +135,9 @@ const asciiDecoder: LineDecoder = {
  * €: nodejs/node#60888). 0x80..0x9F as Python's cp1252, whose five undefined bytes become surrogates.
  */
 const cp1252High = [
-	0x20ac, 0xdc81, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0xdc8d,
-	0x017d, 0xdc8f, 0xdc90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a,
-	0x0153, 0xdc9d, 0x017e, 0x0178,
-].map((code) => String.fromCharCode(code));
+	0x20ac, 0xdc81, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0xdc8d, 0x017d, 0xdc8f, 0xdc90, 0x2018, 0x2019,
+	0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0xdc9d, 0x017e, 0x0178,
+].map(code => String.fromCharCode(code));
 const c1Controls = /[\x80-\x9f]/g;
 
 const cp1252Decoder: LineDecoder = {
@@ -146,13 +145,13 @@ const cp1252Decoder: LineDecoder = {
 	stripBom: false,
 	decode(buf, start, end) {
 		const text = latin1Slice(buf, start, end);
-		return text.replace(c1Controls, (c) => cp1252High[c.charCodeAt(0) - 0x80]);
+		return text.replace(c1Controls, c => cp1252High[c.charCodeAt(0) - 0x80]);
 	},
 	forRegion: (buf, start, end) => (isAscii(buf.subarray(start, end)) ? latin1Slice : cp1252Decoder.decode),
 };
 
 function textDecoderDecoder(name: string, label: string): LineDecoder {
-	const td = new TextDecoder(label, { fatal: false, ignoreBOM: true });
+	const td = new TextDecoder(label, {fatal: false, ignoreBOM: true});
 	const decode: DecodeRange = (buf, start, end) => td.decode(buf.subarray(start, end));
 	// ISO-2022-JP switches character sets with escape sequences made of ASCII bytes, so ASCII bytes are not ASCII
 	// characters there; every other accepted encoding is ASCII-compatible.
@@ -161,9 +160,7 @@ function textDecoderDecoder(name: string, label: string): LineDecoder {
 		name,
 		stripBom: false,
 		decode,
-		forRegion: asciiCompatible
-			? (buf, start, end) => (isAscii(buf.subarray(start, end)) ? latin1Slice : decode)
-			: () => decode,
+		forRegion: asciiCompatible ? (buf, start, end) => (isAscii(buf.subarray(start, end)) ? latin1Slice : decode) : () => decode,
 	};
 }
 
@@ -285,7 +282,7 @@ for (let n = 1250; n <= 1258; n++) {
 }
 // ISO-8859-N as WHATWG has them. Not 1 (built in above), not 9 and 11 (WHATWG maps them to windows-1254/874, which
 // differ from Python's in 0x80..0x9F: close enough to accept), not 12 (does not exist), not 16 (no decoder).
-const latinNumbers: Record<number, number> = { 2: 2, 3: 3, 4: 4, 9: 5, 10: 6, 13: 7, 14: 8, 15: 9 };
+const latinNumbers: Record<number, number> = {2: 2, 3: 3, 4: 4, 9: 5, 10: 6, 13: 7, 14: 8, 15: 9};
 for (const n of [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15]) {
 	const label = `iso-8859-${n}`;
 	for (const spelling of [`iso8859_${n}`, `iso_8859_${n}`, `8859_${n}`]) viaTextDecoder[spelling] = label;
@@ -310,7 +307,10 @@ Object.assign(viaTextDecoder, {
 const multiByteNewline = /^(utf_?(16|32)(_?(le|be))?|u(16|32)|utf_7|u7|unicode_internal|cp1200|cp1201)$/;
 
 function normaliseKey(name: string): string {
-	return name.trim().toLowerCase().replace(/[-\s.]+/g, '_');
+	return name
+		.trim()
+		.toLowerCase()
+		.replace(/[-\s.]+/g, '_');
 }
 
 const canonicalNames: Record<string, string> = {
@@ -347,8 +347,7 @@ export function createLineDecoder(encoding: string): LineDecoder {
 	const canonical = normaliseEncoding(encoding);
 	if (canonical === null) {
 		const why = multiByteNewline.test(normaliseKey(encoding))
-			? `'${encoding}' is not supported: its line breaks are not single bytes, so convert the file to UTF-8 first ` +
-				`(for example with iconv)`
+			? `'${encoding}' is not supported: its line breaks are not single bytes, so convert the file to UTF-8 first ` + `(for example with iconv)`
 			: `unknown encoding '${encoding}'`;
 		throw new Error(`${why}. Supported encodings (Python codec names): ${examples}.`);
 	}

@@ -3,12 +3,12 @@
  * except that an existing file is taken as is even when its name has glob characters, and an argument that names
  * nothing is reported instead of being dropped silently.
  */
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
-import { glob } from 'tinyglobby';
-import { describeFsError } from './open-input.js';
-import type { InputSpec } from './types.js';
+import {constants} from 'node:fs';
+import {access, stat} from 'node:fs/promises';
+import {isAbsolute} from 'node:path';
+import {glob} from 'tinyglobby';
+import {describeFsError} from './open-input.js';
+import type {InputSpec} from './types.js';
 
 export interface ExpandedInputs {
 	inputs: InputSpec[];
@@ -57,8 +57,8 @@ export async function expandInputs(args: readonly string[]): Promise<ExpandedInp
 	const notes: string[] = [];
 	const pipes = new Set<string>();
 	const unique = await withoutDuplicates(paths, notes, pipes);
-	const inputs = unique.map((path, id): InputSpec => ({ id, path, displayName: path === '-' ? '(stdin)' : path, pipe: path !== '-' && pipes.has(path) }));
-	return { inputs, problems, notes };
+	const inputs = unique.map((path, id): InputSpec => ({id, path, displayName: path === '-' ? '(stdin)' : path, pipe: path !== '-' && pipes.has(path)}));
+	return {inputs, problems, notes};
 }
 
 /**
@@ -73,7 +73,7 @@ async function withoutDuplicates(paths: readonly string[], notes: string[], pipe
 			unique.push(path);
 			continue;
 		}
-		const info = await stat(path, { bigint: true }).catch(() => null);
+		const info = await stat(path, {bigint: true}).catch(() => null);
 		if (info?.isFIFO() || info?.isSocket()) pipes.add(path);
 		const key = info === null ? `path:${path}` : `${info.dev}:${info.ino}`;
 		const first = seen.get(key);
@@ -115,7 +115,7 @@ async function expandPattern(pattern: string): Promise<string[]> {
 	const prefix = pattern.startsWith('./') ? './' : '';
 	// UTF-8 byte order is code point order (JavaScript's default sort compares UTF-16 units, which is not).
 	return found
-		.map((path) => ({ path: prefix + path, key: Buffer.from(path, 'utf8') }))
+		.map(path => ({path: prefix + path, key: Buffer.from(path, 'utf8')}))
 		.sort((a, b) => Buffer.compare(a.key, b.key))
-		.map(({ path }) => path);
+		.map(({path}) => path);
 }

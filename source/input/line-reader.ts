@@ -8,10 +8,10 @@
  * logic at all, one `isAscii`/`isUtf8` scan picks the string constructor for every complete line in the chunk. Per
  * line there is only an `indexOf(10)`, the string, and the end offset.
  */
-import type { LineBatch, OpenedInput } from './types.js';
-import { createLineDecoder, type DecodeRange } from './encoding.js';
+import type {LineBatch, OpenedInput} from './types.js';
+import {createLineDecoder, type DecodeRange} from './encoding.js';
 
-export { decodeUtf8Surrogateescape, normaliseEncoding } from './encoding.js';
+export {decodeUtf8Surrogateescape, normaliseEncoding} from './encoding.js';
 
 export interface ReadLinesOptions {
 	/** A Python codec name (`--encoding`); default `utf8` (with surrogateescape, BOM kept). */
@@ -48,10 +48,7 @@ export async function* readLines(input: OpenedInput, options: ReadLinesOptions =
 			stripBom = false;
 			if (lines[0].charCodeAt(0) === 0xfeff) lines[0] = lines[0].slice(1);
 		}
-		const batch: LineBatch =
-			oversized === undefined
-				? { lines, ends, firstLineNo: batchFirst }
-				: { lines, ends, firstLineNo: batchFirst, oversized };
+		const batch: LineBatch = oversized === undefined ? {lines, ends, firstLineNo: batchFirst} : {lines, ends, firstLineNo: batchFirst, oversized};
 		batchFirst += lines.length;
 		lines = [];
 		ends = [];

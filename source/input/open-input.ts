@@ -5,13 +5,13 @@
  * Everything is pulled: the file is read (or fed to the decompressor) only when the consumer asks for the next chunk,
  * so a slow consumer slows reading instead of growing the heap.
  */
-import { constants } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
-import { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import {constants} from 'node:fs';
+import {open, stat, type FileHandle} from 'node:fs/promises';
+import {Socket} from 'node:net';
+import type {Readable} from 'node:stream';
+import {createGunzip} from 'node:zlib';
 import bz2 from 'unbzip2-stream';
-import type { Compression, InputProblem, InputSpec, OpenedInput } from './types.js';
+import type {Compression, InputProblem, InputSpec, OpenedInput} from './types.js';
 
 export interface OpenInputOptions {
 	/** Decompressed byte offset to start at (resume). Plain files are opened there; others skip that many bytes. */
@@ -99,7 +99,7 @@ class Input implements OpenedInput {
 	}
 
 	problem(offset: number, message: string): void {
-		const problem: InputProblem = { input: this.spec, offset, message };
+		const problem: InputProblem = {input: this.spec, offset, message};
 		this.problems.push(problem);
 		this.onProblem?.(problem);
 	}
@@ -112,7 +112,7 @@ async function openFile(input: Input, startOffset: number, options: OpenInputOpt
 	try {
 		fh = await open(input.spec.path, 'r');
 	} catch (error) {
-		throw new Error(`cannot open ${name}: ${describeFsError(error)}`, { cause: error });
+		throw new Error(`cannot open ${name}: ${describeFsError(error)}`, {cause: error});
 	}
 	try {
 		const stat = await fh.stat();
@@ -127,9 +127,9 @@ async function openFile(input: Input, startOffset: number, options: OpenInputOpt
 			const probe = Buffer.alloc(3);
 			let bytesRead: number;
 			try {
-				({ bytesRead } = await fh.read(probe, 0, 3, 0));
+				({bytesRead} = await fh.read(probe, 0, 3, 0));
 			} catch (error) {
-				throw new Error(`cannot read ${name}: ${describeFsError(error)}`, { cause: error });
+				throw new Error(`cannot read ${name}: ${describeFsError(error)}`, {cause: error});
 			}
 			input.compression = detectCompression(probe.subarray(0, bytesRead));
 			if (input.compression === 'none') {
@@ -180,9 +180,9 @@ async function openPipe(input: Input, startOffset: number, options: OpenInputOpt
 	try {
 		fh = await open(input.spec.path, constants.O_RDONLY | constants.O_NONBLOCK);
 	} catch (error) {
-		throw new Error(`cannot open ${input.spec.displayName}: ${describeFsError(error)}`, { cause: error });
+		throw new Error(`cannot open ${input.spec.displayName}: ${describeFsError(error)}`, {cause: error});
 	}
-	const socket = new Socket({ fd: fh.fd, readable: true, writable: false });
+	const socket = new Socket({fd: fh.fd, readable: true, writable: false});
 	await openStream(input, socket, startOffset, options, true);
 	const release = input.release;
 	input.release = async () => {
@@ -194,11 +194,11 @@ async function openPipe(input: Input, startOffset: number, options: OpenInputOpt
 
 async function openStream(input: Input, stream: Readable, startOffset: number, options: OpenInputOptions, lazy = false): Promise<void> {
 	// Leave stdin open when we stop early: it is not ours to destroy.
-	const iterator = stream.iterator({ destroyOnReturn: false }) as AsyncIterator<Buffer | string>;
+	const iterator = stream.iterator({destroyOnReturn: false}) as AsyncIterator<Buffer | string>;
 	const raw = (async function* (): AsyncGenerator<Buffer> {
 		try {
 			for (;;) {
-				const { value, done } = await iterator.next();
+				const {value, done} = await iterator.next();
 				if (done) return;
 				const buf = typeof value === 'string' ? Buffer.from(value) : value;
 				input.raw += buf.length;
@@ -218,7 +218,7 @@ async function openStream(input: Input, stream: Readable, startOffset: number, o
 				head = await peek(raw, 3);
 			} catch (error) {
 				if (input.closed) return;
-				throw new Error(`cannot read ${input.spec.displayName}: ${describeFsError(error)}`, { cause: error });
+				throw new Error(`cannot read ${input.spec.displayName}: ${describeFsError(error)}`, {cause: error});
 			}
 			input.compression = detectCompression(head);
 			yield* decompressed(input, head, raw, startOffset, startOffset, options.chunkSize);
@@ -229,7 +229,7 @@ async function openStream(input: Input, stream: Readable, startOffset: number, o
 	try {
 		head = await peek(raw, 3);
 	} catch (error) {
-		throw new Error(`cannot read ${input.spec.displayName}: ${describeFsError(error)}`, { cause: error });
+		throw new Error(`cannot read ${input.spec.displayName}: ${describeFsError(error)}`, {cause: error});
 	}
 	input.compression = detectCompression(head);
 	input.chunks = decompressed(input, head, raw, startOffset, startOffset, options.chunkSize);
@@ -270,7 +270,7 @@ async function peek(source: AsyncGenerator<Buffer>, n: number): Promise<Buffer> 
 	const parts: Buffer[] = [];
 	let length = 0;
 	while (length < n) {
-		const { value, done } = await source.next();
+		const {value, done} = await source.next();
 		if (done) break;
 		parts.push(value);
 		length += value.length;
@@ -323,11 +323,7 @@ async function* decompressed(
 		if (!decoder.error && !input.closed) await decoder.end();
 		for (const out of decoder.take()) yield* emit(out);
 		if (decoder.error && !input.closed) {
-			input.problem(
-				offset,
-				`${input.compression} data is truncated or corrupt (${decoder.error.message}); ` +
-					`read stopped at decompressed byte ${offset}`,
-			);
+			input.problem(offset, `${input.compression} data is truncated or corrupt (${decoder.error.message}); ` + `read stopped at decompressed byte ${offset}`);
 		}
 	} catch (error) {
 		if (decoder !== null) for (const out of decoder.take()) yield* emit(out);
@@ -360,13 +356,13 @@ interface EventStream {
 }
 
 function collect(stream: EventStream) {
-	const state = { out: [] as Buffer[], error: null as Error | null, ended: false };
+	const state = {out: [] as Buffer[], error: null as Error | null, ended: false};
 	const waiters = new Set<() => void>();
 	const notify = () => {
 		for (const wake of [...waiters]) wake();
 	};
-	stream.on('data', (data) => void state.out.push(data));
-	stream.on('error', (error) => {
+	stream.on('data', data => void state.out.push(data));
+	stream.on('error', error => {
 		state.error ??= error;
 		notify();
 	});
@@ -376,7 +372,7 @@ function collect(stream: EventStream) {
 	});
 	/** Resolves when `done` is called, or when the stream ends or fails (a failed zlib never calls back). */
 	const until = (start: (done: () => void) => void) =>
-		new Promise<void>((resolve) => {
+		new Promise<void>(resolve => {
 			if (state.ended || state.error) return resolve();
 			const wake = () => {
 				waiters.delete(wake);
@@ -385,16 +381,16 @@ function collect(stream: EventStream) {
 			waiters.add(wake);
 			start(wake);
 		});
-	return { state, until };
+	return {state, until};
 }
 
 function gunzipper(outChunk: number | undefined): Decompressor {
 	// Node's gunzip reads concatenated members (`cat a.gz b.gz`, as `gzip -d` does).
-	const gunzip = createGunzip({ chunkSize: Math.max(outChunk ?? GUNZIP_CHUNK, 64) });
-	const { state, until } = collect(gunzip);
+	const gunzip = createGunzip({chunkSize: Math.max(outChunk ?? GUNZIP_CHUNK, 64)});
+	const {state, until} = collect(gunzip);
 	return {
 		// The write callback runs once this chunk is fully inflated.
-		write: (buf) => until((done) => gunzip.write(buf, () => done())),
+		write: buf => until(done => gunzip.write(buf, () => done())),
 		// Resolves on `end`, which comes after the last `data`.
 		end: () => until(() => gunzip.end()),
 		take: () => state.out.splice(0),
@@ -409,16 +405,16 @@ function bunzipper(): Decompressor {
 	// unbzip2-stream is a synchronous `through` stream: a write decompresses every complete block at once and emits
 	// it before returning, so there is nothing to wait for.
 	const stream = bz2();
-	const { state } = collect(stream as unknown as EventStream);
+	const {state} = collect(stream as unknown as EventStream);
 	return {
-		write: async (buf) => {
+		write: async buf => {
 			if (!state.error) stream.write(buf);
 		},
 		end: async () => {
 			if (state.error) return;
 			stream.end();
 			// At the end, the library fails with whatever its bit reader tripped over when the last block is cut off.
-			if (state.error) state.error = new Error('unexpected end of file', { cause: state.error });
+			if (state.error) state.error = new Error('unexpected end of file', {cause: state.error});
 		},
 		take: () => state.out.splice(0),
 		get error() {

@@ -11,8 +11,8 @@
  * truncated. A last line without a newline in the old file runs into the first line of the new one, unless the
  * consumer ends it on `onRotate`.
  */
-import { open, stat, type FileHandle } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
+import {open, stat, type FileHandle} from 'node:fs/promises';
+import {setTimeout as sleep} from 'node:timers/promises';
 
 export type RotationReason = 'renamed' | 'truncated';
 
@@ -33,12 +33,12 @@ export interface FollowOptions {
 }
 
 export async function* followFile(path: string, options: FollowOptions): AsyncGenerator<Buffer> {
-	const { signal } = options;
+	const {signal} = options;
 	const pollMs = options.pollMs ?? 250;
 	const chunkSize = options.chunkSize ?? 256 * 1024;
 	const wait = async (): Promise<boolean> => {
 		try {
-			await sleep(pollMs, undefined, { signal });
+			await sleep(pollMs, undefined, {signal});
 			return true;
 		} catch {
 			return false; // aborted
@@ -57,7 +57,7 @@ export async function* followFile(path: string, options: FollowOptions): AsyncGe
 	async function* drain(handle: FileHandle): AsyncGenerator<Buffer> {
 		for (;;) {
 			const buf = Buffer.allocUnsafe(chunkSize);
-			const { bytesRead } = await handle.read(buf, 0, chunkSize, position);
+			const {bytesRead} = await handle.read(buf, 0, chunkSize, position);
 			if (bytesRead === 0) return;
 			position += bytesRead;
 			yield bytesRead === chunkSize ? buf : Buffer.from(buf.subarray(0, bytesRead));

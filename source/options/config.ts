@@ -207,7 +207,10 @@ function readPatternFile(file: string | undefined, name: string): string[] {
 		throw new UsageError(`--${name}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
 	}
 
-	return content.split(/\r?\n/).map(line => line.trim()).filter(line => line !== '');
+	return content
+		.split(/\r?\n/)
+		.map(line => line.trim())
+		.filter(line => line !== '');
 }
 
 function readTokenFile(file: string): string {
@@ -328,7 +331,7 @@ export function buildConfig(given: Given, files: readonly string[], env: NodeJS.
 		bulkTracking: !flag(given, 'disable-bulk-tracking'),
 		requestTimeoutMs: (number(given, 'request-timeout', {min: 0.001}) ?? 300) * 1000,
 		// Following a live log, Matomo being down is something to wait out, not a reason to stop.
-		retryMaxAttempts: !given.has('retry-max-attempts') && flag(given, 'follow') ? 0 : number(given, 'retry-max-attempts', {integer: true, min: 0}) ?? 3,
+		retryMaxAttempts: !given.has('retry-max-attempts') && flag(given, 'follow') ? 0 : (number(given, 'retry-max-attempts', {integer: true, min: 0}) ?? 3),
 		retryDelayMs: (number(given, 'retry-delay', {min: 0}) ?? 10) * 1000,
 		bulkRequestsWithoutTransaction: flag(given, 'bulk-requests-without-transaction'),
 		stateFile: text(given, 'state-file'),
@@ -358,6 +361,7 @@ export function buildConfig(given: Given, files: readonly string[], env: NodeJS.
 
 function botDetectionOf(value: string | undefined): BotDetection {
 	if (value === undefined) return 'reference';
-	if (!(botDetectionLevels as readonly string[]).includes(value)) throw new UsageError(`--bot-detection needs one of ${botDetectionLevels.join(', ')}, got '${value}'`);
+	if (!(botDetectionLevels as readonly string[]).includes(value))
+		throw new UsageError(`--bot-detection needs one of ${botDetectionLevels.join(', ')}, got '${value}'`);
 	return value as BotDetection;
 }

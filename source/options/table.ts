@@ -53,6 +53,7 @@ export interface OptionSpec {
 	readonly hidden?: boolean;
 }
 
+// biome-ignore format: one option a row, read as a table
 export const optionTable: readonly OptionSpec[] = [
 	// Matomo
 	{flag: 'url', type: 'string', group: 'Matomo', value: 'URL', wizard: 'matomo', help: 'Matomo base URL, e.g. https://analytics.example.com/ (http:// is added when no scheme is given)'},

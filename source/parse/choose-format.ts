@@ -33,14 +33,20 @@ export function chooseFormat(sample: readonly string[], config: FormatConfig): F
 	} else {
 		const detected = detectFormat(sample, formats, config.formatOptions);
 		if (!detected) {
-			throw new Error(`cannot automatically determine the log format using the first ${sample.length} lines of the log file. Maybe try specifying the format with the --log-format-name command line argument.`);
+			throw new Error(
+				`cannot automatically determine the log format using the first ${sample.length} lines of the log file. Maybe try specifying the format with the --log-format-name command line argument.`,
+			);
 		}
 
-		return {parser: detected.parser, reason: `detected: ${detected.reason}`, warning: iisTimeTakenWarning(detected.parser, config.formatOptions)};
+		return {
+			parser: detected.parser,
+			reason: `detected: ${detected.reason}`,
+			warning: iisTimeTakenWarning(detected.parser, config.formatOptions),
+		};
 	}
 
 	const parser = definition.create(config.formatOptions, headerLinesOf(sample));
-	if (!parser) throw new Error('File is not in the correct format, is there a \'#Fields:\' line? If not, use the --w3c-fields option.');
+	if (!parser) throw new Error("File is not in the correct format, is there a '#Fields:' line? If not, use the --w3c-fields option.");
 	return {parser, reason, warning: parser.kind === 'w3c' ? iisTimeTakenWarning(parser, config.formatOptions) : null};
 }
 
@@ -48,6 +54,6 @@ export function chooseFormat(sample: readonly string[], config: FormatConfig): F
 export function checkFormatForSites(parser: LineParser, config: Pick<ImportConfig, 'idsite' | 'replayTracking' | 'logHostname'>): void {
 	if (config.idsite !== undefined || config.replayTracking || config.logHostname !== undefined) return;
 	if (parser.kind !== 'json' && !parser.hasHost) {
-		throw new RunError('the selected log format doesn\'t include the hostname: you must specify the Matomo site ID with the --idsite argument');
+		throw new RunError("the selected log format doesn't include the hostname: you must specify the Matomo site ID with the --idsite argument");
 	}
 }

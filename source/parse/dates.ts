@@ -39,7 +39,15 @@ const twoDigits = (text: string, at: number): number => {
  * Anything else (one-digit days, odd case, out-of-range values) returns undefined and goes the general way.
  */
 function commonLogDate(text: string): number | undefined {
-	if (text.length !== 20 || text.charCodeAt(2) !== 47 || text.charCodeAt(6) !== 47 || text.charCodeAt(11) !== 58 || text.charCodeAt(14) !== 58 || text.charCodeAt(17) !== 58) return undefined;
+	if (
+		text.length !== 20 ||
+		text.charCodeAt(2) !== 47 ||
+		text.charCodeAt(6) !== 47 ||
+		text.charCodeAt(11) !== 58 ||
+		text.charCodeAt(14) !== 58 ||
+		text.charCodeAt(17) !== 58
+	)
+		return undefined;
 	const month = months.get(text.slice(3, 6).toLowerCase());
 	const day = twoDigits(text, 0);
 	const century = twoDigits(text, 7);
@@ -47,7 +55,8 @@ function commonLogDate(text: string): number | undefined {
 	const hour = twoDigits(text, 12);
 	const minute = twoDigits(text, 15);
 	const second = twoDigits(text, 18);
-	if (month === undefined || day < 1 || century < 0 || yy < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+	if (month === undefined || day < 1 || century < 0 || yy < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59)
+		return undefined;
 	const year = century * 100 + yy;
 	if (year < 1 || day > 28) {
 		// Let strptime decide about the ends of months and year 0.
@@ -59,12 +68,13 @@ function commonLogDate(text: string): number | undefined {
 
 export function createDateReader(dateFormat: string, addSeconds: number): DateReader {
 	const general = compileStrptime(dateFormat);
-	const parse = dateFormat === '%d/%b/%Y:%H:%M:%S'
-		? (text: string) => {
-			const seconds = commonLogDate(text);
-			return seconds === undefined ? general(text) : {seconds, micros: 0};
-		}
-		: general;
+	const parse =
+		dateFormat === '%d/%b/%Y:%H:%M:%S'
+			? (text: string) => {
+					const seconds = commonLogDate(text);
+					return seconds === undefined ? general(text) : {seconds, micros: 0};
+				}
+			: general;
 	let lastDate: string | undefined;
 	let lastSeconds = 0;
 	let lastMicros = 0;

@@ -116,12 +116,13 @@ function decide(checkers: readonly Checker[], lineOf: (checker: Checker) => stri
 
 function describe(decision: Decision): string {
 	const {best, candidates} = decision;
-	const label = (candidate: DetectionCandidate): string =>
-		candidate.score === null ? `${candidate.name} (JSON)` : `${candidate.name} ${candidate.score}`;
+	const label = (candidate: DetectionCandidate): string => (candidate.score === null ? `${candidate.name} (JSON)` : `${candidate.name} ${candidate.score}`);
 	const others = candidates.filter(candidate => candidate.name !== best.format.name).map(label);
 	const also = others.length === 0 ? '' : `; also ${others.join(', ')}`;
 	const score = best.parser.score;
-	return score === null ? `JSON with the keys of ${best.format.name}${also === '' ? '' : ` (${also.slice(2)})`}` : `${best.format.name} (${score} groups${also})`;
+	return score === null
+		? `JSON with the keys of ${best.format.name}${also === '' ? '' : ` (${also.slice(2)})`}`
+		: `${best.format.name} (${score} groups${also})`;
 }
 
 /**
@@ -181,9 +182,10 @@ export function detectFormat(sample: readonly string[], formats: readonly Format
 	return {
 		format,
 		parser,
-		reason: decidingLine === undefined
-			? `the first line ${parser.score === null ? 'is' : 'matches'} ${what}`
-			: `line ${decidingLine} is the first that matches a format: ${what}`,
+		reason:
+			decidingLine === undefined
+				? `the first line ${parser.score === null ? 'is' : 'matches'} ${what}`
+				: `line ${decidingLine} is the first that matches a format: ${what}`,
 		candidates: decision.candidates,
 		sampleMatches,
 		sampleSize: sample.length - dataStart,

@@ -13,8 +13,7 @@ import {durationFromFields, isListenerRequest} from '../track/listening-time.js'
 
 export type LineOutcome =
 	/** `listenSeconds`: with --track-listening-time, how long the listener stayed (Icecast session time, SHOUTcast x-duration). */
-	| {kind: 'hit'; hit: Hit; listenSeconds?: number}
-	| {kind: 'skip'; reason: SkipReason; detail?: string};
+	{kind: 'hit'; hit: Hit; listenSeconds?: number} | {kind: 'skip'; reason: SkipReason; detail?: string};
 
 export interface LineProcessorOptions {
 	hit: HitOptions;

@@ -52,7 +52,13 @@ async function main(): Promise<void> {
 	const {config, spec} = data;
 	const {parser} = chooseFormat(data.sample, config);
 	const counters = {downloads: 0};
-	const processor = new LineProcessor(parser, compileChecks({...config, replayTracking: config.replayTracking}), counters, processorOptionsOf(config, false), spec.id);
+	const processor = new LineProcessor(
+		parser,
+		compileChecks({...config, replayTracking: config.replayTracking}),
+		counters,
+		processorOptionsOf(config, false),
+		spec.id,
+	);
 	const batchParser = new BatchParser(processor, counters, {
 		queries: data.buildRequests ? new QueryBuilder(requestOptionsOf(config)) : undefined,
 		site: data.site,
@@ -62,7 +68,12 @@ async function main(): Promise<void> {
 	});
 	const opened = await openInput(spec, {startOffset: data.startOffset, chunksAreTransient: true});
 	try {
-		const lines = readLines(opened, {encoding: config.encoding, firstLineNo: data.firstLineNo, baseOffset: data.startOffset, batchLines: data.batchLines});
+		const lines = readLines(opened, {
+			encoding: config.encoding,
+			firstLineNo: data.firstLineNo,
+			baseOffset: data.startOffset,
+			batchLines: data.batchLines,
+		});
 		const offered: Array<{seq: number; batch: LineBatch; bytesRead: number}> = [];
 		let previous = data.previousLine;
 		let next = 0;
@@ -82,8 +93,12 @@ async function main(): Promise<void> {
 				const ends = new Float64Array(pool.take(batch.ends.length * 8), 0, batch.ends.length);
 				ends.set(batch.ends);
 				const bytesRead = opened.rawBytesRead();
-				send({type: 'lines', seq: next, firstLineNo: batch.firstLineNo, ends, oversized: batch.oversized, ...texts, bytesRead},
-					[texts.texts.buffer as ArrayBuffer, texts.textStarts.buffer as ArrayBuffer, texts.textEnds.buffer as ArrayBuffer, ends.buffer as ArrayBuffer]);
+				send({type: 'lines', seq: next, firstLineNo: batch.firstLineNo, ends, oversized: batch.oversized, ...texts, bytesRead}, [
+					texts.texts.buffer as ArrayBuffer,
+					texts.textStarts.buffer as ArrayBuffer,
+					texts.textEnds.buffer as ArrayBuffer,
+					ends.buffer as ArrayBuffer,
+				]);
 				offered.push({seq: next++, batch, bytesRead});
 			}
 
@@ -99,7 +114,12 @@ async function main(): Promise<void> {
 			if (!claim(claims, item.seq, CLAIMED_BY_WORKER)) continue;
 			const {texts: _texts, textStarts: _starts, textEnds: _ends, ...parsed} = batchParser.parse(item.batch, item.bytesRead, noTexts);
 			if (parsed.slow.length > 0) throw new Error('internal: a parse worker cannot finish hits that need the run');
-			send({type: 'parsed', seq: item.seq, parsed}, [parsed.ends, parsed.outcomes, parsed.downloads, parsed.requests, parsed.requestStarts, parsed.visitorHashes, parsed.userHashes, parsed.dayKeys].map(view => view.buffer as ArrayBuffer));
+			send(
+				{type: 'parsed', seq: item.seq, parsed},
+				[parsed.ends, parsed.outcomes, parsed.downloads, parsed.requests, parsed.requestStarts, parsed.visitorHashes, parsed.userHashes, parsed.dayKeys].map(
+					view => view.buffer as ArrayBuffer,
+				),
+			);
 		}
 
 		send({type: 'end', problems: [...(opened.problems ?? [])], bytesRead: opened.rawBytesRead(), batches: next});

@@ -89,7 +89,6 @@ export interface BatchParserOptions {
 	pool?: BufferPool;
 }
 
-
 /** Decides the lines of one input, batch by batch, in order. */
 export class BatchParser {
 	private previous = '';

@@ -7,7 +7,17 @@ import {Worker} from 'node:worker_threads';
 import {beforeParseWorker} from '../gc-tuning.js';
 import type {InputProblem} from '../input/types.js';
 import type {BatchParser, ParsedBatch} from './parsed-batch.js';
-import {CLAIMED_BY_RUN, claim, claimSlots, type LinesMessage, type ParsedLines, type ParseWorkerData, type ParseWorkerMessage, type StartMessage, type TakenMessage} from './parse-worker-protocol.js';
+import {
+	CLAIMED_BY_RUN,
+	claim,
+	claimSlots,
+	type LinesMessage,
+	type ParsedLines,
+	type ParseWorkerData,
+	type ParseWorkerMessage,
+	type StartMessage,
+	type TakenMessage,
+} from './parse-worker-protocol.js';
 
 export interface WorkerSource {
 	batches: AsyncGenerator<ParsedBatch>;
@@ -25,7 +35,9 @@ export function startParseWorker(): Worker {
 	beforeParseWorker();
 	const own = import.meta.url;
 	const worker = own.endsWith('.ts')
-		? new Worker(`import('tsx/esm/api').then(api => { api.register(); return import(${JSON.stringify(new URL('./parse-worker.ts', own).href)}); })`, {eval: true})
+		? new Worker(`import('tsx/esm/api').then(api => { api.register(); return import(${JSON.stringify(new URL('./parse-worker.ts', own).href)}); })`, {
+				eval: true,
+			})
 		: new Worker(new URL('./parse-worker.js', own));
 	liveWorkers.add(worker);
 	worker.once('exit', () => liveWorkers.delete(worker));
@@ -94,11 +106,14 @@ export function parsedInWorker(worker: Worker, options: Omit<ParseWorkerData, 'c
 		const batchLines: string[] = new Array<string>(count);
 		// ASCII: latin1 gives the lines back exactly.
 		for (let i = 0; i < count; i++) batchLines[i] = texts.toString('latin1', message.textStarts[i + 1], message.textEnds[i + 1]);
-		parsed.set(seq, ownParser.parse(
-			{lines: batchLines, ends: message.ends as unknown as number[], firstLineNo: message.firstLineNo, oversized: message.oversized},
-			message.bytesRead,
-			{texts, textStarts: message.textStarts, textEnds: message.textEnds, ascii: true},
-		));
+		parsed.set(
+			seq,
+			ownParser.parse(
+				{lines: batchLines, ends: message.ends as unknown as number[], firstLineNo: message.firstLineNo, oversized: message.oversized},
+				message.bytesRead,
+				{texts, textStarts: message.textStarts, textEnds: message.textEnds, ascii: true},
+			),
+		);
 		return true;
 	};
 
@@ -113,16 +128,19 @@ export function parsedInWorker(worker: Worker, options: Omit<ParseWorkerData, 'c
 					lines.delete(seq);
 					seq++;
 					const ownParse = 'texts' in done;
-					yield ownParse ? done : {
-						...done,
-						texts: Buffer.from(message.texts.buffer, message.texts.byteOffset, message.texts.byteLength),
-						textStarts: message.textStarts,
-						textEnds: message.textEnds,
-						requests: Buffer.from(done.requests.buffer, done.requests.byteOffset, done.requests.byteLength),
-					};
+					yield ownParse
+						? done
+						: {
+								...done,
+								texts: Buffer.from(message.texts.buffer, message.texts.byteOffset, message.texts.byteLength),
+								textStarts: message.textStarts,
+								textEnds: message.textEnds,
+								requests: Buffer.from(done.requests.buffer, done.requests.byteOffset, done.requests.byteLength),
+							};
 					// The run is done with the batch: its memory goes back to the worker (what the run parsed itself is its own).
 					const returned = [message.texts, message.textStarts, message.textEnds, message.ends];
-					if (!ownParse) returned.push(done.ends, done.outcomes, done.downloads, done.requests, done.requestStarts, done.visitorHashes, done.userHashes, done.dayKeys);
+					if (!ownParse)
+						returned.push(done.ends, done.outcomes, done.downloads, done.requests, done.requestStarts, done.visitorHashes, done.userHashes, done.dayKeys);
 					const buffers = returned.map(view => view.buffer as ArrayBuffer);
 					worker.postMessage({type: 'taken', count: seq, returned: buffers} satisfies TakenMessage, buffers);
 					continue;

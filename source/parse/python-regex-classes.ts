@@ -6,11 +6,27 @@ type Range = [number, number];
 
 /** Python's `\s` for str patterns (`str.isspace()`), which is not JS's `\s`. */
 const UNICODE_SPACE: Range[] = [
-	[0x09, 0x0d], [0x1c, 0x20], [0x85, 0x85], [0xa0, 0xa0], [0x1680, 0x1680], [0x2000, 0x200a],
-	[0x2028, 0x2029], [0x202f, 0x202f], [0x205f, 0x205f], [0x3000, 0x3000],
+	[0x09, 0x0d],
+	[0x1c, 0x20],
+	[0x85, 0x85],
+	[0xa0, 0xa0],
+	[0x1680, 0x1680],
+	[0x2000, 0x200a],
+	[0x2028, 0x2029],
+	[0x202f, 0x202f],
+	[0x205f, 0x205f],
+	[0x3000, 0x3000],
 ];
-const ASCII_SPACE: Range[] = [[0x09, 0x0d], [0x20, 0x20]];
-const ASCII_WORD: Range[] = [[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]];
+const ASCII_SPACE: Range[] = [
+	[0x09, 0x0d],
+	[0x20, 0x20],
+];
+const ASCII_WORD: Range[] = [
+	[0x30, 0x39],
+	[0x41, 0x5a],
+	[0x5f, 0x5f],
+	[0x61, 0x7a],
+];
 const ASCII_DIGIT: Range[] = [[0x30, 0x39]];
 /** Python's `\w` for str patterns is exactly letters, numbers (any `N*` category) and `_`. */
 export const UNICODE_WORD_BODY = '\\p{L}\\p{N}_';
@@ -78,12 +94,19 @@ export const BODY = {
  */
 export function shorthandBody(letter: string, ascii: boolean): string | null {
 	switch (letter) {
-		case 'd': return ascii ? BODY.asciiDigit : '\\p{Nd}';
-		case 'D': return ascii ? BODY.asciiNonDigit : '\\P{Nd}';
-		case 's': return ascii ? BODY.asciiSpace : BODY.unicodeSpace;
-		case 'S': return ascii ? BODY.asciiNonSpace : BODY.unicodeNonSpace;
-		case 'w': return ascii ? BODY.asciiWord : UNICODE_WORD_BODY;
-		case 'W': return ascii ? BODY.asciiNonWord : null;
-		default: throw new Error(`internal: not a class shorthand: ${letter}`);
+		case 'd':
+			return ascii ? BODY.asciiDigit : '\\p{Nd}';
+		case 'D':
+			return ascii ? BODY.asciiNonDigit : '\\P{Nd}';
+		case 's':
+			return ascii ? BODY.asciiSpace : BODY.unicodeSpace;
+		case 'S':
+			return ascii ? BODY.asciiNonSpace : BODY.unicodeNonSpace;
+		case 'w':
+			return ascii ? BODY.asciiWord : UNICODE_WORD_BODY;
+		case 'W':
+			return ascii ? BODY.asciiNonWord : null;
+		default:
+			throw new Error(`internal: not a class shorthand: ${letter}`);
 	}
 }

@@ -20,6 +20,7 @@
  * fixed width (Python rejects such patterns, JS accepts them).
  */
 import {BODY, classChar, literalChar, shorthandBody, UNICODE_WORD_BODY} from './python-regex-classes.js';
+import {FLAG_LETTERS, globalMode, scopedMode, type Mode} from './python-regex-flags.js';
 
 export interface TranslatedRegex {
 	/** JavaScript RegExp source, not anchored. */
@@ -32,18 +33,11 @@ export interface TranslatedRegex {
 	groupCount: number;
 }
 
-interface Mode {
-	dotAll: boolean;
-	multiline: boolean;
-	verbose: boolean;
-	ascii: boolean;
-	ignoreCase: boolean;
-}
-
-const FLAG_LETTERS = new Set(['a', 'i', 'L', 'm', 's', 'u', 'x']);
 /** Python's verbose-mode whitespace (`sre_parse.WHITESPACE`). */
 const VERBOSE_SPACE = new Set([' ', '\t', '\n', '\r', '\v', '\f']);
 const HEX = /^[0-9a-fA-F]+$/;
+/** `\a`, `\f`, `\n`, `\r`, `\t`, `\v`: the control characters they stand for. */
+const CONTROL_ESCAPES: Record<string, number> = {a: 0x07, f: 0x0c, n: 0x0a, r: 0x0d, t: 0x09, v: 0x0b};
 
 interface GroupFrame {
 	mode: Mode;
@@ -111,22 +105,22 @@ function translate(pattern: string): TranslatedRegex {
 	 * Returns null when the letter is not such an escape.
 	 */
 	const codePointEscape = (letter: string, escapeStart: number): number | null => {
+		const control = Object.hasOwn(CONTROL_ESCAPES, letter) ? CONTROL_ESCAPES[letter] : undefined;
+		if (control !== undefined) return control;
 		switch (letter) {
-			case 'a': return 0x07;
-			case 'f': return 0x0c;
-			case 'n': return 0x0a;
-			case 'r': return 0x0d;
-			case 't': return 0x09;
-			case 'v': return 0x0b;
-			case 'x': return readHex(2, escapeStart, 'x');
-			case 'u': return readHex(4, escapeStart, 'u');
+			case 'x':
+				return readHex(2, escapeStart, 'x');
+			case 'u':
+				return readHex(4, escapeStart, 'u');
 			case 'U': {
 				const cp = readHex(8, escapeStart, 'U');
 				if (cp > 0x10ffff) fail(`bad escape \\U${cp.toString(16).padStart(8, '0')}`, escapeStart);
 				return cp;
 			}
-			case 'N': return fail('\\N{...} named characters are not supported', escapeStart);
-			default: break;
+			case 'N':
+				return fail('\\N{...} named characters are not supported', escapeStart);
+			default:
+				break;
 		}
 		if (letter >= '0' && letter <= '7') return null; // octal handled by callers (context-dependent)
 		if (/^[A-Za-z0-9]$/.test(letter)) return null;
@@ -209,9 +203,7 @@ function translate(pattern: string): TranslatedRegex {
 	const boundary = (negated: boolean): string => {
 		const word = mode.ascii ? `[${BODY.asciiWord}]` : `[${UNICODE_WORD_BODY}]`;
 		// Python's `\B` never matches an empty string.
-		return negated
-			? `(?!^$)(?:(?<=${word})(?=${word})|(?<!${word})(?!${word}))`
-			: `(?:(?<=${word})(?!${word})|(?<!${word})(?=${word}))`;
+		return negated ? `(?!^$)(?:(?<=${word})(?=${word})|(?<!${word})(?!${word}))` : `(?:(?<=${word})(?!${word})|(?<!${word})(?=${word}))`;
 	};
 
 	/** Parse the escape after `\` outside a class; `pos` is just after the backslash. */
@@ -220,18 +212,28 @@ function translate(pattern: string): TranslatedRegex {
 		const letter: string | undefined = chars[pos++];
 		if (letter === undefined) fail('bad escape (end of pattern)', escapeStart);
 		switch (letter) {
-			case 'A': return emitAnchor('^');
-			case 'Z': return emitAnchor('$');
-			case 'b': return emitAnchor(boundary(false));
-			case 'B': return emitAnchor(boundary(true));
-			case 'd': case 'D': case 's': case 'S': case 'w': case 'W': {
+			case 'A':
+				return emitAnchor('^');
+			case 'Z':
+				return emitAnchor('$');
+			case 'b':
+				return emitAnchor(boundary(false));
+			case 'B':
+				return emitAnchor(boundary(true));
+			case 'd':
+			case 'D':
+			case 's':
+			case 'S':
+			case 'w':
+			case 'W': {
 				// Outside a class a negated set is simply `[^…]` of the positive one (shorter for `--dump-log-regex`).
 				const lower = letter.toLowerCase();
 				if (lower === 'd' && !mode.ascii) return emitAtom(letter === 'd' ? '\\p{Nd}' : '\\P{Nd}');
 				const body = shorthandBody(lower, mode.ascii)!;
 				return emitAtom(letter === lower ? `[${body}]` : `[^${body}]`);
 			}
-			default: break;
+			default:
+				break;
 		}
 		if (letter === '0') return emitAtom(literalChar(readOctal('0', 3)));
 		if (letter >= '1' && letter <= '9') {
@@ -315,13 +317,7 @@ function translate(pattern: string): TranslatedRegex {
 			if (on.has('a') && sawUnicodeFlag) fail('ASCII and UNICODE flags are incompatible', groupStart);
 			if (on.has('u') && mode.ascii) fail('ASCII and UNICODE flags are incompatible', groupStart);
 			if (on.has('u')) sawUnicodeFlag = true;
-			mode = {
-				dotAll: mode.dotAll || on.has('s'),
-				multiline: mode.multiline || on.has('m'),
-				verbose: mode.verbose || on.has('x'),
-				ascii: mode.ascii || on.has('a'),
-				ignoreCase: mode.ignoreCase || on.has('i'),
-			};
+			mode = globalMode(mode, on);
 			if (on.has('i')) globalIgnoreCase = true;
 			return;
 		}
@@ -333,13 +329,7 @@ function translate(pattern: string): TranslatedRegex {
 		if (peek() !== ':') fail(peek() === undefined ? 'missing -, : or )' : 'unknown flag', pos);
 		pos++;
 		for (const flag of off) if (on.has(flag)) fail('bad inline flags: flag turned on and off', pos - 1);
-		const next: Mode = {
-			dotAll: on.has('s') ? true : off.has('s') ? false : mode.dotAll,
-			multiline: on.has('m') ? true : off.has('m') ? false : mode.multiline,
-			verbose: on.has('x') ? true : off.has('x') ? false : mode.verbose,
-			ascii: on.has('a') ? true : on.has('u') ? false : mode.ascii,
-			ignoreCase: on.has('i') ? true : off.has('i') ? false : mode.ignoreCase,
-		};
+		const next = scopedMode(mode, on, off);
 		if (next.ignoreCase !== globalIgnoreCase) fail('a scoped (?i:...) or (?-i:...) is not supported', groupStart);
 		openGroup('(?:', 0, false, next);
 	};
@@ -381,9 +371,12 @@ function translate(pattern: string): TranslatedRegex {
 		pos++;
 		const kind: string | undefined = chars[pos++];
 		switch (kind) {
-			case ':': return openGroup('(?:', 0, false);
-			case '=': return openGroup('(?=', 0, true);
-			case '!': return openGroup('(?!', 0, true);
+			case ':':
+				return openGroup('(?:', 0, false);
+			case '=':
+				return openGroup('(?=', 0, true);
+			case '!':
+				return openGroup('(?!', 0, true);
 			case '#': {
 				for (;;) {
 					const char = chars[pos++];
@@ -410,9 +403,12 @@ function translate(pattern: string): TranslatedRegex {
 				}
 				return fail(next === undefined ? 'unexpected end of pattern' : `unknown extension ?P${next}`, groupStart + 1);
 			}
-			case '(': return fail('conditional groups (?(...)...) are not supported', groupStart);
-			case '>': return fail('atomic groups (?>...) are not supported', groupStart);
-			case undefined: return fail('unexpected end of pattern', pos);
+			case '(':
+				return fail('conditional groups (?(...)...) are not supported', groupStart);
+			case '>':
+				return fail('atomic groups (?>...) are not supported', groupStart);
+			case undefined:
+				return fail('unexpected end of pattern', pos);
 			default:
 				if (FLAG_LETTERS.has(kind) || kind === '-') {
 					pos--;
@@ -467,7 +463,9 @@ function translate(pattern: string): TranslatedRegex {
 			case '$':
 				emitAnchor(mode.multiline ? '(?![^\\n])' : '(?=\\n?$)');
 				break;
-			case '*': case '+': case '?':
+			case '*':
+			case '+':
+			case '?':
 				applyQuantifier(char, start);
 				break;
 			case '{': {

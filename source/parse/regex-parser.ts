@@ -106,7 +106,9 @@ function numberGroupsOnce(source: string): {source: string; fields: (match: RegE
 		out += c;
 	}
 
-	const fields = new Function('m', `return {${names.map(([name, index]) => `${JSON.stringify(name)}: m[${index}]`).join(', ')}};`) as (match: RegExpExecArray) => Fields;
+	const fields = new Function('m', `return {${names.map(([name, index]) => `${JSON.stringify(name)}: m[${index}]`).join(', ')}};`) as (
+		match: RegExpExecArray,
+	) => Fields;
 	return {source: out, fields};
 }
 
@@ -122,7 +124,7 @@ export function createRegexParser(spec: RegexParserSpec): LineParser {
 	const toFields = numbered.fields;
 	const hasTime = translated.groupNames.includes('time');
 	// `time` never comes out of a parse (it is joined into `date`), so it is not a group the format yields.
-	const names = hasTime ? translated.groupNames.filter((name) => name !== 'time') : translated.groupNames;
+	const names = hasTime ? translated.groupNames.filter(name => name !== 'time') : translated.groupNames;
 	const fixFields = spec.fixFields;
 	const quickCheck = spec.quickCheck;
 
@@ -164,8 +166,9 @@ export function createRegexParser(spec: RegexParserSpec): LineParser {
 /** The reference's building blocks, in Python syntax. `HOST_PREFIX` swallows an optional `:port` after the host. */
 export const HOST_PREFIX = String.raw`(?P<host>[\w\-\.]*)(?::\d+)?\s+`;
 /** The request line must have three parts (method, path, protocol). */
-export const COMMON_LOG_FORMAT = String.raw`(?P<ip>[\w*.:-]+)\s+\S+\s+(?P<userid>\S+)\s+\[(?P<date>.*?)\s+(?P<timezone>.*?)\]\s+`
-	+ String.raw`"(?P<method>\S+)\s+(?P<path>.*?)\s+\S+"\s+(?P<status>\d+)\s+(?P<length>\S+)`;
+export const COMMON_LOG_FORMAT =
+	String.raw`(?P<ip>[\w*.:-]+)\s+\S+\s+(?P<userid>\S+)\s+\[(?P<date>.*?)\s+(?P<timezone>.*?)\]\s+` +
+	String.raw`"(?P<method>\S+)\s+(?P<path>.*?)\s+\S+"\s+(?P<status>\d+)\s+(?P<length>\S+)`;
 export const NCSA_EXTENDED_LOG_FORMAT = COMMON_LOG_FORMAT + String.raw`\s+"(?P<referrer>.*?)"\s+"(?P<user_agent>.*?)"`;
 
 export interface RegexFormatSpec {

@@ -37,15 +37,14 @@ const D = '\\p{Nd}';
 const A_WEEKDAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const F_WEEKDAY = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 const A_MONTH = ['', 'jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const F_MONTH = ['', 'january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october',
-	'november', 'december'];
+const F_MONTH = ['', 'january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
 const AM_PM = ['am', 'pm'];
 /** `time.tzname` of a UTC machine plus Python's fixed `utc` and `gmt`. */
 const TZ_NAMES = ['utc', 'gmt'];
 
 /** Python's `__seqToRE`: longest first, so that a name is not cut at a shorter one. */
 function alternatives(values: readonly string[]): string {
-	const sorted = values.filter((value) => value !== '').sort((a, b) => b.length - a.length);
+	const sorted = values.filter(value => value !== '').sort((a, b) => b.length - a.length);
 	return `(${sorted.join('|')})`;
 }
 
@@ -94,8 +93,12 @@ export function pythonRepr(text: string): string {
 		else if (char === '\t') out += '\\t';
 		else if (cp < 0x20 || cp === 0x7f) out += '\\x' + cp.toString(16).padStart(2, '0');
 		else if (cp >= 0x80 && !/^[^\p{C}\p{Z}]$/u.test(char) && char !== ' ') {
-			out += cp <= 0xff ? '\\x' + cp.toString(16).padStart(2, '0')
-				: cp <= 0xffff ? '\\u' + cp.toString(16).padStart(4, '0') : '\\U' + cp.toString(16).padStart(8, '0');
+			out +=
+				cp <= 0xff
+					? '\\x' + cp.toString(16).padStart(2, '0')
+					: cp <= 0xffff
+						? '\\u' + cp.toString(16).padStart(4, '0')
+						: '\\U' + cp.toString(16).padStart(8, '0');
 		} else out += char;
 	}
 	return out + quote;
@@ -141,8 +144,7 @@ function daysInMonth(year: number, month: number): number {
 /** Python's `date.toordinal()` (0001-01-01 is day 1). */
 function toOrdinal(year: number, month: number, day: number): number {
 	const y = year - 1;
-	return y * 365 + Math.floor(y / 4) - Math.floor(y / 100) + Math.floor(y / 400)
-		+ DAYS_BEFORE_MONTH[month] + (month > 2 && isLeap(year) ? 1 : 0) + day;
+	return y * 365 + Math.floor(y / 4) - Math.floor(y / 100) + Math.floor(y / 400) + DAYS_BEFORE_MONTH[month] + (month > 2 && isLeap(year) ? 1 : 0) + day;
 }
 
 /** Python's `date.fromordinal()`; null when the year leaves 1..9999. */
@@ -256,17 +258,28 @@ export function compileStrptime(format: string): Parser {
 					year = short <= 68 ? short + 2000 : short + 1900;
 					break;
 				}
-				case 'Y': year = toInt(value); break;
-				case 'G': isoYear = toInt(value); break;
-				case 'm': month = toInt(value); break;
-				case 'B': case 'b': {
+				case 'Y':
+					year = toInt(value);
+					break;
+				case 'G':
+					isoYear = toInt(value);
+					break;
+				case 'm':
+					month = toInt(value);
+					break;
+				case 'B':
+				case 'b': {
 					const found = (directives[index] === 'B' ? F_MONTH : A_MONTH).indexOf(value.toLowerCase());
 					if (found < 1) return `${pythonRepr(value.toLowerCase())} is not in list`;
 					month = found;
 					break;
 				}
-				case 'd': day = toInt(value); break;
-				case 'H': hour = toInt(value); break;
+				case 'd':
+					day = toInt(value);
+					break;
+				case 'H':
+					hour = toInt(value);
+					break;
 				case 'I':
 					hour = toInt(value);
 					if (ampm === '' || ampm === 'am') {
@@ -275,30 +288,47 @@ export function compileStrptime(format: string): Parser {
 						hour += 12;
 					}
 					break;
-				case 'M': minute = toInt(value); break;
-				case 'S': second = toInt(value); break;
-				case 'f': micros = Number.parseInt(value.padEnd(6, '0'), 10); break;
-				case 'A': case 'a': {
+				case 'M':
+					minute = toInt(value);
+					break;
+				case 'S':
+					second = toInt(value);
+					break;
+				case 'f':
+					micros = Number.parseInt(value.padEnd(6, '0'), 10);
+					break;
+				case 'A':
+				case 'a': {
 					const found = (directives[index] === 'A' ? F_WEEKDAY : A_WEEKDAY).indexOf(value.toLowerCase());
 					if (found < 0) return `${pythonRepr(value.toLowerCase())} is not in list`;
 					weekday = found;
 					break;
 				}
-				case 'w': weekday = (toInt(value) + 6) % 7; break;
-				case 'u': weekday = toInt(value) - 1; break;
-				case 'j': julian = toInt(value); break;
-				case 'U': case 'W':
+				case 'w':
+					weekday = (toInt(value) + 6) % 7;
+					break;
+				case 'u':
+					weekday = toInt(value) - 1;
+					break;
+				case 'j':
+					julian = toInt(value);
+					break;
+				case 'U':
+				case 'W':
 					weekOfYear = toInt(value);
 					weekStartsMonday = directives[index] === 'W';
 					break;
-				case 'V': isoWeek = toInt(value); break;
+				case 'V':
+					isoWeek = toInt(value);
+					break;
 				case 'z': {
 					if (value === 'z') return noMatch(text); // Python matches `Z` case-sensitively
 					utcOffsetMicros = parseZ(value) ?? undefined;
 					if (utcOffsetMicros === undefined) return `Inconsistent use of : in ${value}`;
 					break;
 				}
-				default: break; // %Z and %p: read elsewhere or ignored, as in Python
+				default:
+					break; // %Z and %p: read elsewhere or ignored, as in Python
 			}
 		}
 
@@ -419,8 +449,9 @@ export function formatCdt(date: ParsedDate): string {
 	const days = Math.floor(date.seconds / 86400);
 	const secondOfDay = date.seconds - days * 86400;
 	const [year, month, day] = fromOrdinal(days + ORDINAL_OF_EPOCH) ?? [NaN, NaN, NaN];
-	let text = `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)} ${pad(Math.floor(secondOfDay / 3600), 2)}:`
-		+ `${pad(Math.floor(secondOfDay / 60) % 60, 2)}:${pad(secondOfDay % 60, 2)}`;
+	let text =
+		`${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)} ${pad(Math.floor(secondOfDay / 3600), 2)}:` +
+		`${pad(Math.floor(secondOfDay / 60) % 60, 2)}:${pad(secondOfDay % 60, 2)}`;
 	if (date.micros !== 0) text += '.' + pad(date.micros, 6);
 	if (date.utcOffsetMicros !== undefined) {
 		const offset = Math.abs(date.utcOffsetMicros);
@@ -439,7 +470,10 @@ export function formatCdt(date: ParsedDate): string {
  * any Unicode decimal digits.
  */
 export function parseTimezoneOffset(tz: string): number | null {
-	const match = /^[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*([+-]?)(\p{Nd}+(?:_\p{Nd}+)*)[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/u.exec(tz);
+	const match =
+		/^[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*([+-]?)(\p{Nd}+(?:_\p{Nd}+)*)[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/u.exec(
+			tz,
+		);
 	if (match === null) return null;
 	const n = toInt(match[2].replaceAll('_', ''));
 	// Python computes `int(n / 100)` with a float division; for any realistic value that is the integer quotient.

@@ -179,4 +179,3 @@ export function sliceCodePoints(text: string, n: number): string {
 
 	return text.slice(0, units);
 }
-

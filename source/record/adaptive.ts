@@ -19,7 +19,11 @@ export class AdaptiveConcurrency {
 	private lastMove: 'up' | 'down' | 'hold' = 'hold';
 	private holdWindows = 0;
 
-	constructor(private concurrency: number, private readonly max: number, private readonly apply: (n: number) => void) {}
+	constructor(
+		private concurrency: number,
+		private readonly max: number,
+		private readonly apply: (n: number) => void,
+	) {}
 
 	get value(): number {
 		return this.concurrency;
@@ -67,7 +71,6 @@ export class AdaptiveConcurrency {
 		this.apply(this.concurrency);
 	}
 }
-
 
 /**
  * Hits per request. Matomo answers a bulk request once it has tracked every hit in it, so a big batch is a long

@@ -4,12 +4,12 @@
  * line before the offset. Reading an entry keeps only the known fields, so nothing else (an option, a token) can
  * ever reach the file.
  */
-import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
-import { detectCompression, isPipe, openInput } from '../input/open-input.js';
-import type { InputSpec } from '../input/types.js';
+import {createHash} from 'node:crypto';
+import {open} from 'node:fs/promises';
+import {homedir} from 'node:os';
+import {isAbsolute, join} from 'node:path';
+import {detectCompression, isPipe, openInput} from '../input/open-input.js';
+import type {InputSpec} from '../input/types.js';
 
 export const FINGERPRINT_BYTES = 4096;
 export const STATE_VERSION = 1;
@@ -73,10 +73,10 @@ export function fingerprintOf(prefix: Buffer, length = prefix.length): string {
 	return createHash('sha256').update(prefix.subarray(0, length)).digest('hex');
 }
 
-export async function fingerprintInput(spec: InputSpec): Promise<{ hash: string; prefixLength: number } | null> {
+export async function fingerprintInput(spec: InputSpec): Promise<{hash: string; prefixLength: number} | null> {
 	const prefix = await readFingerprintPrefix(spec);
 	if (prefix === null) return null;
-	return { hash: fingerprintOf(prefix), prefixLength: prefix.length };
+	return {hash: fingerprintOf(prefix), prefixLength: prefix.length};
 }
 
 /** What a file is on disk, read without decompressing it: for `CheckpointStore.findUnchanged`. */
@@ -99,7 +99,7 @@ export async function rawIdentity(spec: InputSpec): Promise<RawIdentity | null> 
 		const head = Buffer.alloc(Math.min(FINGERPRINT_BYTES, info.size));
 		let length = 0;
 		while (length < head.length) {
-			const { bytesRead } = await fh.read(head, length, head.length - length, length);
+			const {bytesRead} = await fh.read(head, length, head.length - length, length);
 			if (bytesRead === 0) break;
 			length += bytesRead;
 		}
@@ -133,14 +133,20 @@ export function sanitise(entry: CheckpointEntry): CheckpointEntry {
 		...(validRanges(entry.ackedAhead) && entry.ackedAhead.length > 0 ? {ackedAhead: entry.ackedAhead.map(([a, b]) => [a, b] as [number, number])} : {}),
 		complete: entry.complete,
 		updatedAt: entry.updatedAt,
-		...(isCount(entry.rawSize) && typeof entry.rawMtimeMs === 'number' && Number.isFinite(entry.rawMtimeMs) && typeof entry.rawFingerprint === 'string' && /^[0-9a-f]{64}$/.test(entry.rawFingerprint)
+		...(isCount(entry.rawSize) &&
+		typeof entry.rawMtimeMs === 'number' &&
+		Number.isFinite(entry.rawMtimeMs) &&
+		typeof entry.rawFingerprint === 'string' &&
+		/^[0-9a-f]{64}$/.test(entry.rawFingerprint)
 			? {rawSize: entry.rawSize, rawMtimeMs: entry.rawMtimeMs, rawFingerprint: entry.rawFingerprint}
 			: {}),
 	};
 }
 
 export function validRanges(value: unknown): value is Array<[number, number]> {
-	return Array.isArray(value) && value.every(range => Array.isArray(range) && range.length === 2 && isCount(range[0]) && isCount(range[1]) && range[0] <= range[1]);
+	return (
+		Array.isArray(value) && value.every(range => Array.isArray(range) && range.length === 2 && isCount(range[0]) && isCount(range[1]) && range[0] <= range[1])
+	);
 }
 
 export function parseState(text: string): CheckpointEntry[] {
@@ -151,7 +157,7 @@ export function parseState(text: string): CheckpointEntry[] {
 		throw new Error(`not valid JSON: ${(error as Error).message}`);
 	}
 	if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error('not a JSON object');
-	const { version, entries } = data as { version?: unknown; entries?: unknown };
+	const {version, entries} = data as {version?: unknown; entries?: unknown};
 	if (version !== STATE_VERSION) throw new Error(`unknown version ${JSON.stringify(version)}`);
 	if (!Array.isArray(entries)) throw new Error('"entries" is not a list');
 	return entries.map((raw: unknown, i) => parseEntry(raw, i));
@@ -185,7 +191,7 @@ export function isCount(value: unknown): boolean {
 
 /** Decompressed bytes [from, to) of an input (fewer when it ends before). */
 export async function readRange(spec: InputSpec, from: number, to: number): Promise<Buffer> {
-	const input = await openInput(spec, { startOffset: from });
+	const input = await openInput(spec, {startOffset: from});
 	try {
 		const parts: Buffer[] = [];
 		let length = 0;

@@ -8,13 +8,13 @@
  *
  * The state file holds offsets, paths and checksums only: never the token or any other option.
  */
-import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { openInput } from '../input/open-input.js';
-import { readLines } from '../input/line-reader.js';
-import type { InputSpec, OpenedInput } from '../input/types.js';
+import {randomBytes} from 'node:crypto';
+import {appendFileSync, mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync} from 'node:fs';
+import {mkdir, open, readFile, rename, unlink} from 'node:fs/promises';
+import {basename, dirname, join} from 'node:path';
+import {openInput} from '../input/open-input.js';
+import {readLines} from '../input/line-reader.js';
+import type {InputSpec, OpenedInput} from '../input/types.js';
 import {
 	FORGET_AFTER_DAYS,
 	STATE_VERSION,
@@ -86,7 +86,7 @@ export class CheckpointStore {
 			text = await readFile(path, 'utf8');
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-				throw new Error(`cannot read the state file ${path}: ${(error as Error).message}`, { cause: error });
+				throw new Error(`cannot read the state file ${path}: ${(error as Error).message}`, {cause: error});
 			}
 		}
 		let store: CheckpointStore;
@@ -98,7 +98,7 @@ export class CheckpointStore {
 			throw new Error(
 				`the state file ${path} is damaged (${(error as Error).message}). Use --reimport to ignore and replace it ` +
 					`(lines imported before may then be imported twice), or --state-file to use another file.`,
-				{ cause: error },
+				{cause: error},
 			);
 		}
 		return store;
@@ -117,7 +117,7 @@ export class CheckpointStore {
 		for (let i = 0; i < lines.length; i++) {
 			const line = lines[i]!;
 			if (line === '') continue;
-			let record: { set?: unknown; del?: unknown };
+			let record: {set?: unknown; del?: unknown};
 			try {
 				record = JSON.parse(line) as typeof record;
 			} catch {
@@ -152,12 +152,7 @@ export class CheckpointStore {
 			const entry = this.entries.get(`${length}:${fingerprintOf(prefix, length)}`);
 			if (entry) found.push(entry);
 		}
-		return found.sort(
-			(a, b) =>
-				b.prefixLength - a.prefixLength ||
-				Number(b.path === path) - Number(a.path === path) ||
-				byRecency(a, b),
-		);
+		return found.sort((a, b) => b.prefixLength - a.prefixLength || Number(b.path === path) - Number(a.path === path) || byRecency(a, b));
 	}
 
 	/** The complete entry of a file that is byte for byte as it was when its import completed (size, time, first bytes). */
@@ -174,23 +169,23 @@ export class CheckpointStore {
 		const clean = sanitise(entry);
 		if (previous && keyOf(previous) !== keyOf(clean) && this.entries.has(keyOf(previous))) {
 			this.drop(keyOf(previous));
-			this.journal({ del: keyOf(previous) });
+			this.journal({del: keyOf(previous)});
 		}
 		this.put(clean);
-		this.journal({ set: clean });
+		this.journal({set: clean});
 	}
 
 	/** A file met again (already imported): its entry is kept for another FORGET_AFTER_DAYS. */
 	touch(entry: CheckpointEntry, now = Date.now()): void {
 		if (now - Date.parse(entry.updatedAt) < TOUCH_AFTER_MS) return;
-		this.update({ ...entry, updatedAt: new Date(now).toISOString() });
+		this.update({...entry, updatedAt: new Date(now).toISOString()});
 	}
 
 	/** Forgets an entry (`--reimport` of one input). */
 	remove(entry: CheckpointEntry): void {
 		if (!this.entries.has(keyOf(entry))) return;
 		this.drop(keyOf(entry));
-		this.journal({ del: keyOf(entry) });
+		this.journal({del: keyOf(entry)});
 	}
 
 	private put(entry: CheckpointEntry): void {
@@ -230,11 +225,11 @@ export class CheckpointStore {
 		this.ensureDir();
 		const temp = this.tempPath();
 		try {
-			writeFileSync(temp, '{}\n', { mode: 0o600 });
+			writeFileSync(temp, '{}\n', {mode: 0o600});
 		} finally {
-			rmSync(temp, { force: true });
+			rmSync(temp, {force: true});
 		}
-		appendFileSync(this.journalPath, '', { mode: 0o600 });
+		appendFileSync(this.journalPath, '', {mode: 0o600});
 	}
 
 	/**
@@ -273,9 +268,9 @@ export class CheckpointStore {
 		this.ensureDir();
 		const text = this.pending.join('');
 		try {
-			appendFileSync(this.journalPath, text, { mode: 0o600 });
+			appendFileSync(this.journalPath, text, {mode: 0o600});
 		} catch (error) {
-			throw new Error(`cannot write the state file ${this.journalPath}: ${(error as Error).message}`, { cause: error });
+			throw new Error(`cannot write the state file ${this.journalPath}: ${(error as Error).message}`, {cause: error});
 		}
 		this.journalBytes += text.length;
 		this.pending = [];
@@ -284,7 +279,7 @@ export class CheckpointStore {
 
 	private ensureDir(): void {
 		if (this.dirReady) return;
-		mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+		mkdirSync(dirname(this.path), {recursive: true, mode: 0o700});
 		this.dirReady = true;
 	}
 
@@ -327,7 +322,7 @@ export class CheckpointStore {
 		const horizon = new Date(Date.now() - FORGET_AFTER_DAYS * 24 * 3600 * 1000).toISOString();
 		for (const [key, entry] of this.entries) if (entry.updatedAt < horizon) this.drop(key);
 		const indent = pretty && this.entries.size <= 1000 ? '\t' : undefined;
-		return `${JSON.stringify({ version: STATE_VERSION, entries: this.list() }, null, indent)}\n`;
+		return `${JSON.stringify({version: STATE_VERSION, entries: this.list()}, null, indent)}\n`;
 	}
 
 	/**
@@ -336,7 +331,7 @@ export class CheckpointStore {
 	 */
 	private async write(durable: boolean): Promise<void> {
 		const dir = dirname(this.path);
-		await mkdir(dir, { recursive: true, mode: 0o700 });
+		await mkdir(dir, {recursive: true, mode: 0o700});
 		const text = this.serialise();
 		const temp = join(dir, `.${randomBytes(6).toString('hex')}.${process.pid}.tmp`);
 		const fh = await open(temp, 'wx', 0o600);
@@ -350,7 +345,7 @@ export class CheckpointStore {
 			await rename(temp, this.path);
 		} catch (error) {
 			await unlink(temp).catch(() => {});
-			throw new Error(`cannot write the state file ${this.path}: ${(error as Error).message}`, { cause: error });
+			throw new Error(`cannot write the state file ${this.path}: ${(error as Error).message}`, {cause: error});
 		}
 		this.folded(text.length);
 		if (!durable) return;
@@ -380,15 +375,15 @@ export async function findCheckpoint(
 	spec: InputSpec,
 	options: FindCheckpointOptions = {},
 	knownPrefix?: Buffer,
-): Promise<{ entry: CheckpointEntry; verified: boolean } | null> {
+): Promise<{entry: CheckpointEntry; verified: boolean} | null> {
 	const prefix = knownPrefix ?? (await readFingerprintPrefix(spec));
 	if (prefix === null) return null;
 	const candidates = store.find(prefix, spec.path);
 	if (candidates.length === 0) return null;
 	for (const entry of candidates) {
-		if (await verifyLastLine(spec, entry, options)) return { entry, verified: true };
+		if (await verifyLastLine(spec, entry, options)) return {entry, verified: true};
 	}
-	return { entry: candidates[0], verified: false };
+	return {entry: candidates[0], verified: false};
 }
 
 /** Whether the line that ends at `entry.offset` has the checksum `entry.lastLineSha1`. */
@@ -397,7 +392,7 @@ export async function verifyLastLine(
 	entry: Pick<CheckpointEntry, 'offset' | 'lastLineSha1'>,
 	options: FindCheckpointOptions = {},
 ): Promise<boolean> {
-	const { offset } = entry;
+	const {offset} = entry;
 	if (offset === 0) return entry.lastLineSha1 === '';
 	const maxLineBytes = options.maxLineBytes ?? 1024 * 1024;
 	// Read a window before the offset big enough for a line of maximal length and its terminator, plus one byte
@@ -432,7 +427,7 @@ export async function verifyLastLine(
 /** The text of the last line in `bytes`, decoded by `readLines` as in the import. */
 async function lastLineOf(bytes: Buffer, baseOffset: number, options: FindCheckpointOptions): Promise<string | null> {
 	const input: OpenedInput = {
-		spec: { id: -1, path: '', displayName: '' },
+		spec: {id: -1, path: '', displayName: ''},
 		size: bytes.length,
 		compression: 'none',
 		rawBytesRead: () => bytes.length,
@@ -442,16 +437,12 @@ async function lastLineOf(bytes: Buffer, baseOffset: number, options: FindCheckp
 		close: async () => {},
 	};
 	let text: string | null = null;
-	for await (const batch of readLines(input, { ...options, baseOffset })) text = batch.lines[batch.lines.length - 1];
+	for await (const batch of readLines(input, {...options, baseOffset})) text = batch.lines[batch.lines.length - 1];
 	return text;
 }
 
 /** The checksum of the line that ends exactly at `offset`, reading the input from its start. */
-async function checksumOfLineEndingAt(
-	spec: InputSpec,
-	offset: number,
-	options: FindCheckpointOptions,
-): Promise<string | null> {
+async function checksumOfLineEndingAt(spec: InputSpec, offset: number, options: FindCheckpointOptions): Promise<string | null> {
 	const input = await openInput(spec);
 	try {
 		for await (const batch of readLines(input, options)) {

@@ -9,7 +9,18 @@ import {createHash} from 'node:crypto';
 import path from 'node:path';
 import type {InputSpec} from '../input/types.js';
 import type {InputWatermark} from './watermark.js';
-import {CheckpointStore, defaultStatePath, fingerprintInput, fingerprintOf, findCheckpoint, lineChecksum, rawIdentity, readFingerprintPrefix, type CheckpointEntry, type RawIdentity} from './checkpoint-store.js';
+import {
+	CheckpointStore,
+	defaultStatePath,
+	fingerprintInput,
+	fingerprintOf,
+	findCheckpoint,
+	lineChecksum,
+	rawIdentity,
+	readFingerprintPrefix,
+	type CheckpointEntry,
+	type RawIdentity,
+} from './checkpoint-store.js';
 import {RunLock} from './run-lock.js';
 
 export interface StateScope {
@@ -33,9 +44,10 @@ export function scopedStatePath(scope: StateScope, env: NodeJS.ProcessEnv = proc
 		url = parsed.href.replace(/\/+$/, '');
 	} catch {}
 
-	const sites = scope.idsite === undefined
-		? `by-host fallback=${scope.idsiteFallback ?? ''} add=${scope.addSitesNewHosts} replay=${scope.replayTracking}`
-		: `idsite=${scope.idsite}`;
+	const sites =
+		scope.idsite === undefined
+			? `by-host fallback=${scope.idsiteFallback ?? ''} add=${scope.addSitesNewHosts} replay=${scope.replayTracking}`
+			: `idsite=${scope.idsite}`;
 	const key = createHash('sha256').update(`${url}\n${sites}`).digest('hex').slice(0, 16);
 	return path.join(path.dirname(defaultStatePath(env)), 'imports', `${key}.json`);
 }
@@ -113,7 +125,10 @@ export class Checkpoints {
 	/** The checkpoint of an input, verified against its content; `changed` when one matched by fingerprint but not by its last line. */
 	async lookup(spec: InputSpec, encoding: string): Promise<{resume?: ResumePoint; changed?: CheckpointEntry}> {
 		const raw = await rawIdentity(spec).catch(() => null);
-		const identity: {raw: RawIdentity | null; fingerprint?: {hash: string; prefixLength: number}; unchanged: boolean} = {raw, unchanged: false};
+		const identity: {raw: RawIdentity | null; fingerprint?: {hash: string; prefixLength: number}; unchanged: boolean} = {
+			raw,
+			unchanged: false,
+		};
 		this.identities.set(spec.id, identity);
 		if (raw) {
 			// The same bytes as when its import completed: nothing to read, nothing to decompress.
@@ -146,7 +161,7 @@ export class Checkpoints {
 		if (!this.writable) return;
 		const known = this.identities.get(spec.id);
 		this.identities.delete(spec.id);
-		const fingerprint = known?.fingerprint ?? await fingerprintInput(spec);
+		const fingerprint = known?.fingerprint ?? (await fingerprintInput(spec));
 		if (!fingerprint || fingerprint.prefixLength === 0) return;
 		this.tracked.set(spec.id, {spec, fingerprint, watermark, previous, complete: false, raw: known?.raw ?? undefined, saved: ''});
 	}
@@ -238,7 +253,12 @@ export class Checkpoints {
 				offset: position.offset,
 				lineNo: position.lineNo,
 				// Nothing new since the resume: keep the checksum we verified (the line's text was not read this time).
-				lastLineSha1: position.offset === 0 ? '' : tracked.previous && position.offset === tracked.previous.offset ? tracked.previous.lastLineSha1 : lineChecksum(position.lastLine),
+				lastLineSha1:
+					position.offset === 0
+						? ''
+						: tracked.previous && position.offset === tracked.previous.offset
+							? tracked.previous.lastLineSha1
+							: lineChecksum(position.lastLine),
 				ackedAhead,
 				complete,
 				updatedAt: new Date().toISOString(),
@@ -258,8 +278,10 @@ function saveFailureMessage(path: string, reason: string, during: boolean): stri
 	const what = during
 		? 'progress can no longer be saved, so nothing more is sent (what Matomo acknowledged since the last save is sent again next time)'
 		: 'progress could not be saved, so nothing was sent';
-	return `${what}: ${reason}. Free disk space or make ${path.slice(0, path.lastIndexOf('/') + 1) || 'its directory'} writable ` +
-		`(or choose another state file with --state-file), then run the same command again.`;
+	return (
+		`${what}: ${reason}. Free disk space or make ${path.slice(0, path.lastIndexOf('/') + 1) || 'its directory'} writable ` +
+		`(or choose another state file with --state-file), then run the same command again.`
+	);
 }
 
 /**

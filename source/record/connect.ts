@@ -55,12 +55,16 @@ export async function connectMatomo(config: ImportConfig, options: {log?: (messa
 	if (token === undefined && config.login !== undefined && config.password !== undefined) {
 		const anonymous = createClient(config, undefined);
 		try {
-			const answer = await anonymous.api<{value?: string}>('UsersManager.createAppSpecificTokenAuth', {
-				userLogin: config.login,
-				passwordConfirmation: config.password,
-				description: 'Log importer',
-				expireHours: '48',
-			}, {withToken: false});
+			const answer = await anonymous.api<{value?: string}>(
+				'UsersManager.createAppSpecificTokenAuth',
+				{
+					userLogin: config.login,
+					passwordConfirmation: config.password,
+					description: 'Log importer',
+					expireHours: '48',
+				},
+				{withToken: false},
+			);
 			if (!answer?.value) throw new MatomoSetupError('error fetching authentication token token_auth');
 			token = answer.value;
 			options.log?.('Authentication token created with --login/--password (valid 48 hours).');
@@ -74,8 +78,13 @@ export async function connectMatomo(config: ImportConfig, options: {log?: (messa
 
 	if (token === undefined && config.matomoConfigFile !== undefined) {
 		try {
-			token = await tokenFromMatomoServer({configFile: config.matomoConfigFile, phpBinary: config.phpBinary, matomoUrl: config.url, testmode: config.enableTestmode});
-			options.log?.('A temporary token was obtained from Matomo\'s updatetoken.php (not saved).');
+			token = await tokenFromMatomoServer({
+				configFile: config.matomoConfigFile,
+				phpBinary: config.phpBinary,
+				matomoUrl: config.url,
+				testmode: config.enableTestmode,
+			});
+			options.log?.("A temporary token was obtained from Matomo's updatetoken.php (not saved).");
 		} catch (error) {
 			if (error instanceof ServerTokenError) throw new MatomoSetupError(error.message);
 			throw error;
@@ -83,8 +92,10 @@ export async function connectMatomo(config: ImportConfig, options: {log?: (messa
 	}
 
 	if (token === undefined && !config.dryRun) {
-		throw new MatomoSetupError('no token: set MATOMO_TOKEN_AUTH, or give --token-auth-file, --token-auth, or --login and --password (the token needs write access to the sites); '
-			+ 'on the Matomo server itself, --config=/path/to/matomo/config/config.ini.php gets a temporary token through PHP (we are not installed inside Matomo, so give the path)');
+		throw new MatomoSetupError(
+			'no token: set MATOMO_TOKEN_AUTH, or give --token-auth-file, --token-auth, or --login and --password (the token needs write access to the sites); ' +
+				'on the Matomo server itself, --config=/path/to/matomo/config/config.ini.php gets a temporary token through PHP (we are not installed inside Matomo, so give the path)',
+		);
 	}
 
 	const client = createClient(config, token);
@@ -124,16 +135,21 @@ async function checkWriteAccess(client: MatomoClient, idsite: string | undefined
 			}
 		};
 
-		writable = new Set([...await ids('SitesManager.getSitesIdWithAdminAccess'), ...await ids('SitesManager.getSitesIdWithWriteAccess')]);
+		writable = new Set([...(await ids('SitesManager.getSitesIdWithAdminAccess')), ...(await ids('SitesManager.getSitesIdWithWriteAccess'))]);
 	} catch (error) {
 		if (missingMethod(error)) return;
 		throw error;
 	}
 
-	const fix = 'Tracking the visitors\' IPs and the dates of past hits needs a token of a user with write (or admin) access to the site: '
-		+ 'Matomo › Administration › System › Users, or create the token as such a user.';
-	if (writable.size === 0) throw new MatomoSetupError(`the token can read Matomo but cannot write to any site, so Matomo would count every hit as invalid. ${fix}`, {kind: 'auth'});
+	const fix =
+		"Tracking the visitors' IPs and the dates of past hits needs a token of a user with write (or admin) access to the site: " +
+		'Matomo › Administration › System › Users, or create the token as such a user.';
+	if (writable.size === 0)
+		throw new MatomoSetupError(`the token can read Matomo but cannot write to any site, so Matomo would count every hit as invalid. ${fix}`, {kind: 'auth'});
 	if (idsite !== undefined && /^\d+$/.test(idsite) && !writable.has(Number(idsite))) {
-		throw new MatomoSetupError(`the token cannot write to site ${idsite} (it can write to ${[...writable].sort((a, b) => a - b).join(', ')}), so Matomo would count every hit as invalid. ${fix}`, {kind: 'auth'});
+		throw new MatomoSetupError(
+			`the token cannot write to site ${idsite} (it can write to ${[...writable].sort((a, b) => a - b).join(', ')}), so Matomo would count every hit as invalid. ${fix}`,
+			{kind: 'auth'},
+		);
 	}
 }

@@ -1,13 +1,12 @@
 /** Small helpers of the Matomo client: reading answers (JSON, snippets for messages) and errors (codes, kinds). */
 
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-	value !== null && typeof value === 'object' && !Array.isArray(value);
+export const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
-export function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+export function parseJson(text: string): {ok: true; value: unknown} | {ok: false} {
 	try {
-		return { ok: true, value: JSON.parse(text) };
+		return {ok: true, value: JSON.parse(text)};
 	} catch {
-		return { ok: false };
+		return {ok: false};
 	}
 }
 
@@ -24,7 +23,7 @@ export function snippet(text: string, max = 200): string {
 export function errorCodes(error: unknown, seen = new Set<unknown>()): string[] {
 	if (!error || typeof error !== 'object' || seen.has(error)) return [];
 	seen.add(error);
-	const record = error as { code?: unknown; cause?: unknown; errors?: unknown };
+	const record = error as {code?: unknown; cause?: unknown; errors?: unknown};
 	const codes = typeof record.code === 'string' ? [record.code] : [];
 	codes.push(...errorCodes(record.cause, seen));
 	if (Array.isArray(record.errors)) for (const inner of record.errors) codes.push(...errorCodes(inner, seen));
@@ -36,7 +35,7 @@ export function innermostMessage(error: unknown): string {
 	let message = error instanceof Error ? error.message : String(error);
 	for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
 		if (current.message) message = current.message;
-		current = (current as { cause?: unknown }).cause;
+		current = (current as {cause?: unknown}).cause;
 	}
 	return message;
 }
@@ -57,8 +56,7 @@ export const NETWORK_CODES = new Set([
 ]);
 export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-export const isTlsCode = (code: string) =>
-	/^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|ERR_OSSL_)/.test(code);
+export const isTlsCode = (code: string) => /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|ERR_OSSL_)/.test(code);
 
 export function stripSlashes(path: string): string {
 	return path.replace(/\/+$/, '');
@@ -89,7 +87,7 @@ export interface RawResponse {
  */
 export function matomoRefusal(response: RawResponse, json: unknown): string | undefined {
 	if (isObject(json) && ('status' in json || 'result' in json || 'message' in json)) {
-		return typeof json.message === 'string' ? json.message : '(no reason given; --debug-tracker shows Matomo\'s).';
+		return typeof json.message === 'string' ? json.message : "(no reason given; --debug-tracker shows Matomo's).";
 	}
 
 	const page = response.text;

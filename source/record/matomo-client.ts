@@ -11,25 +11,14 @@
  * - `sendBulk` makes ONE attempt: the recorder owns tracking retries, because it trims the hits Matomo already
  *   acknowledged before it sends again. API calls are retried here; both follow the one policy of retry-policy.ts.
  */
-import { createHttpAgent, type HttpAgent } from './undici-agent.js';
-import { bulkBody, encodeRequests, isEncoded, type EncodedRequests } from './hit-batch.js';
-import { parseRetryAfter, withRetry } from './retry-policy.js';
-import { BODY_SAMPLE_CHARS, MatomoError, classifyFailure, type MatomoErrorDetails, type MatomoErrorKind } from './matomo-error.js';
-import {
-	appendSuffix,
-	innermostMessage,
-	isObject,
-	parseJson,
-	matomoRefusal,
-	plural,
-	snippet,
-	type RawResponse,
-	type Target,
-	stripSlashes,
-} from './http-text.js';
+import {createHttpAgent, type HttpAgent} from './undici-agent.js';
+import {bulkBody, encodeRequests, isEncoded, type EncodedRequests} from './hit-batch.js';
+import {parseRetryAfter, withRetry} from './retry-policy.js';
+import {BODY_SAMPLE_CHARS, MatomoError, classifyFailure, type MatomoErrorDetails, type MatomoErrorKind} from './matomo-error.js';
+import {appendSuffix, innermostMessage, isObject, parseJson, matomoRefusal, plural, snippet, type RawResponse, type Target, stripSlashes} from './http-text.js';
 
-export { MatomoError, type MatomoErrorDetails, type MatomoErrorKind } from './matomo-error.js';
-export { bulkBody } from './hit-batch.js';
+export {MatomoError, type MatomoErrorDetails, type MatomoErrorKind} from './matomo-error.js';
+export {bulkBody} from './hit-batch.js';
 
 export interface MatomoClientOptions {
 	/** --url (already normalised with http:// when no scheme). */
@@ -56,7 +45,7 @@ export interface MatomoClientOptions {
 	connections?: number;
 	/** Default 'Matomo/LogImport'. */
 	userAgent?: string;
-	onRetry?: (info: { attempt: number; delayMs: number; error: MatomoError }) => void;
+	onRetry?: (info: {attempt: number; delayMs: number; error: MatomoError}) => void;
 }
 
 export interface BulkResult {
@@ -111,13 +100,13 @@ export class MatomoClient {
 			path: appendSuffix(`${stripSlashes(base.pathname)}${trackerPath}${trackerQuery}`, options.requestSuffix),
 		};
 		const apiPath = apiBase.pathname.endsWith('.php') ? apiBase.pathname : `${stripSlashes(apiBase.pathname)}/index.php`;
-		this.apiEndpoint = { origin: apiBase.origin, path: appendSuffix(apiPath, options.requestSuffix) };
+		this.apiEndpoint = {origin: apiBase.origin, path: appendSuffix(apiPath, options.requestSuffix)};
 
 		this.http = createHttpAgent({
 			connections: options.connections ?? 8,
 			headersTimeout: options.requestTimeoutMs,
 			bodyTimeout: options.requestTimeoutMs,
-			connect: { rejectUnauthorized: !options.acceptInvalidCertificate, timeout: options.requestTimeoutMs },
+			connect: {rejectUnauthorized: !options.acceptInvalidCertificate, timeout: options.requestTimeoutMs},
 		});
 	}
 
@@ -126,7 +115,7 @@ export class MatomoClient {
 		const token = this.options.tokenAuth;
 		if (!token) return text;
 		// The forms a token takes in a text: as given, URL-encoded, form-encoded (worked out once: this runs per answer).
-		this.tokenForms ??= [...new Set([token, encodeURIComponent(token), new URLSearchParams({ t: token }).toString().slice(2)])];
+		this.tokenForms ??= [...new Set([token, encodeURIComponent(token), new URLSearchParams({t: token}).toString().slice(2)])];
 		let out = text;
 		for (const form of this.tokenForms) {
 			if (out.includes(form)) out = out.split(form).join('***');
@@ -159,7 +148,7 @@ export class MatomoClient {
 		}, timeoutMs);
 		// Linked by hand rather than AbortSignal.any: a long-lived run signal would collect a listener per request.
 		const onAbort = () => controller.abort(signal?.reason);
-		signal?.addEventListener('abort', onAbort, { once: true });
+		signal?.addEventListener('abort', onAbort, {once: true});
 		try {
 			const response = await this.http.request({
 				origin: target.origin,
@@ -170,7 +159,7 @@ export class MatomoClient {
 				signal: controller.signal,
 			});
 			const text = await response.body.text();
-			return { status: response.statusCode, headers: response.headers, text };
+			return {status: response.statusCode, headers: response.headers, text};
 		} catch (error) {
 			if (timedOut) {
 				throw new MatomoError('timeout', `Matomo at ${target.origin} did not answer within ${timeoutMs} ms`, {
@@ -193,26 +182,21 @@ export class MatomoClient {
 	// ----- Reporting API -----------------------------------------------------------------------------------------
 
 	/** Call `method` of the Reporting API. Arrays are sent as `key[0]=…`. Retried unless `retry: false`. */
-	api<T = unknown>(
-		method: string,
-		params: Record<string, string | number | string[]> = {},
-		opts: { withToken?: boolean; retry?: boolean } = {},
-	): Promise<T> {
-		return this.callApi<T>(method, params, { ...opts });
+	api<T = unknown>(method: string, params: Record<string, string | number | string[]> = {}, opts: {withToken?: boolean; retry?: boolean} = {}): Promise<T> {
+		return this.callApi<T>(method, params, {...opts});
 	}
 
 	private callApi<T>(
 		method: string,
 		params: Record<string, string | number | string[]>,
-		opts: { withToken?: boolean; retry?: boolean; isRetryable?: (error: unknown) => boolean },
+		opts: {withToken?: boolean; retry?: boolean; isRetryable?: (error: unknown) => boolean},
 	): Promise<T> {
-		const body = new URLSearchParams({ module: 'API', format: 'json', method, filter_limit: '-1' });
+		const body = new URLSearchParams({module: 'API', format: 'json', method, filter_limit: '-1'});
 		if (opts.withToken !== false && this.options.tokenAuth) body.set('token_auth', this.options.tokenAuth);
 		for (const [key, value] of Object.entries(params)) {
 			if (Array.isArray(value)) {
 				for (const [index, item] of value.entries()) body.append(`${key}[${index}]`, item);
-			}
-			else body.append(key, String(value));
+			} else body.append(key, String(value));
 		}
 		const once = () => this.apiOnce<T>(method, body.toString());
 		if (opts.retry === false) return once();
@@ -221,9 +205,9 @@ export class MatomoClient {
 			baseDelayMs: this.options.retryDelayMs,
 			isRetryable: opts.isRetryable ?? (error => error instanceof MatomoError && error.retryable),
 			onRetry: info => {
-				if (info.error instanceof MatomoError) this.options.onRetry?.({ ...info, error: info.error });
+				if (info.error instanceof MatomoError) this.options.onRetry?.({...info, error: info.error});
 			},
-			onGiveUp: ({ attempt, error }) => {
+			onGiveUp: ({attempt, error}) => {
 				if (error instanceof MatomoError && attempt > 1) {
 					error.attempts = attempt;
 					error.message += ` (gave up after ${attempt} attempts)`;
@@ -245,7 +229,7 @@ export class MatomoClient {
 					'http',
 					`the Matomo API at ${this.shownApiUrl} redirects from https to ${next.origin}; the token is not sent ` +
 						'unencrypted. Fix the server, or use --api-url with the address you trust',
-					{ status: response.status, retryable: false },
+					{status: response.status, retryable: false},
 				);
 			}
 			if (next.hostname !== current.hostname) {
@@ -253,35 +237,32 @@ export class MatomoClient {
 					'http',
 					`the Matomo API at ${this.shownApiUrl} redirects to another host (${next.origin}); the token is not sent ` +
 						'there. Use --api-url with the final address if that server is your Matomo',
-					{ status: response.status, retryable: false },
+					{status: response.status, retryable: false},
 				);
 			}
 			// Re-POST (not GET, as urllib would): the method, token and params must reach the final address.
-			target = { origin: next.origin, path: `${next.pathname}${next.search}` };
+			target = {origin: next.origin, path: `${next.pathname}${next.search}`};
 			response = await this.exchange(target, 'application/x-www-form-urlencoded', body);
 		}
 		return this.interpretApi<T>(method, target, response);
 	}
 
 	private interpretApi<T>(method: string, target: Target, response: RawResponse): T {
-		const { status, text } = response;
+		const {status, text} = response;
 		const parsed = parseJson(text);
 		const where = `${target.origin}${target.path.split('?')[0]}`;
-		const details = { status, body: this.sample(text) };
+		const details = {status, body: this.sample(text)};
 		if (parsed.ok && isObject(parsed.value) && parsed.value.result === 'error') {
 			const matomoMessage = this.redact(String(parsed.value.message ?? 'unknown error'));
-			const isAuth =
-				status === 401 ||
-				status === 403 ||
-				/token|can't access|requires .*access|authenticat|not authorized|permission/i.test(matomoMessage);
+			const isAuth = status === 401 || status === 403 || /token|can't access|requires .*access|authenticat|not authorized|permission/i.test(matomoMessage);
 			const authMessage = this.options.tokenAuth
 				? `Matomo refused the token for ${method}: ${matomoMessage} Check --token-auth (or --login/--password)`
 				: `Matomo needs a token for ${method}: ${matomoMessage} Give --token-auth (or --login/--password)`;
-			return this.throwApi(
-				isAuth ? 'auth' : 'api',
-				isAuth ? authMessage : `Matomo API error in ${method}: ${matomoMessage}`,
-				{ ...details, matomoMessage, retryable: false },
-			);
+			return this.throwApi(isAuth ? 'auth' : 'api', isAuth ? authMessage : `Matomo API error in ${method}: ${matomoMessage}`, {
+				...details,
+				matomoMessage,
+				retryable: false,
+			});
 		}
 		if (status >= 500 || status === 429) {
 			return this.throwApi('http', `Matomo API call ${method} failed with HTTP ${status}: ${snippet(this.redact(text))}`, {
@@ -306,9 +287,8 @@ export class MatomoClient {
 			const type = String(response.headers['content-type'] ?? 'no content type');
 			return this.throwApi(
 				'invalid-json',
-				`Matomo API call ${method} to ${where} answered HTTP ${status} with something that is not JSON (${type}): ` +
-					`${snippet(this.redact(text))}`,
-				{ ...details, retryable: false },
+				`Matomo API call ${method} to ${where} answered HTTP ${status} with something that is not JSON (${type}): ` + `${snippet(this.redact(text))}`,
+				{...details, retryable: false},
 			);
 		}
 		return parsed.value as T;
@@ -340,16 +320,15 @@ export class MatomoClient {
 	 * unknown host fails at once (a typo in --url is not worth a minute of retries); 5xx and timeouts are retried.
 	 */
 	async getVersion(): Promise<string> {
-		const isRetryable = (error: unknown) =>
-			error instanceof MatomoError && error.retryable && !['ECONNREFUSED', 'ENOTFOUND'].includes(error.code ?? '');
+		const isRetryable = (error: unknown) => error instanceof MatomoError && error.retryable && !['ECONNREFUSED', 'ENOTFOUND'].includes(error.code ?? '');
 		let answer: unknown;
 		try {
-			answer = await this.callApi('API.getMatomoVersion', {}, { isRetryable });
+			answer = await this.callApi('API.getMatomoVersion', {}, {isRetryable});
 		} catch (error) {
 			if (!(error instanceof MatomoError)) throw error;
 			if (error.kind === 'api' && /does not exist|not available/i.test(error.matomoMessage ?? '')) {
 				// Piwik before 3.x: the method had the old name.
-				answer = await this.callApi('API.getPiwikVersion', {}, { isRetryable }).catch(inner => {
+				answer = await this.callApi('API.getPiwikVersion', {}, {isRetryable}).catch(inner => {
 					throw this.asNotMatomo(inner);
 				});
 			} else {
@@ -361,7 +340,7 @@ export class MatomoClient {
 				'not-matomo',
 				`${this.shownApiUrl} answered JSON, but not like Matomo (${snippet(this.redact(JSON.stringify(answer)), 120)}). ` +
 					'Check --url/--api-url: it should be the address of your Matomo, e.g. https://matomo.example.com/',
-				{ retryable: false },
+				{retryable: false},
 			);
 		}
 		return answer.value;
@@ -376,7 +355,7 @@ export class MatomoClient {
 			`${this.shownApiUrl} does not answer like a Matomo server (HTTP ${error.status ?? '?'}: ` +
 				`${snippet(error.body ?? '', 120) || 'empty answer'}). Check --url/--api-url: it should be the address of ` +
 				'your Matomo, e.g. https://matomo.example.com/',
-			{ status: error.status, body: error.body, retryable: false, cause: error },
+			{status: error.status, body: error.body, retryable: false, cause: error},
 		);
 	}
 
@@ -395,9 +374,9 @@ export class MatomoClient {
 	async sendBulk(list: readonly string[] | EncodedRequests, signal?: AbortSignal): Promise<BulkResult> {
 		const encoded = isEncoded(list) ? list : encodeRequests(list);
 		const response = await this.exchange(this.tracker, 'application/json', bulkBody(encoded, this.options.tokenAuth), signal);
-		const { status, text } = response;
+		const {status, text} = response;
 		const where = `${this.tracker.origin}${this.tracker.path.split('?')[0]}`;
-		const details = { status, body: this.sample(text) };
+		const details = {status, body: this.sample(text)};
 		const json = this.bulkJson(text);
 
 		if (status >= 200 && status < 300) {
@@ -406,7 +385,7 @@ export class MatomoClient {
 					'invalid-json',
 					`Matomo answered the bulk tracking request with HTTP ${status} but not with JSON, so whether it tracked ` +
 						`the ${plural(encoded.count, 'request')} is unknown: ${snippet(this.redact(text))}`,
-					{ ...details, retryable: true },
+					{...details, retryable: true},
 				);
 			}
 			return this.bulkResult(status, json, text);
@@ -418,7 +397,7 @@ export class MatomoClient {
 				'http',
 				`Matomo redirected the tracking request (HTTP ${status}) to ${location}. Tracking requests are not ` +
 					`redirected, because the hits they carry would be lost; use --url ${suggestion}`,
-				{ ...details, retryable: false },
+				{...details, retryable: false},
 			);
 		}
 		if (status === 400) {
@@ -428,13 +407,13 @@ export class MatomoClient {
 			});
 		}
 		if (status === 401 || status === 403) {
-			throw new MatomoError('auth', this.refusal(where, 'the tracking request', response, json), { ...details, retryable: false });
+			throw new MatomoError('auth', this.refusal(where, 'the tracking request', response, json), {...details, retryable: false});
 		}
 		if (status === 413) {
 			throw new MatomoError(
 				'too-large',
 				`${where} refused a bulk request of ${plural(encoded.count, 'hit')} as too large (HTTP 413); send fewer hits per request`,
-				{ ...details, retryable: false },
+				{...details, retryable: false},
 			);
 		}
 		const tracked = isObject(json) && typeof json.tracked === 'number' ? json.tracked : undefined;
@@ -444,7 +423,7 @@ export class MatomoClient {
 			`Matomo answered HTTP ${status} to a bulk tracking request of ${plural(encoded.count, 'hit')}` +
 				(tracked === undefined ? '' : ` (it tracked ${tracked} before failing)`) +
 				(json === undefined ? `: ${snippet(this.redact(text))}` : ''),
-			{ ...details, tracked, retryable, retryAfterMs: parseRetryAfter(response.headers['retry-after']) },
+			{...details, tracked, retryable, retryAfterMs: parseRetryAfter(response.headers['retry-after'])},
 		);
 	}
 

@@ -1,5 +1,5 @@
 /** The one error of the Matomo client: what went wrong (its kind), what Matomo answered, and whether to retry. */
-import { NETWORK_CODES, TIMEOUT_CODES, errorCodes, isTlsCode } from './http-text.js';
+import {NETWORK_CODES, TIMEOUT_CODES, errorCodes, isTlsCode} from './http-text.js';
 
 export type MatomoErrorKind =
 	| 'http'
@@ -47,7 +47,7 @@ export class MatomoError extends Error {
 	attempts?: number;
 
 	constructor(kind: MatomoErrorKind, message: string, details: MatomoErrorDetails = {}) {
-		super(message, details.cause === undefined ? undefined : { cause: details.cause });
+		super(message, details.cause === undefined ? undefined : {cause: details.cause});
 		this.kind = kind;
 		this.status = details.status;
 		this.body = details.body;
@@ -64,27 +64,27 @@ export function classifyFailure(error: unknown, where: string, timeoutMs: number
 	const codes = errorCodes(error);
 	const code = codes.find(c => TIMEOUT_CODES.has(c) || NETWORK_CODES.has(c) || isTlsCode(c)) ?? codes[0];
 	if (code && TIMEOUT_CODES.has(code)) {
-		return new MatomoError('timeout', `Matomo at ${where} did not answer within ${timeoutMs} ms (${code})`, { code, cause: error });
+		return new MatomoError('timeout', `Matomo at ${where} did not answer within ${timeoutMs} ms (${code})`, {code, cause: error});
 	}
 	if (code && isTlsCode(code)) {
 		return new MatomoError(
 			'tls',
 			`TLS problem with ${where}: ${detail} (${code}). If you trust this server (for example a self-signed ` +
 				'certificate), run again with --accept-invalid-ssl-certificate',
-			{ code, retryable: false, cause: error },
+			{code, retryable: false, cause: error},
 		);
 	}
 	if (code === 'ECONNREFUSED') {
-		return new MatomoError('network', `cannot connect to Matomo at ${where}: connection refused (ECONNREFUSED)`, { code, cause: error });
+		return new MatomoError('network', `cannot connect to Matomo at ${where}: connection refused (ECONNREFUSED)`, {code, cause: error});
 	}
 	if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-		return new MatomoError('network', `cannot connect to Matomo at ${where}: host not found (${code})`, { code, cause: error });
+		return new MatomoError('network', `cannot connect to Matomo at ${where}: host not found (${code})`, {code, cause: error});
 	}
 	if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') {
-		return new MatomoError('network', `connection to Matomo at ${where} was closed unexpectedly (${code})`, { code, cause: error });
+		return new MatomoError('network', `connection to Matomo at ${where} was closed unexpectedly (${code})`, {code, cause: error});
 	}
 	if (code && NETWORK_CODES.has(code)) {
-		return new MatomoError('network', `connection to Matomo at ${where} failed: ${detail} (${code})`, { code, cause: error });
+		return new MatomoError('network', `connection to Matomo at ${where} failed: ${detail} (${code})`, {code, cause: error});
 	}
 	// Anything else (an invalid --request-suffix, a bug) will not get better by trying again.
 	return new MatomoError('network', `request to Matomo at ${where} failed: ${detail}${code ? ` (${code})` : ''}`, {

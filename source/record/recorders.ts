@@ -11,57 +11,14 @@ import PQueue from 'p-queue';
 import type {LaneState, MatomoErrorSample, RunState} from '../core/run-state.js';
 import {nextSampleSeq, pushRing} from '../core/run-state.js';
 import {AdaptiveBatchSize, AdaptiveConcurrency} from './adaptive.js';
-import {HitBatch, type EncodedRequests, type HitRef} from './hit-batch.js';
+import {HitBatch, type HitRef} from './hit-batch.js';
 import {mayRetry, retryDelay, sleep} from './retry-policy.js';
+import type {BulkAnswer, BulkSender, RecorderEvents, RecorderOptions, SendFailure} from './recorder-types.js';
+
+export type {BulkAnswer, BulkSender, RecorderEvents, RecorderOptions, SendFailure} from './recorder-types.js';
 import {VisitorRouter} from './visitor-router.js';
 
 export {HitBatch} from './hit-batch.js';
-
-export interface BulkAnswer {
-	tracked: number | null;
-	invalid: number | null;
-	invalidIndices: number[];
-	/** The answer as Matomo sent it (its debug output with --debug-tracker). */
-	rawBody?: string;
-}
-
-/** What a failed request tells us (the Matomo client's MatomoError has this shape). */
-export interface SendFailure {
-	message: string;
-	kind?: string;
-	status?: number;
-	tracked?: number;
-	retryable?: boolean;
-	retryAfterMs?: number;
-}
-
-export interface BulkSender {
-	sendBulk(requests: EncodedRequests, signal?: AbortSignal): Promise<BulkAnswer>;
-}
-
-export interface RecorderOptions {
-	lanes: number;
-	concurrency: number;
-	payloadSize: number;
-	/** Flush a lane's partial batch after this long. */
-	flushIntervalMs: number;
-	/** Most hits waiting in all lanes before the reader has to wait. */
-	maxQueued: number;
-	retryMaxAttempts: number;
-	retryDelayMs: number;
-	/** Seconds between single hits (--debug-force-one-hit-every-Ns). */
-	spacingMs?: number;
-	/**
-	 * Trust the `tracked` count of an error answer: the first `tracked` hits are done, resend the rest. Only for a
-	 * Matomo without bulk transactions: a default Matomo rolls a failed batch back, and the count describes work undone.
-	 */
-	trustTrackedCount: boolean;
-	/**
-	 * --recorders=auto: find the concurrency that maximises Matomo's throughput, and the batch size that keeps its
-	 * answers prompt (see adaptive.ts).
-	 */
-	adaptive?: boolean;
-}
 
 /** --recorders=auto keeps requests answering in about this long (AdaptiveBatchSize), with at least this many hits. */
 const targetAnswerMs = 2000;
@@ -69,19 +26,6 @@ const minAdaptiveBatch = 10;
 
 /** Batches kept for reuse once sent: for the lanes whose batch leaves next; more would only hold their buffers. */
 const maxSpareBatches = 4;
-
-export interface RecorderEvents {
-	/** Matomo acknowledged hits `from` to `to` (exclusive) of the batch; `invalid` lists those it reported invalid. */
-	acknowledged(batch: HitBatch, from: number, to: number, invalid: readonly number[]): void;
-	/** Retries are exhausted or the error cannot be retried: the import must stop. */
-	fatal(message: string): void;
-	/** Something worth showing once. */
-	notice(message: string): void;
-	/** For the UI: a human name of an input. */
-	inputName(input: number): string;
-	/** Every answer, for --debug-tracker. */
-	answered?(answer: BulkAnswer): void;
-}
 
 interface Lane {
 	state: LaneState;
@@ -130,15 +74,32 @@ export class Recorders {
 		this.queue = new PQueue({concurrency: Math.max(1, Math.min(options.concurrency, options.lanes))});
 		if (options.adaptive) {
 			this.adaptive = new AdaptiveConcurrency(this.queue.concurrency, options.lanes, n => this.setConcurrency(n));
-			this.adaptiveBatch = new AdaptiveBatchSize(options.payloadSize, Math.min(options.payloadSize, minAdaptiveBatch), options.payloadSize, targetAnswerMs, n => {
-				this.state.batchSize = n;
-			});
+			this.adaptiveBatch = new AdaptiveBatchSize(
+				options.payloadSize,
+				Math.min(options.payloadSize, minAdaptiveBatch),
+				options.payloadSize,
+				targetAnswerMs,
+				n => {
+					this.state.batchSize = n;
+				},
+			);
 		}
 
 		this.router = new VisitorRouter(options.lanes);
 		this.lanes = [];
 		for (let id = 0; id < options.lanes; id++) {
-			const laneState: LaneState = {id, phase: 'idle', queued: 0, inFlight: 0, requests: 0, hitsSent: 0, retries: 0, lastLatencyMs: null, attempt: 0, retryAt: null};
+			const laneState: LaneState = {
+				id,
+				phase: 'idle',
+				queued: 0,
+				inFlight: 0,
+				requests: 0,
+				hitsSent: 0,
+				retries: 0,
+				lastLatencyMs: null,
+				attempt: 0,
+				retryAt: null,
+			};
 			state.lanes.push(laneState);
 			this.lanes.push({state: laneState, batches: [], waiting: 0, busy: false, timer: undefined});
 		}
@@ -339,30 +300,34 @@ export class Recorders {
 		lane.state.queued = lane.waiting;
 		lane.state.inFlight = batch.count;
 		lane.state.phase = 'waiting';
-		void this.queue.add(async () => this.send(lane, batch)).catch((error: unknown) => {
-			this.events.fatal(`recorder failed: ${error instanceof Error ? error.message : String(error)}`);
-		}).finally(() => {
-			lane.busy = false;
-			lane.state.inFlight = 0;
-			lane.state.phase = 'idle';
-			lane.state.attempt = 0;
-			lane.state.retryAt = null;
-			this.queued -= batch.count;
-			if (lane.batches[0] === batch) lane.batches.shift();
-			batch.reset();
-			if (this.spare.length < maxSpareBatches) this.spare.push(batch);
-			this.unpark();
-			const next = lane.batches[0];
-			if (!this.stopped && next !== undefined && !next.inFlight) {
-				if (this.isFull(next) || this.parked.length > 0) this.dispatch(lane);
-				else lane.timer ??= setTimeout(() => {
-					lane.timer = undefined;
-					this.dispatch(lane);
-				}, this.options.flushIntervalMs);
-			}
+		void this.queue
+			.add(async () => this.send(lane, batch))
+			.catch((error: unknown) => {
+				this.events.fatal(`recorder failed: ${error instanceof Error ? error.message : String(error)}`);
+			})
+			.finally(() => {
+				lane.busy = false;
+				lane.state.inFlight = 0;
+				lane.state.phase = 'idle';
+				lane.state.attempt = 0;
+				lane.state.retryAt = null;
+				this.queued -= batch.count;
+				if (lane.batches[0] === batch) lane.batches.shift();
+				batch.reset();
+				if (this.spare.length < maxSpareBatches) this.spare.push(batch);
+				this.unpark();
+				const next = lane.batches[0];
+				if (!this.stopped && next !== undefined && !next.inFlight) {
+					if (this.isFull(next) || this.parked.length > 0) this.dispatch(lane);
+					else
+						lane.timer ??= setTimeout(() => {
+							lane.timer = undefined;
+							this.dispatch(lane);
+						}, this.options.flushIntervalMs);
+				}
 
-			this.wake();
-		});
+				this.wake();
+			});
 	}
 
 	/** Send the batch until Matomo has acknowledged all of it, or the retries are exhausted. */
@@ -395,7 +360,9 @@ export class Recorders {
 					// Not a failure of Matomo: the request was too big for the server. Half as many hits, from now on.
 					this.requestCap = Math.max(1, Math.floor(sent / 2));
 					this.state.batchSize = this.batchSize;
-					this.events.notice(`The server refused a bulk request of ${sent} hits as too large (HTTP 413): sending at most ${this.requestCap} hits per request from now on.`);
+					this.events.notice(
+						`The server refused a bulk request of ${sent} hits as too large (HTTP 413): sending at most ${this.requestCap} hits per request from now on.`,
+					);
 					continue;
 				}
 
@@ -475,7 +442,9 @@ export class Recorders {
 		const tracked = answer.tracked;
 		const reportedInvalid = answer.invalid ?? invalid.length;
 		if (tracked !== null && tracked + reportedInvalid < sent) {
-			this.events.notice(`Matomo acknowledged ${tracked + reportedInvalid} of ${sent} hits sent in one request (tracked ${tracked}, invalid ${reportedInvalid})`);
+			this.events.notice(
+				`Matomo acknowledged ${tracked + reportedInvalid} of ${sent} hits sent in one request (tracked ${tracked}, invalid ${reportedInvalid})`,
+			);
 		}
 
 		if (invalid.length === 0 && reportedInvalid > 0) {

@@ -25,7 +25,13 @@ export async function previewResume(config: ImportConfig): Promise<{statePath: s
 		if (spec.path === '-') continue;
 		const found = await checkpoints.lookup(spec, config.encoding);
 		if (found.changed) {
-			out.push({path: spec.path, status: 'changed', lineNo: found.changed.lineNo, offset: found.changed.offset, updatedAt: found.changed.updatedAt});
+			out.push({
+				path: spec.path,
+				status: 'changed',
+				lineNo: found.changed.lineNo,
+				offset: found.changed.offset,
+				updatedAt: found.changed.updatedAt,
+			});
 			continue;
 		}
 

@@ -33,7 +33,10 @@ export class RunLock {
 	private released = false;
 	private readonly onExit = () => this.release();
 
-	private constructor(readonly path: string, private readonly owner: Owner) {
+	private constructor(
+		readonly path: string,
+		private readonly owner: Owner,
+	) {
 		// A run that ends without release (an exception, process.exit) still frees the state for the next one.
 		process.once('exit', this.onExit);
 	}
@@ -168,7 +171,9 @@ function processStart(pid: number): string | null {
 
 function lockedMessage(path: string, holder: Owner | undefined): string {
 	const who = holder ? `process ${holder.pid} on ${holder.host}, since ${holder.since}` : 'another process';
-	return `another import is already working on the same state (${who}; lock ${path}): this run stops without ` +
+	return (
+		`another import is already working on the same state (${who}; lock ${path}): this run stops without ` +
 		`sending anything (exit status ${LOCKED_EXIT_CODE}). The next run continues where that one stops. If no import ` +
-		`is running (a lock left on another host), remove the lock file.`;
+		`is running (a lock left on another host), remove the lock file.`
+	);
 }

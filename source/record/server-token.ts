@@ -45,7 +45,9 @@ export async function tokenFromMatomoServer(options: ServerTokenOptions): Promis
 	try {
 		await access(configFile, constants.R_OK);
 	} catch (error) {
-		throw new ServerTokenError(`the Matomo configuration file ${configFile} could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): give --config the path of config/config.ini.php in your Matomo, and run as a user that may read it. ${alternative}`);
+		throw new ServerTokenError(
+			`the Matomo configuration file ${configFile} could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): give --config the path of config/config.ini.php in your Matomo, and run as a user that may read it. ${alternative}`,
+		);
 	}
 
 	const script = updateTokenScript(configFile);
@@ -55,9 +57,10 @@ export async function tokenFromMatomoServer(options: ServerTokenOptions): Promis
 		({stdout} = await run(phpBinary, args));
 	} catch (error) {
 		const failure = error as NodeJS.ErrnoException & {stderr?: string; code?: string | number};
-		const why = failure.code === 'ENOENT'
-			? `${phpBinary} was not found (give the PHP binary with --php-binary)`
-			: `it failed with exit status ${String(failure.code ?? '?')}: ${(failure.stderr ?? '').trim().split('\n').slice(-3).join(' ') || failure.message}`;
+		const why =
+			failure.code === 'ENOENT'
+				? `${phpBinary} was not found (give the PHP binary with --php-binary)`
+				: `it failed with exit status ${String(failure.code ?? '?')}: ${(failure.stderr ?? '').trim().split('\n').slice(-3).join(' ') || failure.message}`;
 		throw new ServerTokenError(`could not get a token from Matomo: \`${phpBinary} ${args.join(' ')}\` ${why}. ${alternative}`);
 	}
 
@@ -67,6 +70,9 @@ export async function tokenFromMatomoServer(options: ServerTokenOptions): Promis
 		token = (await readFile(tokenFile, 'utf8')).split('\n')[0]?.split('\t')[1]?.trim();
 	} catch {}
 
-	if (!token) throw new ServerTokenError(`could not get a token from Matomo: ${path.basename(script)} did not write one where it said (${tokenFile || 'no path printed'}). ${alternative}`);
+	if (!token)
+		throw new ServerTokenError(
+			`could not get a token from Matomo: ${path.basename(script)} did not write one where it said (${tokenFile || 'no path printed'}). ${alternative}`,
+		);
 	return token;
 }

@@ -142,7 +142,11 @@ export class InputWatermark {
 	position(): WatermarkPosition {
 		const i = this.head;
 		if (i < this.count) {
-			return {offset: this.starts[i]!, lineNo: this.lines[i]!, lastLine: this.texts.toString('utf8', this.textStarts[i]!, this.textStarts[i + 1]!)};
+			return {
+				offset: this.starts[i]!,
+				lineNo: this.lines[i]!,
+				lastLine: this.texts.toString('utf8', this.textStarts[i]!, this.textStarts[i + 1]!),
+			};
 		}
 
 		const lastLine = this.doneText ?? this.doneBytes?.toString('utf8', this.doneFrom, this.doneTo) ?? '';

@@ -286,14 +286,18 @@ function plural(count: number, word: string): string {
 }
 
 function mountLine(summary: MountSummary, label: string): string {
-	const median = summary.medianPrecisionSeconds === null
-		? `over ${formatDuration(summary.medianSeconds)}`
-		: (summary.medianPrecisionSeconds > 1 ? '~' : '') + formatDuration(summary.medianSeconds);
-	const peak = summary.peakAtSeconds === null
-		? 'no concurrent listeners'
-		: `peak ${summary.peakResolutionSeconds > 1 ? '≥ ' : ''}${summary.peakListeners} concurrent at ${formatUtc(summary.peakAtSeconds)}`;
-	return `    ${label}: ${plural(summary.listeners, 'listener')}, ${summary.listeningHours.toFixed(2)} listening hours (ATH), `
-		+ `average ${formatDuration(summary.averageSeconds)}, median ${median}, ${peak}`;
+	const median =
+		summary.medianPrecisionSeconds === null
+			? `over ${formatDuration(summary.medianSeconds)}`
+			: (summary.medianPrecisionSeconds > 1 ? '~' : '') + formatDuration(summary.medianSeconds);
+	const peak =
+		summary.peakAtSeconds === null
+			? 'no concurrent listeners'
+			: `peak ${summary.peakResolutionSeconds > 1 ? '≥ ' : ''}${summary.peakListeners} concurrent at ${formatUtc(summary.peakAtSeconds)}`;
+	return (
+		`    ${label}: ${plural(summary.listeners, 'listener')}, ${summary.listeningHours.toFixed(2)} listening hours (ATH), ` +
+		`average ${formatDuration(summary.averageSeconds)}, median ${median}, ${peak}`
+	);
 }
 
 /**

@@ -54,8 +54,10 @@ function retriesText(state: RunState): string {
 	const c = state.counters;
 	const failed = state.matomoErrors.filter(error => !error.willRetry).length;
 	const last = state.matomoErrors.at(-1);
-	return `Matomo errors: ${plural(c.retries, 'request retried', 'requests retried')}, ${plural(failed, 'failed for good', 'failed for good')}`
-		+ `${last ? ` (last: ${last.message})` : ''}`;
+	return (
+		`Matomo errors: ${plural(c.retries, 'request retried', 'requests retried')}, ${plural(failed, 'failed for good', 'failed for good')}` +
+		`${last ? ` (last: ${last.message})` : ''}`
+	);
 }
 
 export interface SummaryContext {
@@ -118,7 +120,7 @@ export function renderSummary(state: RunState, context: SummaryContext): string 
 	if (state.listening) out.push('', renderListeningSummary(state.listening.mounts, state.listening.total).replace(/\n+$/, ''));
 
 	const elapsed = elapsedSeconds(state);
-	const speed = elapsed > 0 ? Math.round(c.hitsRecorded / elapsed * 100) / 100 : 0;
+	const speed = elapsed > 0 ? Math.round((c.hitsRecorded / elapsed) * 100) / 100 : 0;
 	out.push(
 		'',
 		'Performance summary',

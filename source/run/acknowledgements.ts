@@ -23,7 +23,10 @@ export class Acknowledgements {
 	private readonly parts = new Map<number, number>();
 	private lastPartId = 0;
 
-	constructor(private readonly state: RunState, private readonly events: AcknowledgementEvents) {}
+	constructor(
+		private readonly state: RunState,
+		private readonly events: AcknowledgementEvents,
+	) {}
 
 	/** A line that makes `requests` requests: the part id its requests carry. */
 	newPart(requests: number): number {

@@ -51,29 +51,36 @@ export class BotStage implements LineObserver {
 	private readonly holding: BotHold<HeldHit>;
 	private readonly trackBots: boolean;
 
-	constructor(config: ImportConfig, private readonly run: BotStageRun) {
+	constructor(
+		config: ImportConfig,
+		private readonly run: BotStageRun,
+	) {
 		this.trackBots = config.enableBots;
 		const stats = createBotStats(config.enableBots);
 		run.state.bots = stats;
 		const excluded = config.excludedUserAgents;
-		this.holding = new BotHold<HeldHit>({
-			windowSeconds: 30 * 60,
-			suspiciousWindowSeconds: 6 * 3600,
-			maxHeldPerVisitor: 40,
-			maxHeld: 100_000,
-			maxBehind: 5000,
-			maxVisitors: 100_000,
-			trackBots: config.enableBots,
-			countLevels: config.dryRun,
-			agentLevel(userAgent) {
-				const lower = userAgent.toLowerCase();
-				if (excluded.some(needle => lower.includes(needle))) return 'reference';
-				return isModernBotAgent(userAgent) ? 'modern' : undefined;
+		this.holding = new BotHold<HeldHit>(
+			{
+				windowSeconds: 30 * 60,
+				suspiciousWindowSeconds: 6 * 3600,
+				maxHeldPerVisitor: 40,
+				maxHeld: 100_000,
+				maxBehind: 5000,
+				maxVisitors: 100_000,
+				trackBots: config.enableBots,
+				countLevels: config.dryRun,
+				agentLevel(userAgent) {
+					const lower = userAgent.toLowerCase();
+					if (excluded.some(needle => lower.includes(needle))) return 'reference';
+					return isModernBotAgent(userAgent) ? 'modern' : undefined;
+				},
 			},
-		}, stats, {
-			release: (item, reasons) => this.release(item, reasons),
-			drop: item => this.drop(item),
-		});
+			stats,
+			{
+				release: (item, reasons) => this.release(item, reasons),
+				drop: item => this.drop(item),
+			},
+		);
 	}
 
 	observe(ip: string, userAgent: string, path: string, extension: string, status: string, referrer: string, seconds: number): void {

@@ -14,9 +14,6 @@ import {readLines} from '../input/line-reader.js';
 import type {InputProblem, InputSpec, LineBatch, OpenedInput} from '../input/types.js';
 import {w3cHeaderLength} from '../parse/detect.js';
 import {chooseFormat, checkFormatForSites} from '../parse/choose-format.js';
-import type {LineParser} from '../parse/format.js';
-import type {ParsedBatch} from '../parse/parsed-batch.js';
-import type {WorkerSource} from '../parse/parsed-source.js';
 import {listeningTimeFormats} from '../track/listening-time.js';
 import {ReorderWindow} from '../track/reorder-window.js';
 import type {Recorders} from '../record/recorders.js';
@@ -30,7 +27,7 @@ import {follow} from './follow.js';
 import {Acknowledgements} from './acknowledgements.js';
 import {AckedLines, sliceBatch, type BatchCursor} from './batch-cursor.js';
 import type {ParsedLines} from './parsed-lines.js';
-import type {LineStage, ParsePaths} from './parse-paths.js';
+import type {ParsePaths} from './parse-paths.js';
 import {RunControl, type StopMode} from './run-control.js';
 import {createRecorders, createResolver, createRunParts, openCheckpoints, readSample, statSizes} from './run-setup.js';
 import type {ReorderedRequest, SlowHits} from './slow-hits.js';
@@ -179,16 +176,26 @@ export class ImportRun {
 			});
 		}
 
-		this.parts = createRunParts({
-			config,
-			state: this.state,
-			recorders: this.recorders,
-			resolver,
-			hasMatomo: matomo !== undefined,
-			acknowledgements: this.acknowledgements,
-			listeningStats: this.listeningStats,
-			reorder: this.reorder,
-		}, {control: this.control, log: message => this.log(message), parseWorker: this.deps.parseWorker ?? 'auto', shareParsing: this.deps.shareParsing, batchLines, checkpointChanged: () => this.checkpoints?.changed()});
+		this.parts = createRunParts(
+			{
+				config,
+				state: this.state,
+				recorders: this.recorders,
+				resolver,
+				hasMatomo: matomo !== undefined,
+				acknowledgements: this.acknowledgements,
+				listeningStats: this.listeningStats,
+				reorder: this.reorder,
+			},
+			{
+				control: this.control,
+				log: message => this.log(message),
+				parseWorker: this.deps.parseWorker ?? 'auto',
+				shareParsing: this.deps.shareParsing,
+				batchLines,
+				checkpointChanged: () => this.checkpoints?.changed(),
+			},
+		);
 		this.parts.parsePaths.startEarly(this.state.inputs.map(input => input.size));
 		this.state.phase = 'running';
 		// Lines that end without a hit (filtered, invalid) move the checkpoint too: save them now and then.
@@ -297,7 +304,7 @@ export class ImportRun {
 	private async importInput(spec: InputSpec, progress: InputProgress, options: {quiet?: boolean} = {}): Promise<{dump?: string} | undefined> {
 		const {config} = this;
 		// --debug-request-limit counts the valid lines of each file (the reference's counter is per file).
-		this.validLines = 0;
+		this.parts!.parsedLines.validLines = 0;
 		progress.phase = 'detecting';
 		progress.startedAt = Date.now();
 		const resumeContext = {config, state: this.state, checkpoints: this.checkpoints, notice: (message: string) => this.notice(message)};
@@ -308,17 +315,18 @@ export class ImportRun {
 		this.current = opened;
 		progress.size = opened.size;
 		progress.compression = opened.compression;
-		if (opened.size === null) this.notice(`${spec.displayName}: read as a stream (a pipe): its progress cannot be saved, a run stopped midway cannot resume it`);
+		if (opened.size === null)
+			this.notice(`${spec.displayName}: read as a stream (a pipe): its progress cannot be saved, a run stopped midway cannot resume it`);
 		const start = resume ? {offset: resume.offset, lineNo: resume.lineNo, lastLine: ''} : {offset: 0, lineNo: 0, lastLine: ''};
 		const watermark = new InputWatermark(start);
-		this.watermarks.set(spec.id, watermark);
+		this.acknowledgements.watermarks.set(spec.id, watermark);
 		let lines = readLines(opened, {encoding: config.encoding, batchLines});
 		try {
 			// Read a sample for the format, then feed it to the pipeline like the rest: nothing is lost (stdin too).
 			let {batches: buffered, sample, done} = await readSample(lines, detectionSampleLines);
 			progress.compression = opened.compression;
 			if (sample.every(line => line.trim() === '')) {
-				for (const batch of buffered) this.countBlank(batch, progress, watermark);
+				for (const batch of buffered) this.parts!.parsedLines.countBlank(batch, progress, watermark);
 				if (emptyInput(spec, progress, done ? opened.problems?.[0] : undefined, message => this.notice(message)) === 'damaged') this.damagedInputs++;
 				return undefined;
 			}
@@ -331,7 +339,9 @@ export class ImportRun {
 			if (config.dumpLogRegex) {
 				const dump = [
 					`Using format '${parser.name}'.`,
-					parser.regexSource === null ? `Format ${parser.name} does not use a regex to parse log lines.` : `Regex being used: ${parser.pattern ?? parser.regexSource}`,
+					parser.regexSource === null
+						? `Format ${parser.name} does not use a regex to parse log lines.`
+						: `Regex being used: ${parser.pattern ?? parser.regexSource}`,
 					'--dump-log-regex option used, aborting log import.',
 				].join('\n');
 				return {dump};
@@ -364,8 +374,11 @@ export class ImportRun {
 			await this.checkpoints?.track(spec, watermark, resume);
 			progress.phase = 'reading';
 			const listening = config.trackListeningTime && listeningTimeFormats.includes(parser.name);
-			if (config.trackListeningTime && !listening) this.notice(`${spec.displayName}: --track-listening-time applies to ${listeningTimeFormats.join(' and ')} logs, not ${parser.name}: imported as plain hits`);
-			const stage = this.lineStage(parser, spec.id, listening);
+			if (config.trackListeningTime && !listening)
+				this.notice(
+					`${spec.displayName}: --track-listening-time applies to ${listeningTimeFormats.join(' and ')} logs, not ${parser.name}: imported as plain hits`,
+				);
+			const stage = this.parts!.parsePaths.lineStage(parser, spec.id, listening);
 			// A forced W3C format reads its header itself: those lines are not log lines (the reference does not count them).
 			let headerToSkip = !resume && config.formatName !== undefined && parser.kind === 'w3c' ? w3cHeaderLength(sample, config.formatOptions) : 0;
 			const handle = async (batch: LineBatch): Promise<boolean> => {
@@ -385,7 +398,7 @@ export class ImportRun {
 					}
 				}
 
-				return this.processParsed(stage.parser.parse(batch, opened.rawBytesRead()), progress, watermark, cursor);
+				return this.parts!.parsedLines.handle(stage.parser.parse(batch, opened.rawBytesRead()), progress, watermark, cursor);
 			};
 
 			let completed = true;
@@ -400,7 +413,7 @@ export class ImportRun {
 			let problems: readonly InputProblem[] = [];
 			let usedWorker = false;
 			if (!done && completed) {
-				const worker = stage.completesHits && headerToSkip === 0 ? this.parseWorkerFor(spec, opened, cursor, sample, stage) : undefined;
+				const worker = stage.completesHits && headerToSkip === 0 ? this.parts!.parsePaths.workerFor(spec, opened, cursor, sample, stage) : undefined;
 				if (worker) {
 					usedWorker = true;
 					progress.parsedInWorker = true;
@@ -409,7 +422,7 @@ export class ImportRun {
 					await opened.close();
 					try {
 						for await (const parsed of worker.batches) {
-							if (!(await this.processParsed(parsed, progress, watermark, cursor))) {
+							if (!(await this.parts!.parsedLines.handle(parsed, progress, watermark, cursor))) {
 								completed = false;
 								break;
 							}
@@ -439,13 +452,15 @@ export class ImportRun {
 				// Imported up to the damage, but not all of it: the run ends with exit status 1.
 				this.damagedInputs++;
 				progress.message = problem.message;
-				this.notice(`${spec.displayName}: ${problem.message}${problem.message.includes(String(problem.offset)) ? '' : ` (at byte ${problem.offset})`}; the lines before it were imported`);
+				this.notice(
+					`${spec.displayName}: ${problem.message}${problem.message.includes(String(problem.offset)) ? '' : ` (at byte ${problem.offset})`}; the lines before it were imported`,
+				);
 			}
 
 			if (progress.phase === 'reading') progress.phase = this.stopRequested ? 'pending' : 'done';
 			if (!this.stopRequested) this.parts!.bots?.decideAll();
 			if (this.reorder && this.recorders) {
-				for (const item of this.reorder.drain()) this.addReordered(item);
+				for (const item of this.reorder.drain()) this.parts!.slowHits.addReordered(item);
 			}
 
 			if (completed && !this.stopRequested) this.checkpoints?.finished(spec.id);
@@ -459,38 +474,5 @@ export class ImportRun {
 			await opened.close();
 			this.current = undefined;
 		}
-	}
-
-	// The parts importInput hands each input to.
-
-	/** --debug-request-limit counts the valid lines of each input: importInput starts each at 0. */
-	private set validLines(count: number) {
-		this.parts!.parsedLines.validLines = count;
-	}
-
-	private countBlank(batch: LineBatch, progress: InputProgress, watermark: InputWatermark): void {
-		this.parts!.parsedLines.countBlank(batch, progress, watermark);
-	}
-
-	private lineStage(parser: LineParser, input: number, listening: boolean): LineStage {
-		return this.parts!.parsePaths.lineStage(parser, input, listening);
-	}
-
-	private parseWorkerFor(spec: InputSpec, opened: OpenedInput, cursor: BatchCursor, sample: string[], stage: LineStage): WorkerSource | undefined {
-		return this.parts!.parsePaths.workerFor(spec, opened, cursor, sample, stage);
-	}
-
-	/** Returns false when the input must stop (stop requested, --debug-request-limit). */
-	private async processParsed(parsed: ParsedBatch, progress: InputProgress, watermark: InputWatermark, cursor: BatchCursor): Promise<boolean> {
-		return this.parts!.parsedLines.handle(parsed, progress, watermark, cursor);
-	}
-
-	private addReordered(item: ReorderedRequest): void {
-		this.parts!.slowHits.addReordered(item);
-	}
-
-	/** The watermark of each input, by id (acknowledgements move them). */
-	private get watermarks(): Map<number, InputWatermark> {
-		return this.acknowledgements.watermarks;
 	}
 }

@@ -22,11 +22,16 @@ export async function resumePoint(run: ResumeContext, spec: InputSpec): Promise<
 	if (!run.checkpoints || spec.path === '-' || run.config.reimport) return undefined;
 	const found = await run.checkpoints.lookup(spec, run.config.encoding);
 	if (found.changed) {
-		const size = await fsPromises.stat(spec.path).then(info => info.size, () => undefined);
+		const size = await fsPromises.stat(spec.path).then(
+			info => info.size,
+			() => undefined,
+		);
 		const beyond = size !== undefined && size < found.changed.offset && !spec.path.endsWith('.gz') && !spec.path.endsWith('.bz2');
-		run.notice(beyond
-			? `WARNING: ${spec.displayName}: its checkpoint (line ${found.changed.lineNo}, byte ${found.changed.offset}) is beyond the end of the file (${size} bytes): the file was truncated or the state edited; importing it from the start`
-			: `WARNING: ${spec.displayName}: it matches the start of a file imported before, but not where that import stopped (line ${found.changed.lineNo}): importing it from the start`);
+		run.notice(
+			beyond
+				? `WARNING: ${spec.displayName}: its checkpoint (line ${found.changed.lineNo}, byte ${found.changed.offset}) is beyond the end of the file (${size} bytes): the file was truncated or the state edited; importing it from the start`
+				: `WARNING: ${spec.displayName}: it matches the start of a file imported before, but not where that import stopped (line ${found.changed.lineNo}): importing it from the start`,
+		);
 	}
 
 	return found.resume?.entry;

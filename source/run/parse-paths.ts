@@ -54,7 +54,10 @@ export class ParsePaths {
 	/** A parse worker started early for the first big input (its modules load while Matomo is checked). */
 	private spareWorker: Worker | undefined;
 
-	constructor(private readonly options: ParsePathOptions, private readonly run: ParsePathRun) {}
+	constructor(
+		private readonly options: ParsePathOptions,
+		private readonly run: ParsePathRun,
+	) {}
 
 	/** Start a worker now when the first big input will want one: plain hits to one site. */
 	startEarly(sizes: ReadonlyArray<number | null | undefined>): void {
@@ -79,7 +82,13 @@ export class ParsePaths {
 	lineStage(parser: LineParser, input: number, listening: boolean): LineStage {
 		const {config} = this.options;
 		const counters = {downloads: 0};
-		const processor = new LineProcessor(parser, this.options.checks, counters, {...processorOptionsOf(config, listening), observer: this.options.observer}, input);
+		const processor = new LineProcessor(
+			parser,
+			this.options.checks,
+			counters,
+			{...processorOptionsOf(config, listening), observer: this.options.observer},
+			input,
+		);
 		const {site} = this.run;
 		const completesHits = this.stageCompletesHits(listening);
 		const batchParser = new BatchParser(processor, counters, {
@@ -106,23 +115,28 @@ export class ParsePaths {
 		worker.ref();
 		const building = this.run.queries !== undefined;
 		const share = this.options.shareParsing ?? (!building || availableParallelism() > 2);
-		return parsedInWorker(worker, {
-			config: this.options.config,
-			spec,
-			sample,
-			startOffset: cursor.end,
-			firstLineNo: cursor.nextLineNo,
-			previousLine: stage.parser.previousLine,
-			site: stage.site,
-			buildRequests: building,
-			// Small batches (the best measured, bench/profile.md). Shared: two read ahead on offer, for the run to take
-			// one when it would wait, and up to 16 posted. Not shared: each parsed as soon as it is read (lines waiting
-			// to be parsed outlive young-generation collections and get promoted), and up to 8 posted, enough for the
-			// run's pauses (fewer made the worker wait).
-			batchLines: this.options.batchLines,
-			readAhead: share ? 16 : 8,
-			onOffer: share ? 2 : 1,
-		}, stage.parser, share);
+		return parsedInWorker(
+			worker,
+			{
+				config: this.options.config,
+				spec,
+				sample,
+				startOffset: cursor.end,
+				firstLineNo: cursor.nextLineNo,
+				previousLine: stage.parser.previousLine,
+				site: stage.site,
+				buildRequests: building,
+				// Small batches (the best measured, bench/profile.md). Shared: two read ahead on offer, for the run to take
+				// one when it would wait, and up to 16 posted. Not shared: each parsed as soon as it is read (lines waiting
+				// to be parsed outlive young-generation collections and get promoted), and up to 8 posted, enough for the
+				// run's pauses (fewer made the worker wait).
+				batchLines: this.options.batchLines,
+				readAhead: share ? 16 : 8,
+				onOffer: share ? 2 : 1,
+			},
+			stage.parser,
+			share,
+		);
 	}
 
 	/**
@@ -131,7 +145,11 @@ export class ParsePaths {
 	 */
 	private stageCompletesHits(listening: boolean): boolean {
 		const {site} = this.run;
-		return !listening && !this.options.observer && (this.run.queries ? site !== undefined && !this.options.config.replayTracking : site !== undefined || !this.run.hasMatomo);
+		return (
+			!listening &&
+			!this.options.observer &&
+			(this.run.queries ? site !== undefined && !this.options.config.replayTracking : site !== undefined || !this.run.hasMatomo)
+		);
 	}
 
 	/** What a parse worker needs of the whole run: allowed, and not following files. */

@@ -64,7 +64,23 @@ export class ParsedLines {
 		const {config, state, recorders, control} = this.run;
 		const counters = state.counters;
 		const skipped = counters.skipped;
-		const {count, ends, outcomes, downloads, texts, textStarts, textEnds, requests, requestStarts, visitorHashes, userHashes, dayKeys, details, slow, firstLineNo} = parsed;
+		const {
+			count,
+			ends,
+			outcomes,
+			downloads,
+			texts,
+			textStarts,
+			textEnds,
+			requests,
+			requestStarts,
+			visitorHashes,
+			userHashes,
+			dayKeys,
+			details,
+			slow,
+			firstLineNo,
+		} = parsed;
 		const hitRef = this.hitRef;
 		const input = progress.id;
 		let detail = 0;
@@ -113,7 +129,8 @@ export class ParsedLines {
 				} else {
 					this.validLines++;
 					skipped[reason]++;
-					if (config.debug >= 2) this.run.log(`Filtered line out (${lineDetail?.detail ?? reason}): ${lineDetail?.text ?? texts.toString('utf8', textFrom, textTo)}`);
+					if (config.debug >= 2)
+						this.run.log(`Filtered line out (${lineDetail?.detail ?? reason}): ${lineDetail?.text ?? texts.toString('utf8', textFrom, textTo)}`);
 				}
 
 				watermark.lineDoneBytes(end, lineNo, texts, textFrom, textTo);

@@ -24,7 +24,11 @@ export class RunControl {
 	/** Ends the current sleep() early. */
 	private wake: (() => void) | undefined;
 
-	constructor(private readonly state: RunState, private readonly graceMs: number, private readonly events: RunControlEvents) {}
+	constructor(
+		private readonly state: RunState,
+		private readonly graceMs: number,
+		private readonly events: RunControlEvents,
+	) {}
 
 	/** While paused: resolves when the run resumes. */
 	get paused(): Promise<void> | undefined {

@@ -37,29 +37,36 @@ export function createRecorders(config: ImportConfig, matomo: BulkSender, state:
 	// that `+` can add requests in flight; a visitor's hits stay in one lane whatever the count (VisitorRouter).
 	const lanes = config.recorders === 'auto' ? 16 : concurrency === 1 ? 1 : Math.min(32, concurrency * 2);
 	const payloadSize = config.bulkTracking ? config.payloadSize : 1;
-	return new Recorders(matomo, {
-		lanes,
-		concurrency,
-		payloadSize,
-		flushIntervalMs: 200,
-		// A batch per lane waiting: enough to keep every lane busy; more only holds memory.
-		maxQueued: Math.max(payloadSize * lanes, 1000),
-		retryMaxAttempts: config.retryMaxAttempts,
-		retryDelayMs: config.retryDelayMs,
-		trustTrackedCount: config.bulkRequestsWithoutTransaction,
-		adaptive: config.recorders === 'auto',
-		spacingMs: config.bulkTracking || config.forceOneHitEverySeconds === undefined ? undefined : config.forceOneHitEverySeconds * 1000,
-	}, state, events);
+	return new Recorders(
+		matomo,
+		{
+			lanes,
+			concurrency,
+			payloadSize,
+			flushIntervalMs: 200,
+			// A batch per lane waiting: enough to keep every lane busy; more only holds memory.
+			maxQueued: Math.max(payloadSize * lanes, 1000),
+			retryMaxAttempts: config.retryMaxAttempts,
+			retryDelayMs: config.retryDelayMs,
+			trustTrackedCount: config.bulkRequestsWithoutTransaction,
+			adaptive: config.recorders === 'auto',
+			spacingMs: config.bulkTracking || config.forceOneHitEverySeconds === undefined ? undefined : config.forceOneHitEverySeconds * 1000,
+		},
+		state,
+		events,
+	);
 }
 
 /** Sizes of the inputs (not stdin), for the overall progress and ETA before each is opened. */
 export async function statSizes(inputs: readonly InputProgress[]): Promise<void> {
-	await Promise.all(inputs.map(async progress => {
-		if (progress.path === '-') return;
-		try {
-			progress.size = (await fsPromises.stat(progress.path)).size;
-		} catch {}
-	}));
+	await Promise.all(
+		inputs.map(async progress => {
+			if (progress.path === '-') return;
+			try {
+				progress.size = (await fsPromises.stat(progress.path)).size;
+			} catch {}
+		}),
+	);
 }
 
 /**
@@ -67,7 +74,11 @@ export async function statSizes(inputs: readonly InputProgress[]): Promise<void>
  * in their home directory means nothing next time, and test harnesses that start a fresh Matomo stand-in per run on
  * a port used before must not resume an old import): there, checkpoints are kept only in a --state-file given.
  */
-export async function openCheckpoints(config: ImportConfig, inputs: readonly InputSpec[], onSaveFailure: (message: string) => void): Promise<Checkpoints | undefined> {
+export async function openCheckpoints(
+	config: ImportConfig,
+	inputs: readonly InputSpec[],
+	onSaveFailure: (message: string) => void,
+): Promise<Checkpoints | undefined> {
 	const statePath = config.stateFile ?? (isCi(process.env) ? undefined : scopedStatePath(config));
 	if (statePath === undefined || !inputs.some(spec => spec.path !== '-')) return undefined;
 	return Checkpoints.open(statePath, !config.dryRun, {onSaveFailure});
@@ -95,23 +106,40 @@ export async function readSample(lines: AsyncGenerator<LineBatch>, count: number
 /** The parts of the run that handle lines and hits, once the run knows how it finds sites and records hits. */
 export function createRunParts(
 	context: Omit<SlowHitContext, 'queries' | 'requestOptions'>,
-	options: {control: ParsedLinesContext['control']; log: (message: string) => void; parseWorker: 'auto' | 'always' | 'never'; shareParsing: boolean | undefined; batchLines: number; checkpointChanged: () => void},
+	options: {
+		control: ParsedLinesContext['control'];
+		log: (message: string) => void;
+		parseWorker: 'auto' | 'always' | 'never';
+		shareParsing: boolean | undefined;
+		batchLines: number;
+		checkpointChanged: () => void;
+	},
 ): {parsedLines: ParsedLines; parsePaths: ParsePaths; slowHits: SlowHits; bots: BotStage | undefined} {
 	const {config, recorders} = context;
 	const requestOptions = requestOptionsOf(config);
 	const queries = new QueryBuilder(requestOptions);
-	const bots = config.botDetection === 'behavior'
-		? new BotStage(config, {state: context.state, recorders, queries, watermark: input => context.acknowledgements.watermarks.get(input), changed: options.checkpointChanged})
-		: undefined;
+	const bots =
+		config.botDetection === 'behavior'
+			? new BotStage(config, {
+					state: context.state,
+					recorders,
+					queries,
+					watermark: input => context.acknowledgements.watermarks.get(input),
+					changed: options.checkpointChanged,
+				})
+			: undefined;
 	const slowHits = new SlowHits({...context, queries, requestOptions, bots});
-	const parsePaths = new ParsePaths({
-		config,
-		checks: compileChecks(config),
-		parseWorker: options.parseWorker,
-		shareParsing: options.shareParsing,
-		batchLines: options.batchLines,
-		observer: bots,
-	}, {site: context.resolver.fixed, queries: recorders ? queries : undefined, hasMatomo: context.hasMatomo});
+	const parsePaths = new ParsePaths(
+		{
+			config,
+			checks: compileChecks(config),
+			parseWorker: options.parseWorker,
+			shareParsing: options.shareParsing,
+			batchLines: options.batchLines,
+			observer: bots,
+		},
+		{site: context.resolver.fixed, queries: recorders ? queries : undefined, hasMatomo: context.hasMatomo},
+	);
 	const parsedLines = new ParsedLines({config, state: context.state, recorders, slowHits, control: options.control, log: options.log});
 	return {parsedLines, parsePaths, slowHits, bots};
 }

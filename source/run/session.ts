@@ -29,7 +29,10 @@ export class RunSession {
 	private wakeStopped: (() => void) | undefined;
 	private readonly notices: string[] = [];
 
-	constructor(readonly config: ImportConfig, private readonly options: SessionOptions = {}) {}
+	constructor(
+		readonly config: ImportConfig,
+		private readonly options: SessionOptions = {},
+	) {}
 
 	/** The Matomo version, once connected. */
 	get matomoVersion(): string | undefined {
@@ -43,9 +46,12 @@ export class RunSession {
 	async connect(): Promise<boolean> {
 		if (this.stopped) return false;
 		const config = this.config;
-		const connecting = config.url === undefined && config.dryRun
-			? Promise.resolve(undefined)
-			: (this.options.connect ?? (await import('../record/connect.js')).connectMatomo)(config, {log: config.debug > 0 ? this.options.log : undefined});
+		const connecting =
+			config.url === undefined && config.dryRun
+				? Promise.resolve(undefined)
+				: (this.options.connect ?? (await import('../record/connect.js')).connectMatomo)(config, {
+						log: config.debug > 0 ? this.options.log : undefined,
+					});
 		const stop = new Promise<'stopped'>(resolve => {
 			this.wakeStopped = () => resolve('stopped');
 		});
@@ -53,7 +59,10 @@ export class RunSession {
 		this.wakeStopped = undefined;
 		if (first === 'stopped') {
 			// The check may still answer: its connection is closed then.
-			void connecting.then(link => link?.client.close(), () => undefined);
+			void connecting.then(
+				link => link?.client.close(),
+				() => undefined,
+			);
 			return false;
 		}
 

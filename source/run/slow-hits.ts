@@ -98,7 +98,16 @@ export class SlowHits {
 			const requests = listeningRequests(listen, site, {...this.run.requestOptions, visitWindowSeconds: config.visitLengthSeconds});
 			const part = this.run.acknowledgements.newPart(requests.length);
 			for (const request of requests) {
-				const queued: ReorderedRequest = {query: toQueryString(request.params), input: hit.input, lineNo: line.lineNo, seq, part, ip: visitor, user, day};
+				const queued: ReorderedRequest = {
+					query: toQueryString(request.params),
+					input: hit.input,
+					lineNo: line.lineNo,
+					seq,
+					part,
+					ip: visitor,
+					user,
+					day,
+				};
 				for (const ready of reorder.push(queued, request.seconds, request.micros)) this.addReordered(ready);
 			}
 		} else if (this.run.bots) {

@@ -92,7 +92,7 @@ export function convertArrayArgs(args: Record<string, unknown>): Record<string, 
 		for (const index of indexes) {
 			const wanted = index === '' ? 'list' : 'dict';
 			let next: unknown = Array.isArray(container) ? container[name as number] : container[name as string];
-			if (wanted === 'list' ? !Array.isArray(next) : (typeof next !== 'object' || next === null || Array.isArray(next))) {
+			if (wanted === 'list' ? !Array.isArray(next) : typeof next !== 'object' || next === null || Array.isArray(next)) {
 				next = wanted === 'list' ? [] : {};
 				if (Array.isArray(container)) container[name as number] = next;
 				else container[name as string] = next;

@@ -147,7 +147,7 @@ export async function createReplayResolver(api: SiteApi | undefined): Promise<Si
 	if (api) {
 		const all = await api.api<unknown>('SitesManager.getAllSites');
 		// Matomo answers a list of sites; the reference expected an object keyed by id. Accept both.
-		const list: ApiSite[] = Array.isArray(all) ? all as ApiSite[] : Object.values((all ?? {}) as Record<string, ApiSite>);
+		const list: ApiSite[] = Array.isArray(all) ? (all as ApiSite[]) : Object.values((all ?? {}) as Record<string, ApiSite>);
 		for (const site of list) {
 			if (site?.idsite !== undefined) sites.set(String(site.idsite), site.main_url ?? '');
 		}

@@ -81,7 +81,8 @@ export function trackingParams(hit: Hit, site: SiteTarget, options: RequestOptio
 	if (hit.isDownload) args.download = args.url;
 	if (options.enableBots) args.bots = '1';
 	// From the parameters as they stand: replayed ones may have replaced url and urlref.
-	if (hit.isError || hit.isRedirect) args.action_name = errorActionName(hit.status, String(args.url), String(args.urlref ?? ''), options.titleCategoryDelimiter);
+	if (hit.isError || hit.isRedirect)
+		args.action_name = errorActionName(hit.status, String(args.url), String(args.urlref ?? ''), options.titleCategoryDelimiter);
 
 	if (hit.generationTimeMilli > 0 && Number.isFinite(hit.generationTimeMilli)) args.pf_srv = Math.trunc(hit.generationTimeMilli);
 	if (hit.eventCategory && hit.eventAction) {

@@ -5,7 +5,7 @@
  * - while importing: first Ctrl+C (or q, or SIGINT/SIGTERM) stops gracefully, finishing the batches in flight; a
  *   second Ctrl+C (or signal) stops at once.
  */
-import {useEffect, useRef, useState, type ReactElement} from 'react';
+import {useEffect, useRef, useState, type ReactElement, type ReactNode} from 'react';
 import type {EventEmitter} from 'node:events';
 import {Box, Text, useApp} from 'ink';
 import {buildConfig, type ImportConfig} from '../options/config.js';
@@ -134,7 +134,15 @@ export function App({given, files, env, cwd, color, signals, onExit, refreshMs, 
 				]);
 				onFinal?.(
 					<ThemeContext.Provider value={createTheme(color)}>
-						<FinalReport state={outcome.state} exitCode={outcome.exitCode} target={targetText(config, result.connection)} sizes={new Map(result.infos.map(info => [info.path, info.size]))} width={width} apiUrl={config.apiUrl} command={command} />
+						<FinalReport
+							state={outcome.state}
+							exitCode={outcome.exitCode}
+							target={targetText(config, result.connection)}
+							sizes={new Map(result.infos.map(info => [info.path, info.size]))}
+							width={width}
+							apiUrl={config.apiUrl}
+							command={command}
+						/>
 					</ThemeContext.Provider>,
 				);
 				setStage({kind: 'over', exitCode: outcome.exitCode});
@@ -181,9 +189,12 @@ export function App({given, files, env, cwd, color, signals, onExit, refreshMs, 
 		};
 	}, [signals]);
 
-	useEffect(() => () => {
-		closeConnections();
-	}, []);
+	useEffect(
+		() => () => {
+			closeConnections();
+		},
+		[],
+	);
 
 	useEffect(() => {
 		if (stage.kind !== 'over') return;
@@ -201,7 +212,7 @@ export function App({given, files, env, cwd, color, signals, onExit, refreshMs, 
 		if (isCtrlC(input, key)) interrupt('ctrl-c');
 	}, stage.kind === 'wizard');
 
-	let body;
+	let body: ReactNode;
 	switch (stage.kind) {
 		case 'wizard':
 			body = (

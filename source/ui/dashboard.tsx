@@ -97,13 +97,14 @@ export function Dashboard({run, target, sizes, width, rows, feed, onLog, onStop,
 	});
 
 	const paused = state.phase === 'paused';
-	const phaseText = stopping || state.phase === 'stopping'
-		? 'stopping: finishing the batches in flight (Ctrl+C again: stop at once)'
-		: paused
-			? 'paused: p resumes reading (requests in flight finish)'
-			: state.phase === 'starting'
-				? 'starting…'
-				: 'importing';
+	const phaseText =
+		stopping || state.phase === 'stopping'
+			? 'stopping: finishing the batches in flight (Ctrl+C again: stop at once)'
+			: paused
+				? 'paused: p resumes reading (requests in flight finish)'
+				: state.phase === 'starting'
+					? 'starting…'
+					: 'importing';
 	// About 34 rows in full; a shorter terminal gets the compact layout (about 23).
 	const compact = rows < 37;
 	const gap = compact ? 0 : 1;
@@ -132,9 +133,17 @@ export function Dashboard({run, target, sizes, width, rows, feed, onLog, onStop,
 					<RecordersPanel state={state} concurrency={run.concurrency} width={inner} compact={compact} />
 				</Box>
 			</Box>
-			{retryText(state, now) ? <Text color={theme.warn} wrap="wrap">{retryText(state, now)}</Text> : null}
+			{retryText(state, now) ? (
+				<Text color={theme.warn} wrap="wrap">
+					{retryText(state, now)}
+				</Text>
+			) : null}
 			<HiddenSamples hidden={feed.hidden(state)} />
-			{keyNote ? <Text color={theme.warn} wrap="wrap">{keyNote}</Text> : null}
+			{keyNote ? (
+				<Text color={theme.warn} wrap="wrap">
+					{keyNote}
+				</Text>
+			) : null}
 			{help ? <HelpScreen context="dashboard" width={width} /> : null}
 			<Text dimColor>p {paused ? 'resume' : 'pause'} · +/- recorders · e errors · q stop · ? help</Text>
 		</Box>

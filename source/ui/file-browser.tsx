@@ -5,6 +5,7 @@
  * directories are listed with the directories and opened like them.
  */
 import {useEffect, useRef, useState} from 'react';
+import type {Dirent} from 'node:fs';
 import {readdir, stat} from 'node:fs/promises';
 import path from 'node:path';
 import {Box, Text} from 'ink';
@@ -39,7 +40,7 @@ const maxFiles = 500;
 
 async function list(dir: string): Promise<{entries: Entry[]; error?: string}> {
 	const parent: Entry = {name: '..', path: path.dirname(dir), kind: 'parent'};
-	let dirents;
+	let dirents: Dirent[];
 	try {
 		dirents = await readdir(dir, {withFileTypes: true});
 	} catch (error) {
@@ -49,24 +50,32 @@ async function list(dir: string): Promise<{entries: Entry[]; error?: string}> {
 	const visible = dirents.filter(dirent => !dirent.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name));
 	const dirs: Entry[] = [];
 	const files: Entry[] = [];
-	await Promise.all(visible.map(async dirent => {
-		const full = path.join(dir, dirent.name);
-		const link = dirent.isSymbolicLink();
-		// A link to a directory is a directory to browse (/var/log → /data/log is common).
-		const isDirectory = dirent.isDirectory() || (link && (await stat(full).then(target => target.isDirectory(), () => false)));
-		if (isDirectory) {
-			dirs.push({name: `${dirent.name}/`, path: full, kind: 'dir', link});
-			return;
-		}
+	await Promise.all(
+		visible.map(async dirent => {
+			const full = path.join(dir, dirent.name);
+			const link = dirent.isSymbolicLink();
+			// A link to a directory is a directory to browse (/var/log → /data/log is common).
+			const isDirectory =
+				dirent.isDirectory() ||
+				(link &&
+					(await stat(full).then(
+						target => target.isDirectory(),
+						() => false,
+					)));
+			if (isDirectory) {
+				dirs.push({name: `${dirent.name}/`, path: full, kind: 'dir', link});
+				return;
+			}
 
-		if (files.length >= maxFiles) return;
-		try {
-			const info = await fileInfo(full);
-			files.push({name: dirent.name, path: full, kind: 'file', info, link});
-		} catch {
-			// A dangling link, a file without read permission: nothing to import from it.
-		}
-	}));
+			if (files.length >= maxFiles) return;
+			try {
+				const info = await fileInfo(full);
+				files.push({name: dirent.name, path: full, kind: 'file', info, link});
+			} catch {
+				// A dangling link, a file without read permission: nothing to import from it.
+			}
+		}),
+	);
 	const byName = (a: Entry, b: Entry) => a.name.localeCompare(b.name);
 	return {entries: [parent, ...dirs.sort(byName), ...files.sort(byName)]};
 }
@@ -105,7 +114,7 @@ export function FileBrowser({initialDir, selected, onToggle, onConfirm, onLeave,
 		const kept = next === '' ? listed : listed.filter(entry => entry.kind === 'parent' || entry.name.toLowerCase().includes(lower));
 		// The cursor on the first match (or where it was, on the whole listing).
 		const current = entries[cursorRef.current];
-		const at = kept.findIndex(entry => entry === current);
+		const at = current === undefined ? -1 : kept.indexOf(current);
 		cursorRef.current = next !== '' && kept.length > 1 ? 1 : Math.max(0, at);
 		setCursor(cursorRef.current);
 	};
@@ -159,7 +168,7 @@ export function FileBrowser({initialDir, selected, onToggle, onConfirm, onLeave,
 			</Text>
 			{listing === undefined || listing.dir !== dir ? <Text dimColor>reading…</Text> : null}
 			{listing?.error ? <Text color={theme.error}>cannot read this directory: {listing.error}</Text> : null}
-			{first > 0 ? <Text dimColor>  ↑ {first} more</Text> : null}
+			{first > 0 ? <Text dimColor> ↑ {first} more</Text> : null}
 			{shown.map((entry, offset) => {
 				const here = first + offset === cursor;
 				const ticked = selected.has(entry.path);
@@ -170,17 +179,20 @@ export function FileBrowser({initialDir, selected, onToggle, onConfirm, onLeave,
 							{entry.kind === 'file' ? (ticked ? '[x] ' : '[ ] ') : '    '}
 						</Text>
 						<Box width={nameWidth} flexShrink={0}>
-							<Text bold={entry.kind !== 'file'} wrap="truncate-middle">{entry.link ? `${entry.name} ↪` : entry.name}</Text>
+							<Text bold={entry.kind !== 'file'} wrap="truncate-middle">
+								{entry.link ? `${entry.name} ↪` : entry.name}
+							</Text>
 						</Box>
 						{entry.info ? (
 							<Text dimColor={!here}>
-								{formatBytes(entry.info.size).padStart(9)}  {formatDate(entry.info.modified)}  {entry.info.compression === 'none' ? 'plain' : entry.info.compression}
+								{formatBytes(entry.info.size).padStart(9)} {formatDate(entry.info.modified)}{' '}
+								{entry.info.compression === 'none' ? 'plain' : entry.info.compression}
 							</Text>
 						) : null}
 					</Box>
 				);
 			})}
-			{first + rows < entries.length ? <Text dimColor>  ↓ {entries.length - first - rows} more</Text> : null}
+			{first + rows < entries.length ? <Text dimColor> ↓ {entries.length - first - rows} more</Text> : null}
 			<Text dimColor>↑↓ Home End move · type to filter · → open · ← up · Space tick · Enter on a file: done · Tab type a path</Text>
 		</Box>
 	);

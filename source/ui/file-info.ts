@@ -66,7 +66,11 @@ export interface LineEstimate {
 }
 
 /** `alreadyImported`: bytes of each file (by path) that earlier runs imported, which a resume does not read again. */
-export function estimateLines(infos: readonly FileInfo[], averageLineBytes: number | null, alreadyImported: ReadonlyMap<string, number> = new Map()): LineEstimate | null {
+export function estimateLines(
+	infos: readonly FileInfo[],
+	averageLineBytes: number | null,
+	alreadyImported: ReadonlyMap<string, number> = new Map(),
+): LineEstimate | null {
 	if (averageLineBytes === null || averageLineBytes <= 0) return null;
 	let bytes = 0;
 	let unknownFiles = 0;

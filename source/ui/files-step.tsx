@@ -125,7 +125,11 @@ export function FilesStep({files, cwd, auto, width, rows, onDone, onBack}: Files
 			setAll(next);
 			setLoading(false);
 			if (problems.length > 0) setMessage({error: true, text: problems.join('; ')});
-			else if (auto && next.length > 0) onDone(next.map(item => item.arg), uniqueInfos(next));
+			else if (auto && next.length > 0)
+				onDone(
+					next.map(item => item.arg),
+					uniqueInfos(next),
+				);
 		})();
 		return () => {
 			cancelled = true;
@@ -140,7 +144,10 @@ export function FilesStep({files, cwd, auto, width, rows, onDone, onBack}: Files
 			return;
 		}
 
-		onDone(list.map(item => item.arg), uniqueInfos(list));
+		onDone(
+			list.map(item => item.arg),
+			uniqueInfos(list),
+		);
 	};
 
 	const add = async (typed: string) => {
@@ -172,9 +179,16 @@ export function FilesStep({files, cwd, auto, width, rows, onDone, onBack}: Files
 			const next = [...chosenRef.current, {arg: target, infos: described.infos}];
 			setAll(next);
 			const overlap = overlaps(chosenRef.current).get(target);
-			setMessage(overlap
-				? {error: true, text: `${typed}: ${overlap.shared === described.infos.length ? 'already chosen' : `${overlap.shared} of its files already chosen`} through ${overlap.other} (counted once; ↑ to remove one)`}
-				: globCharacters.test(typed) ? {error: false, text: `${typed}: ${described.infos.length} files match now (the glob is kept for the next runs)`} : undefined);
+			setMessage(
+				overlap
+					? {
+							error: true,
+							text: `${typed}: ${overlap.shared === described.infos.length ? 'already chosen' : `${overlap.shared} of its files already chosen`} through ${overlap.other} (counted once; ↑ to remove one)`,
+						}
+					: globCharacters.test(typed)
+						? {error: false, text: `${typed}: ${described.infos.length} files match now (the glob is kept for the next runs)`}
+						: undefined,
+			);
 		}
 
 		setText('');
@@ -187,24 +201,27 @@ export function FilesStep({files, cwd, auto, width, rows, onDone, onBack}: Files
 		setAll(present ? list.filter(item => item.arg !== info.path) : [...list, {arg: info.path, infos: [info]}]);
 	};
 
-	useKeys((_input, key) => {
-		if (pickedRef.current !== undefined) return pickedKey(key);
-		if (key.escape) return onBack();
-		if (key.downArrow) {
-			setMode('browse');
-			return;
-		}
+	useKeys(
+		(_input, key) => {
+			if (pickedRef.current !== undefined) return pickedKey(key);
+			if (key.escape) return onBack();
+			if (key.downArrow) {
+				setMode('browse');
+				return;
+			}
 
-		if (key.upArrow && chosenRef.current.length > 0) {
-			setPicked(chosenRef.current.length - 1);
-			return;
-		}
+			if (key.upArrow && chosenRef.current.length > 0) {
+				setPicked(chosenRef.current.length - 1);
+				return;
+			}
 
-		// Backspace in an empty field removes nothing by itself (a key too many would): it says how.
-		if ((key.backspace || key.delete) && text === '' && chosenRef.current.length > 0) {
-			setMessage({error: false, text: 'To remove a chosen entry: ↑ to it, then Delete or Backspace.'});
-		}
-	}, mode === 'type' && !loading);
+			// Backspace in an empty field removes nothing by itself (a key too many would): it says how.
+			if ((key.backspace || key.delete) && text === '' && chosenRef.current.length > 0) {
+				setMessage({error: false, text: 'To remove a chosen entry: ↑ to it, then Delete or Backspace.'});
+			}
+		},
+		mode === 'type' && !loading,
+	);
 
 	// The chosen entries have the focus: ↑↓ move, Delete/Backspace removes the one under the cursor.
 	function pickedKey(key: Key): void {
@@ -235,7 +252,10 @@ export function FilesStep({files, cwd, auto, width, rows, onDone, onBack}: Files
 	// Rotated files among the entries: said, since their order is what Matomo needs.
 	const rotated = chosen.some(item => {
 		const file = singleFile(item);
-		return file !== undefined && chosen.some(other => other !== item && singleFile(other) !== undefined && rotationOf(singleFile(other)!).base === rotationOf(file).base);
+		return (
+			file !== undefined &&
+			chosen.some(other => other !== item && singleFile(other) !== undefined && rotationOf(singleFile(other)!).base === rotationOf(file).base)
+		);
 	});
 	const globNewestFirst = chosen.filter(item => singleFile(item) === undefined && newestFirst(item.infos.map(info => info.path)));
 	return (
@@ -264,7 +284,12 @@ export function FilesStep({files, cwd, auto, width, rows, onDone, onBack}: Files
 							else void add(value.trim());
 						}}
 					/>
-					{candidates.length > 0 ? <Text dimColor wrap="truncate-end">{candidates.slice(0, 12).join('  ')}{candidates.length > 12 ? `  … ${candidates.length - 12} more` : ''}</Text> : null}
+					{candidates.length > 0 ? (
+						<Text dimColor wrap="truncate-end">
+							{candidates.slice(0, 12).join('  ')}
+							{candidates.length > 12 ? `  … ${candidates.length - 12} more` : ''}
+						</Text>
+					) : null}
 				</Box>
 			) : (
 				<FileBrowser
@@ -282,30 +307,60 @@ export function FilesStep({files, cwd, auto, width, rows, onDone, onBack}: Files
 					}}
 				/>
 			)}
-			{message ? <Text color={message.error ? theme.error : theme.muted}>{message.error ? '✗ ' : ''}{message.text}</Text> : null}
+			{message ? (
+				<Text color={message.error ? theme.error : theme.muted}>
+					{message.error ? '✗ ' : ''}
+					{message.text}
+				</Text>
+			) : null}
 			<Box flexDirection="column" marginTop={1}>
 				<Text bold>
 					{chosen.length === 0
 						? 'No file chosen yet'
 						: `Chosen: ${chosen.length} ${chosen.length === 1 ? 'entry' : 'entries'}, ${unique.length} ${unique.length === 1 ? 'file' : 'files'}, ${formatBytes(totalSize)}`}
 				</Text>
-				{firstShown > 0 ? <Text dimColor>  … {firstShown} more above</Text> : null}
+				{firstShown > 0 ? <Text dimColor> … {firstShown} more above</Text> : null}
 				{shownChosen.map((item, offset) => (
-					<ChosenLine key={item.arg} item={item} width={width} here={picked !== undefined && firstShown + offset === picked} overlap={overlapping.get(item.arg)} />
+					<ChosenLine
+						key={item.arg}
+						item={item}
+						width={width}
+						here={picked !== undefined && firstShown + offset === picked}
+						overlap={overlapping.get(item.arg)}
+					/>
 				))}
-				{firstShown + shownChosen.length < chosen.length ? <Text dimColor>  … {chosen.length - firstShown - shownChosen.length} more below</Text> : null}
-				{rotated ? <Text dimColor>Rotated files are imported oldest first (access.log.2.gz, access.log.1, then access.log): Matomo needs the hits in time order.</Text> : null}
+				{firstShown + shownChosen.length < chosen.length ? <Text dimColor> … {chosen.length - firstShown - shownChosen.length} more below</Text> : null}
+				{rotated ? (
+					<Text dimColor>Rotated files are imported oldest first (access.log.2.gz, access.log.1, then access.log): Matomo needs the hits in time order.</Text>
+				) : null}
 				{globNewestFirst.map(item => (
-					<Text key={item.arg} color={theme.warn}>{`${item.arg} is read in name order, which puts the newest rotated file first: to import them oldest first, tick the files in the browser (↓) instead.`}</Text>
+					<Text
+						key={item.arg}
+						color={theme.warn}
+					>{`${item.arg} is read in name order, which puts the newest rotated file first: to import them oldest first, tick the files in the browser (↓) instead.`}</Text>
 				))}
 			</Box>
-			{mode === 'type' && picked !== undefined ? <Text dimColor>↑↓ choose an entry · Delete or Backspace remove it · Esc or Enter back to the field</Text> : null}
-			{mode === 'type' && picked === undefined ? <Text dimColor>Tab complete · Enter add · ↓ browse · ↑ the chosen entries (to remove one) · Enter on empty: continue · Esc back</Text> : null}
+			{mode === 'type' && picked !== undefined ? (
+				<Text dimColor>↑↓ choose an entry · Delete or Backspace remove it · Esc or Enter back to the field</Text>
+			) : null}
+			{mode === 'type' && picked === undefined ? (
+				<Text dimColor>Tab complete · Enter add · ↓ browse · ↑ the chosen entries (to remove one) · Enter on empty: continue · Esc back</Text>
+			) : null}
 		</Box>
 	);
 }
 
-function ChosenLine({item, width, here, overlap}: {readonly item: Chosen; readonly width: number; readonly here: boolean; readonly overlap?: {other: string; shared: number}}) {
+function ChosenLine({
+	item,
+	width,
+	here,
+	overlap,
+}: {
+	readonly item: Chosen;
+	readonly width: number;
+	readonly here: boolean;
+	readonly overlap?: {other: string; shared: number};
+}) {
 	const theme = useTheme();
 	const info = item.infos.length === 1 && item.infos[0]!.path === item.arg ? item.infos[0] : undefined;
 	const details = info

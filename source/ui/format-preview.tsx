@@ -27,7 +27,12 @@ const marker = 2;
 export function previewColumns(width: number, shown: readonly Fields[] = []): PreviewColumn[] {
 	const widest = (title: string, value: (f: Fields) => string | undefined, least: number, most: number) =>
 		Math.min(most, Math.max(least, title.length, ...shown.map(fields => value(fields)?.length ?? 1)));
-	const date = {title: 'date (UTC)', whole: true, width: 19, value: (_f: Fields, verdict?: LineVerdict) => (verdict?.kind === 'hit' ? verdict.date : verdict?.kind === 'skipped' ? verdict.label : undefined)};
+	const date = {
+		title: 'date (UTC)',
+		whole: true,
+		width: 19,
+		value: (_f: Fields, verdict?: LineVerdict) => (verdict?.kind === 'hit' ? verdict.date : verdict?.kind === 'skipped' ? verdict.label : undefined),
+	};
 	const ipValue = (f: Fields) => f.ip;
 	const sizeValue = (f: Fields) => f.length;
 	const sizeWidth = widest('size', sizeValue, 4, 12);
@@ -48,7 +53,12 @@ export function previewColumns(width: number, shown: readonly Fields[] = []): Pr
 	const gaps = 1 + fixed.length + flexible.length;
 	const used = marker + gaps + date.width + fixed.reduce((sum, column) => sum + column.width, 0);
 	const room = Math.max(flexible.length * 4, width - used);
-	const sized = flexible.map(column => ({title: column.title, whole: false, value: column.value, width: Math.max(4, Math.floor(room * column.weight))}));
+	const sized = flexible.map(column => ({
+		title: column.title,
+		whole: false,
+		value: column.value,
+		width: Math.max(4, Math.floor(room * column.weight)),
+	}));
 	const [ip, method, status, size] = fixed;
 	const [pathColumn, referrer, agent] = sized;
 	const columns: PreviewColumn[] = [date, ip!, method!, pathColumn!, status!, size!, referrer!, agent!];
@@ -72,7 +82,9 @@ export interface FormatPreviewProps {
 function Cell({width, text, whole, bold = false}: {readonly width: number; readonly text: string; readonly whole: boolean; readonly bold?: boolean}) {
 	return (
 		<Box width={width} flexShrink={0} marginRight={1}>
-			<Text bold={bold} wrap={whole ? 'wrap' : 'truncate-end'}>{text === '' ? ' ' : printable(text)}</Text>
+			<Text bold={bold} wrap={whole ? 'wrap' : 'truncate-end'}>
+				{text === '' ? ' ' : printable(text)}
+			</Text>
 		</Box>
 	);
 }
@@ -88,7 +100,10 @@ function parse(parser: LineParser | null, line: string): Fields | null {
 export function FormatPreview({parser, lines, verdicts, firstLineNumber, width}: FormatPreviewProps) {
 	const theme = useTheme();
 	const parsed = lines.map(line => parse(parser, line));
-	const columns = previewColumns(width, parsed.filter((fields): fields is Fields => fields !== null));
+	const columns = previewColumns(
+		width,
+		parsed.filter((fields): fields is Fields => fields !== null),
+	);
 	return (
 		<Box flexDirection="column">
 			<Box>

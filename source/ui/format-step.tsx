@@ -8,7 +8,7 @@ import {buildConfig} from '../options/config.js';
 import {formats, formatByName} from '../../formats/index.js';
 import {createCustomFormat} from '../../formats/custom.js';
 import {detectFormat, headerLinesOf, type DetectionResult} from '../parse/detect.js';
-import {type FormatOptions, type LineParser} from '../parse/format.js';
+import type {FormatOptions, LineParser} from '../parse/format.js';
 import {FormatPreview} from './format-preview.js';
 import {SelectList, type SelectItem} from './select-list.js';
 import {TextField} from './text-field.js';
@@ -121,7 +121,6 @@ function failingLines(reading: Reading, sample: LogSample): FailingLine[] {
 	return failing;
 }
 
-
 function changesOf(choice: Choice): GivenChanges {
 	switch (choice.kind) {
 		case 'auto':
@@ -129,7 +128,11 @@ function changesOf(choice: Choice): GivenChanges {
 		case 'name':
 			return {'log-format-name': choice.name, 'log-format-regex': undefined, 'log-date-format': undefined};
 		case 'regex':
-			return {'log-format-name': undefined, 'log-format-regex': choice.regex, 'log-date-format': choice.dateFormat === '' ? undefined : choice.dateFormat};
+			return {
+				'log-format-name': undefined,
+				'log-format-regex': choice.regex,
+				'log-date-format': choice.dateFormat === '' ? undefined : choice.dateFormat,
+			};
 	}
 }
 
@@ -140,7 +143,8 @@ export function FormatStep({given, files, infos, env, auto, width, rows, onDone,
 	const [choice, setChoice] = useState<Choice>(() => initialChoice(given));
 	const [mode, setMode] = useState<'view' | 'list' | 'regex'>('view');
 	const [draft, setDraft] = useState<{regex: string; dateFormat: string; field: 'regex' | 'date'}>(() =>
-		choice.kind === 'regex' ? {regex: choice.regex, dateFormat: choice.dateFormat, field: 'regex'} : {regex: '', dateFormat: '', field: 'regex'});
+		choice.kind === 'regex' ? {regex: choice.regex, dateFormat: choice.dateFormat, field: 'regex'} : {regex: '', dateFormat: '', field: 'regex'},
+	);
 	// The draft as of the last key: Enter may arrive in the same chunk as the text before it, before a render.
 	const draftRef = useRef(draft);
 	draftRef.current = draft;
@@ -187,9 +191,12 @@ export function FormatStep({given, files, infos, env, auto, width, rows, onDone,
 	const sample = typeof loaded === 'object' ? loaded : undefined;
 	const firstSample = samples.get(0);
 	// What the choice under edit shows: the regex being typed is previewed as it is typed.
-	const shownChoice: Choice = mode === 'regex'
-		? {kind: 'regex', regex: draft.regex, dateFormat: draft.dateFormat}
-		: mode === 'list' && highlighted && highlighted.kind !== 'regex' ? highlighted : choice;
+	const shownChoice: Choice =
+		mode === 'regex'
+			? {kind: 'regex', regex: draft.regex, dateFormat: draft.dateFormat}
+			: mode === 'list' && highlighted && highlighted.kind !== 'regex'
+				? highlighted
+				: choice;
 	const reading = useMemo(() => (sample ? readWith(shownChoice, sample, config) : undefined), [sample, JSON.stringify(shownChoice), config]);
 	const blocker = !reading
 		? 'still reading the file'
@@ -220,7 +227,7 @@ export function FormatStep({given, files, infos, env, auto, width, rows, onDone,
 
 		// A format under which the import would count every line of a file invalid: asked, not taken silently.
 		const unread = [...samples.entries()]
-			.filter(([, read]) => typeof read === 'object' && (read.lines.length > 0) && readWith(choice, read, config).matches === 0)
+			.filter(([, read]) => typeof read === 'object' && read.lines.length > 0 && readWith(choice, read, config).matches === 0)
 			.sort(([a], [b]) => a - b)
 			.map(([index]) => infos[index]?.path ?? '');
 		const key = JSON.stringify(choice);
@@ -275,8 +282,18 @@ export function FormatStep({given, files, infos, env, auto, width, rows, onDone,
 
 	const allItems: Array<SelectItem<Choice>> = [
 		{key: 'auto', label: 'Detect automatically (each file on its own)', value: {kind: 'auto'}},
-		...formats.map(format => ({key: format.name, label: format.name, hint: format.description, value: {kind: 'name', name: format.name} as Choice})),
-		{key: 'regex', label: 'Custom regular expression…', hint: '--log-format-regex', value: {kind: 'regex', regex: draft.regex, dateFormat: draft.dateFormat} as Choice},
+		...formats.map(format => ({
+			key: format.name,
+			label: format.name,
+			hint: format.description,
+			value: {kind: 'name', name: format.name} as Choice,
+		})),
+		{
+			key: 'regex',
+			label: 'Custom regular expression…',
+			hint: '--log-format-regex',
+			value: {kind: 'regex', regex: draft.regex, dateFormat: draft.dateFormat} as Choice,
+		},
 	];
 	const needle = filter.toLowerCase();
 	const listItems = needle === '' ? allItems : allItems.filter(item => `${item.label} ${item.hint ?? ''}`.toLowerCase().includes(needle));
@@ -288,11 +305,21 @@ export function FormatStep({given, files, infos, env, auto, width, rows, onDone,
 				{infos.length > 1 ? <Text dimColor>{`  file ${fileIndex + 1} of ${infos.length} (←/→)`}</Text> : null}
 			</Text>
 			{typeof loaded === 'string' ? <Text color={theme.error}>✗ cannot read it: {loaded}</Text> : null}
-			{reading ? <Evidence choice={shownChoice} reading={reading} sampleLines={sample?.lines.length ?? 0} previewing={mode === 'list' && shownChoice !== choice} /> : <Text dimColor>Reading the first lines…</Text>}
+			{reading ? (
+				<Evidence choice={shownChoice} reading={reading} sampleLines={sample?.lines.length ?? 0} previewing={mode === 'list' && shownChoice !== choice} />
+			) : (
+				<Text dimColor>Reading the first lines…</Text>
+			)}
 			{reading?.parser ? <FailingLines failing={failing} width={width} /> : null}
 			{sample ? (
 				<Box marginTop={1} flexDirection="column">
-					<FormatPreview parser={reading?.parser ?? null} lines={previewLines} verdicts={reading?.verdicts.slice(0, previewLines.length) ?? []} firstLineNumber={header + 1} width={width} />
+					<FormatPreview
+						parser={reading?.parser ?? null}
+						lines={previewLines}
+						verdicts={reading?.verdicts.slice(0, previewLines.length) ?? []}
+						firstLineNumber={header + 1}
+						width={width}
+					/>
 				</Box>
 			) : null}
 			{mode === 'list' ? (
@@ -301,7 +328,7 @@ export function FormatStep({given, files, infos, env, auto, width, rows, onDone,
 						Choose the format:{' '}
 						{filter === '' ? <Text dimColor>(type to filter)</Text> : <Text>{`filter "${filter}" · ${listItems.length} of ${allItems.length}`}</Text>}
 					</Text>
-					{listItems.length === 0 ? <Text dimColor>  no format's name or description has "{filter}"</Text> : null}
+					{listItems.length === 0 ? <Text dimColor> no format's name or description has "{filter}"</Text> : null}
 					<SelectList
 						key={filter}
 						items={listItems}
@@ -352,13 +379,15 @@ export function FormatStep({given, files, infos, env, auto, width, rows, onDone,
 				</Box>
 			) : null}
 			{message ? <Text color={theme.error}>{message}</Text> : null}
-			{infos.length > 1 && samples.size < Math.min(infos.length, maxCheckedFiles) ? <Text dimColor>{`Reading the other files' first lines (${samples.size} of ${Math.min(infos.length, maxCheckedFiles)})…`}</Text> : null}
+			{infos.length > 1 && samples.size < Math.min(infos.length, maxCheckedFiles) ? (
+				<Text dimColor>{`Reading the other files' first lines (${samples.size} of ${Math.min(infos.length, maxCheckedFiles)})…`}</Text>
+			) : null}
 			{confirmNone && mode === 'view' ? (
 				<Text color={theme.warn}>
 					{confirmNone.files.length === 1 && confirmNone.files[0] === info?.path
 						? 'The import would count every line of this sample invalid with this format (nothing imported from this file).'
-						: `With this format the import would count every sample line invalid in ${confirmNone.files.join(', ')} (nothing imported from ${confirmNone.files.length === 1 ? 'it' : 'them'}).`}
-					{' '}Enter: use it anyway · f: choose another · any other key: cancel
+						: `With this format the import would count every sample line invalid in ${confirmNone.files.join(', ')} (nothing imported from ${confirmNone.files.length === 1 ? 'it' : 'them'}).`}{' '}
+					Enter: use it anyway · f: choose another · any other key: cancel
 				</Text>
 			) : null}
 			{mode === 'view' ? (
@@ -380,12 +409,26 @@ function FailingLines({failing, width}: {readonly failing: readonly FailingLine[
 					<Text color={theme.error} wrap="truncate-end">{`  ✗ line ${line.lineNo}: ${line.reason} · ${printable(line.text) || '(empty line)'}`}</Text>
 				</Box>
 			))}
-			{failing.length > shown.length ? <Text dimColor>{`  … and ${failing.length - shown.length} more ${failing.length - shown.length === 1 ? 'line' : 'lines'} the import would count invalid`}</Text> : null}
+			{failing.length > shown.length ? (
+				<Text
+					dimColor
+				>{`  … and ${failing.length - shown.length} more ${failing.length - shown.length === 1 ? 'line' : 'lines'} the import would count invalid`}</Text>
+			) : null}
 		</Box>
 	);
 }
 
-function Evidence({choice, reading, sampleLines, previewing}: {readonly choice: Choice; readonly reading: Reading; readonly sampleLines: number; readonly previewing: boolean}) {
+function Evidence({
+	choice,
+	reading,
+	sampleLines,
+	previewing,
+}: {
+	readonly choice: Choice;
+	readonly reading: Reading;
+	readonly sampleLines: number;
+	readonly previewing: boolean;
+}) {
 	const theme = useTheme();
 	if (choice.kind === 'auto' && reading.detection === null) {
 		return (
@@ -405,7 +448,11 @@ function Evidence({choice, reading, sampleLines, previewing}: {readonly choice: 
 				{previewing ? 'Highlighted: ' : choice.kind === 'auto' ? 'Detected: ' : 'Chosen: '}
 				{reading.matches} of {reading.dataLines} sample lines match {name}
 			</Text>
-			{reading.detection ? <Text dimColor wrap="truncate-end">{reading.detection.reason}</Text> : null}
+			{reading.detection ? (
+				<Text dimColor wrap="truncate-end">
+					{reading.detection.reason}
+				</Text>
+			) : null}
 		</Box>
 	);
 }

@@ -96,7 +96,7 @@ export function explainMatomoError(error: unknown, url: string | undefined): Mat
 					return {
 						field: 'url',
 						problem: `A password-protected proxy in front of ${where} refused the request (HTTP ${error.status}).`,
-						fix: 'Start again with --auth-user and --auth-password (the proxy\'s user and password).',
+						fix: "Start again with --auth-user and --auth-password (the proxy's user and password).",
 					};
 				}
 
@@ -109,7 +109,7 @@ export function explainMatomoError(error: unknown, url: string | undefined): Mat
 				return {
 					field: 'url',
 					problem: `The https (TLS) connection to ${where} failed${error.code ? ` (${error.code})` : ''}.`,
-					fix: 'Check the scheme (http:// or https://) and the server\'s certificate (expired, self-signed, for another host name). For a test server only: --accept-invalid-ssl-certificate.',
+					fix: "Check the scheme (http:// or https://) and the server's certificate (expired, self-signed, for another host name). For a test server only: --accept-invalid-ssl-certificate.",
 				};
 			default:
 				// A server that does not have Matomo's API there (a plain web server: 404, 405, 501 Unsupported method):
@@ -125,13 +125,17 @@ export function explainMatomoError(error: unknown, url: string | undefined): Mat
 				return {
 					field: 'url',
 					problem: `Matomo answered with an error: ${error.message}`,
-					fix: 'Check the address; if it is right, Matomo\'s own logs say more.',
+					fix: "Check the address; if it is right, Matomo's own logs say more.",
 				};
 		}
 	}
 
 	if (error instanceof MatomoSetupError) {
-		return {field: /token|login|password/i.test(error.message) ? 'token' : 'url', problem: error.message, fix: 'Check the address and the token.'};
+		return {
+			field: /token|login|password/i.test(error.message) ? 'token' : 'url',
+			problem: error.message,
+			fix: 'Check the address and the token.',
+		};
 	}
 
 	return {field: 'url', problem: error instanceof Error ? error.message : String(error), fix: 'Check the address.'};

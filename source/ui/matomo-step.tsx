@@ -12,7 +12,17 @@ import {TextField} from './text-field.js';
 import {SitePicker} from './site-picker.js';
 import {useKeys} from './use-keys.js';
 import {useTheme} from './theme.js';
-import {checkMatomo, checkWaitMs, probeAddress, explainMatomoError, listSites, MatomoCheckError, type MatomoCheck, type MatomoProblem, type SiteList} from './matomo-check.js';
+import {
+	checkMatomo,
+	checkWaitMs,
+	probeAddress,
+	explainMatomoError,
+	listSites,
+	MatomoCheckError,
+	type MatomoCheck,
+	type MatomoProblem,
+	type SiteList,
+} from './matomo-check.js';
 import {applyChanges, givenText, type GivenChanges, type GivenMap} from './given.js';
 
 export interface MatomoConnectionInfo extends MatomoCheck {
@@ -107,7 +117,8 @@ export function MatomoStep({given, files, env, auto, width, onDone}: MatomoStepP
 			} catch (error) {
 				await connected?.client.close();
 				if (cancelled) return;
-				const details = error instanceof MatomoCheckError ? error.details : explainMatomoError(error, config.url === undefined ? undefined : redactUrl(config.url));
+				const details =
+					error instanceof MatomoCheckError ? error.details : explainMatomoError(error, config.url === undefined ? undefined : redactUrl(config.url));
 				autoRef.current = false;
 				setProblem(details);
 				setPhase(details.field === 'token' ? 'token' : 'url');
@@ -120,18 +131,24 @@ export function MatomoStep({given, files, env, auto, width, onDone}: MatomoStepP
 	}, [phase]);
 
 	const finish = (connection: MatomoCheck, sites: SiteList, config: ImportConfig, siteChanges: GivenChanges) => {
-		onDone({...changes, ...siteChanges}, {client: connection.client, version: connection.version, url: config.url ?? url, sites, tokenSource: config.tokenSource});
+		onDone(
+			{...changes, ...siteChanges},
+			{client: connection.client, version: connection.version, url: config.url ?? url, sites, tokenSource: config.tokenSource},
+		);
 	};
 
-	useKeys((_input, key) => {
-		// Esc from the token goes back to the address; Esc during a check cancels it (its answer is ignored).
-		if (key.escape && phase === 'token') setPhase('url');
-		if (key.escape && phase === 'checking') {
-			autoRef.current = false;
-			setProblem({field: 'url', problem: 'Check cancelled.', fix: 'Change the address or press Enter to check it again.'});
-			setPhase('url');
-		}
-	}, phase === 'token' || phase === 'checking');
+	useKeys(
+		(_input, key) => {
+			// Esc from the token goes back to the address; Esc during a check cancels it (its answer is ignored).
+			if (key.escape && phase === 'token') setPhase('url');
+			if (key.escape && phase === 'checking') {
+				autoRef.current = false;
+				setProblem({field: 'url', problem: 'Check cancelled.', fix: 'Change the address or press Enter to check it again.'});
+				setPhase('url');
+			}
+		},
+		phase === 'token' || phase === 'checking',
+	);
 
 	// While the token is typed, the address is already checked: a wrong one is said before the token is asked for.
 	useEffect(() => {
@@ -174,10 +191,12 @@ export function MatomoStep({given, files, env, auto, width, onDone}: MatomoStepP
 
 	const problemView = problem ? (
 		<Box flexDirection="column" marginBottom={1} width={width}>
-			<Text color={theme.error} wrap="wrap">✗ {problem.problem}</Text>
+			<Text color={theme.error} wrap="wrap">
+				✗ {problem.problem}
+			</Text>
 			<Box>
 				<Box flexShrink={0}>
-					<Text bold>  Fix: </Text>
+					<Text bold> Fix: </Text>
 				</Box>
 				<Text wrap="wrap">{problem.fix}</Text>
 			</Box>
@@ -201,7 +220,9 @@ export function MatomoStep({given, files, env, auto, width, onDone}: MatomoStepP
 					{problemView}
 					<Text wrap="wrap">A token_auth with write access to the sites (in Matomo: Personal › Security › Auth tokens):</Text>
 					<TextField mask label="Token" value={token} width={fieldWidth} onChange={setToken} onSubmit={submitToken} />
-					<Text dimColor wrap="wrap">Hidden as you type · Enter check · Esc back to the address</Text>
+					<Text dimColor wrap="wrap">
+						Hidden as you type · Enter check · Esc back to the address
+					</Text>
 				</Box>
 			);
 		case 'checking':

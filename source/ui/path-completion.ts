@@ -1,5 +1,5 @@
 /** Tab completion of a typed path, like a shell: the common prefix, or the candidates when it is ambiguous. */
-import {statSync} from 'node:fs';
+import {statSync, type Dirent} from 'node:fs';
 import {readdir} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +27,7 @@ export async function completePath(typed: string, cwd: string): Promise<Completi
 	const base = expanded.slice(slash + 1);
 	const home = os.homedir();
 	const dirOnDisk = dirPart.startsWith('~/') ? path.join(home, dirPart.slice(2)) : path.resolve(cwd, dirPart === '' ? '.' : dirPart);
-	let entries;
+	let entries: Dirent[];
 	try {
 		entries = await readdir(dirOnDisk, {withFileTypes: true});
 	} catch {

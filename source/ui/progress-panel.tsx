@@ -100,17 +100,18 @@ export function ProgressPanel({state, now, sizes, width, maxRows = 5}: ProgressP
 				<Text dimColor>{'  ·  '}</Text>
 				ETA {state.phase === 'done' ? '0:00' : formatDuration(eta)}
 			</Text>
-			{before > 0 ? <Text dimColor>  … {before} more above</Text> : null}
+			{before > 0 ? <Text dimColor> … {before} more above</Text> : null}
 			{shown.map(input => {
 				const size = sizeOf(input, sizes);
 				const ratio = input.phase === 'done' ? 1 : size === null || size === 0 ? null : input.bytesRead / size;
-				const status = input.phase === 'failed' || input.phase === 'skipped'
-					? (input.message ?? input.phase)
-					: input.phase === 'done'
-						? 'done'
-						: input.phase === 'pending'
-							? 'waiting'
-							: `ETA ${formatDuration(fileEta(input, size, now))}`;
+				const status =
+					input.phase === 'failed' || input.phase === 'skipped'
+						? (input.message ?? input.phase)
+						: input.phase === 'done'
+							? 'done'
+							: input.phase === 'pending'
+								? 'waiting'
+								: `ETA ${formatDuration(fileEta(input, size, now))}`;
 				return (
 					<Box key={input.id}>
 						<Text color={input.phase === 'failed' ? theme.error : input.phase === 'done' ? theme.ok : undefined}>{icons[input.phase]} </Text>
@@ -127,7 +128,7 @@ export function ProgressPanel({state, now, sizes, width, maxRows = 5}: ProgressP
 					</Box>
 				);
 			})}
-			{after > 0 ? <Text dimColor>  … {after} more below</Text> : null}
+			{after > 0 ? <Text dimColor> … {after} more below</Text> : null}
 		</Box>
 	);
 }

@@ -22,7 +22,7 @@ function RateRow({label, now, average, series}: {readonly label: string; readonl
 				<Text bold>{label}</Text>
 			</Box>
 			<Text>{formatRate(now).padStart(7)}/s now </Text>
-			<Text dimColor>{formatRate(average).padStart(7)}/s avg  </Text>
+			<Text dimColor>{formatRate(average).padStart(7)}/s avg </Text>
 			<Box flexShrink={1}>
 				<Sparkline values={series} />
 			</Box>
@@ -41,7 +41,9 @@ export function RatesPanel({state, now, history, width}: RatesPanelProps) {
 			<RateRow label="Lines read" now={currentRate(history, 'lines')} average={c.linesRead / elapsed} series={rateSeries(history, now, 'lines', seconds)} />
 			<RateRow label={recorded} now={currentRate(history, 'hits')} average={c.hitsRecorded / elapsed} series={rateSeries(history, now, 'hits', seconds)} />
 			<Text dimColor wrap="truncate-end">
-				{formatCount(c.linesRead)} lines · {formatCount(c.hitsRecorded)} hits recorded · {formatCount(Math.max(0, c.hitsQueued - c.hitsRecorded - c.skipped.trackerInvalid))} on the way · {formatCount(c.downloads)} downloads · {formatCount(c.requests)} requests{c.retries > 0 ? `, ${formatCount(c.retries)} retries` : ''}
+				{formatCount(c.linesRead)} lines · {formatCount(c.hitsRecorded)} hits recorded ·{' '}
+				{formatCount(Math.max(0, c.hitsQueued - c.hitsRecorded - c.skipped.trackerInvalid))} on the way · {formatCount(c.downloads)} downloads ·{' '}
+				{formatCount(c.requests)} requests{c.retries > 0 ? `, ${formatCount(c.retries)} retries` : ''}
 			</Text>
 		</Box>
 	);

@@ -78,7 +78,11 @@ export function RecordersPanel({state, concurrency, width, compact = false}: Rec
 				</Box>
 			))}
 			{lanes.length > shown.length ? <Text dimColor>… {lanes.length - shown.length} more lanes</Text> : null}
-			{compact ? null : <Text dimColor wrap="truncate-end">{recordersLimitText(lanes.length, concurrency)}</Text>}
+			{compact ? null : (
+				<Text dimColor wrap="truncate-end">
+					{recordersLimitText(lanes.length, concurrency)}
+				</Text>
+			)}
 			{compact ? null : <Text dimColor>▶ sending · … waiting for a slot · ↻ retrying · · idle (numbers: hits)</Text>}
 		</Box>
 	);

@@ -80,13 +80,17 @@ export function warningsText(infos: readonly FileInfo[], resume: readonly Resume
 	if (reimport) {
 		const before = resume.filter(entry => entry.status === 'partial' || entry.status === 'done');
 		const lines = before.reduce((sum, entry) => sum + entry.lineNo, 0);
-		warnings.push(before.length > 0
-			? `--reimport: the ${formatCount(lines)} ${lines === 1 ? 'line' : 'lines'} imported before are sent again, and Matomo counts them again (its reports will show those visits twice, unless you invalidate them in Matomo first)`
-			: '--reimport: lines imported before are sent again, and Matomo counts them again');
+		warnings.push(
+			before.length > 0
+				? `--reimport: the ${formatCount(lines)} ${lines === 1 ? 'line' : 'lines'} imported before are sent again, and Matomo counts them again (its reports will show those visits twice, unless you invalidate them in Matomo first)`
+				: '--reimport: lines imported before are sent again, and Matomo counts them again',
+		);
 	}
 
 	for (const paths of duplicateFiles(infos)) {
-		warnings.push(`${path.basename(paths[0]!)} is chosen ${paths.length} times (${[...new Set(paths)].join(', ')}): it is imported once (Esc to remove the others)`);
+		warnings.push(
+			`${path.basename(paths[0]!)} is chosen ${paths.length} times (${[...new Set(paths)].join(', ')}): it is imported once (Esc to remove the others)`,
+		);
 	}
 
 	return warnings.length === 0 ? undefined : warnings.map(warning => `⚠ ${warning}`).join('\n');
@@ -97,8 +101,20 @@ export function warningsText(infos: readonly FileInfo[], resume: readonly Resume
  * program by absolute paths, and keeps to this run's state file when cron would look elsewhere (XDG_STATE_HOME is
  * not set in cron): the next run resumes where this one ends.
  */
-export function commandFor(given: GivenMap, files: readonly string[], cwd: string, tokenSource: MatomoConnectionInfo['tokenSource'], program: readonly string[] = runningProgram(), env: NodeJS.ProcessEnv = process.env) {
-	return equivalentCommand(given, files, {cwd, tokenFromEnv: tokenSource === 'env', program, stateFile: pinnedStateFile(given, files, env)});
+export function commandFor(
+	given: GivenMap,
+	files: readonly string[],
+	cwd: string,
+	tokenSource: MatomoConnectionInfo['tokenSource'],
+	program: readonly string[] = runningProgram(),
+	env: NodeJS.ProcessEnv = process.env,
+) {
+	return equivalentCommand(given, files, {
+		cwd,
+		tokenFromEnv: tokenSource === 'env',
+		program,
+		stateFile: pinnedStateFile(given, files, env),
+	});
 }
 
 /** This import's state file when cron (no XDG_STATE_HOME there) would look for it elsewhere. */
@@ -148,7 +164,9 @@ function formatText(given: GivenMap, infos: readonly FileInfo[]): string {
 }
 
 function trackingText(given: GivenMap): string {
-	const on = trackOptions.filter(option => option.type === 'boolean' && option.flag !== 'dry-run' && givenFlag(given, option.flag)).map(option => `--${option.flag}`);
+	const on = trackOptions
+		.filter(option => option.type === 'boolean' && option.flag !== 'dry-run' && givenFlag(given, option.flag))
+		.map(option => `--${option.flag}`);
 	return on.length === 0 ? 'page views and downloads (no static files, bots, HTTP errors or redirects)' : `page views and downloads, plus ${on.join(' ')}`;
 }
 
@@ -159,16 +177,34 @@ function filtersText(given: GivenMap): string | undefined {
 	return parts.length === 0 ? undefined : parts.join('; ');
 }
 
-export function ReviewStep({given, files, infos, sample, connection, cwd, width, rows, starting, startError, onStart, onBack, onChange, program}: ReviewStepProps) {
+export function ReviewStep({
+	given,
+	files,
+	infos,
+	sample,
+	connection,
+	cwd,
+	width,
+	rows,
+	starting,
+	startError,
+	onStart,
+	onBack,
+	onChange,
+	program,
+}: ReviewStepProps) {
 	const theme = useTheme();
 	const [resume, setResume] = useState<ResumeInfo[]>([]);
 	const reimport = givenFlag(given, 'reimport');
 	useEffect(() => {
 		let live = true;
 		try {
-			previewResume(buildConfig(given, files)).then(found => {
-				if (live) setResume(found.inputs);
-			}, () => {});
+			previewResume(buildConfig(given, files)).then(
+				found => {
+					if (live) setResume(found.inputs);
+				},
+				() => {},
+			);
 		} catch {}
 
 		return () => {
@@ -180,11 +216,15 @@ export function ReviewStep({given, files, infos, sample, connection, cwd, width,
 	const command = commandFor(given, files, cwd, connection?.tokenSource, program);
 	const average = averageLineBytes(sample);
 	// Where the import resumes: what earlier runs imported is not read again (unless --reimport).
-	const imported = new Map(reimport ? [] : resume.flatMap(entry => {
-		if (entry.status === 'partial') return [[entry.path, entry.offset] as const];
-		if (entry.status === 'done') return [[entry.path, Number.POSITIVE_INFINITY] as const];
-		return [];
-	}));
+	const imported = new Map(
+		reimport
+			? []
+			: resume.flatMap(entry => {
+					if (entry.status === 'partial') return [[entry.path, entry.offset] as const];
+					if (entry.status === 'done') return [[entry.path, Number.POSITIVE_INFINITY] as const];
+					return [];
+				}),
+	);
 	const estimate = estimateLines(infos, average, imported);
 	const totalSize = infos.reduce((sum, info) => sum + info.size, 0);
 	const dryRun = givenFlag(given, 'dry-run');
@@ -228,7 +268,11 @@ export function ReviewStep({given, files, infos, sample, connection, cwd, width,
 			{filtersText(given) ? <Row label="Filters">{filtersText(given)}</Row> : null}
 			<Row label="Recorders">{givenText(given, 'recorders') ?? '1'}</Row>
 			{resumeText(resume, reimport) ? <Row label="Earlier">{resumeText(resume, reimport)}</Row> : null}
-			{warningsText(infos, resume, reimport) ? <Text color={theme.warn} wrap="wrap">{warningsText(infos, resume, reimport)}</Text> : null}
+			{warningsText(infos, resume, reimport) ? (
+				<Text color={theme.warn} wrap="wrap">
+					{warningsText(infos, resume, reimport)}
+				</Text>
+			) : null}
 			{dryRun ? <Row label="Dry run">yes: lines are read and counted, nothing is sent to Matomo</Row> : null}
 			<Row label="Estimate">
 				{estimate
@@ -240,13 +284,33 @@ export function ReviewStep({given, files, infos, sample, connection, cwd, width,
 				{/* Broken only between words, with ` \`: copied from the screen, it is still the command. */}
 				{wrapCommand(command.words, width).map((line, index) => (
 					// eslint-disable-next-line react/no-array-index-key
-					<Text key={index} color={theme.accent} wrap="wrap">{line}</Text>
+					<Text key={index} color={theme.accent} wrap="wrap">
+						{line}
+					</Text>
 				))}
 			</Box>
-			{note ? <Text color={theme.ok} wrap="wrap">{note}</Text> : null}
-			{startError ? <Text color={theme.error} wrap="wrap">✗ {startError}</Text> : null}
+			{note ? (
+				<Text color={theme.ok} wrap="wrap">
+					{note}
+				</Text>
+			) : null}
+			{startError ? (
+				<Text color={theme.error} wrap="wrap">
+					✗ {startError}
+				</Text>
+			) : null}
 			<Box marginTop={rows < 30 ? 0 : 1}>
-				{starting ? <Text>Starting…</Text> : <Text dimColor>Enter start the import{resume.some(entry => entry.status === 'partial' || entry.status === 'done') ? ` · r ${reimport ? 'resume instead' : 'import again from the start'}` : ''} · s save as {scriptName} · c copy · Esc back</Text>}
+				{starting ? (
+					<Text>Starting…</Text>
+				) : (
+					<Text dimColor>
+						Enter start the import
+						{resume.some(entry => entry.status === 'partial' || entry.status === 'done')
+							? ` · r ${reimport ? 'resume instead' : 'import again from the start'}`
+							: ''}{' '}
+						· s save as {scriptName} · c copy · Esc back
+					</Text>
+				)}
 			</Box>
 		</Box>
 	);

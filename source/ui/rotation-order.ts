@@ -47,7 +47,14 @@ export function oldestFirst<T>(items: readonly T[], pathOf: (item: T) => string 
 		group.push({item, age});
 	}
 
-	return order.flatMap(entry => ('item' in entry ? [entry.item] : groups.get(entry.base)!.sort((a, b) => b.age - a.age).map(member => member.item)));
+	return order.flatMap(entry =>
+		'item' in entry
+			? [entry.item]
+			: groups
+					.get(entry.base)!
+					.sort((a, b) => b.age - a.age)
+					.map(member => member.item),
+	);
 }
 
 /** Whether `files` (in the order they will be read) hold rotated files newest first. */

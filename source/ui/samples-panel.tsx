@@ -100,7 +100,11 @@ export function SampleLine({item, width}: {readonly item: LogItem; readonly widt
 		}
 
 		case 'notice':
-			return <Text color={theme.warn} wrap="wrap">! {item.text}</Text>;
+			return (
+				<Text color={theme.warn} wrap="wrap">
+					! {item.text}
+				</Text>
+			);
 		case 'block':
 			return <>{item.node}</>;
 	}
@@ -127,5 +131,9 @@ export function HiddenSamples({hidden}: {readonly hidden: {invalid: number; erro
 		hidden.invalid > 0 ? `${formatCount(hidden.invalid)} more invalid lines` : '',
 		hidden.errors > 0 ? `${formatCount(hidden.errors)} more Matomo ${hidden.errors === 1 ? 'error' : 'errors'}` : '',
 	].filter(part => part !== '');
-	return <Text color={theme.warn} wrap="truncate-end">{parts.join(', ')} not shown (e: show more)</Text>;
+	return (
+		<Text color={theme.warn} wrap="truncate-end">
+			{parts.join(', ')} not shown (e: show more)
+		</Text>
+	);
 }

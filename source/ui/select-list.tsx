@@ -27,7 +27,10 @@ export interface SelectListProps<V> {
 
 export function SelectList<V>({items, onSelect, onHighlight, initialKey, isFocused = true, limit = 10, width = 76}: SelectListProps<V>) {
 	const theme = useTheme();
-	const initial = Math.max(0, items.findIndex(item => item.key === initialKey));
+	const initial = Math.max(
+		0,
+		items.findIndex(item => item.key === initialKey),
+	);
 	const [index, setIndex] = useState(initial);
 	const indexRef = useRef(index);
 	indexRef.current = Math.min(indexRef.current, Math.max(0, items.length - 1));

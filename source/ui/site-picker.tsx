@@ -81,15 +81,29 @@ export function SitePicker({list, given, width, onDone, onBack, onRefresh}: Site
 		);
 	}
 
-	const byHost: SelectItem<string> = {key: 'by-host', label: 'By host name in the log…', hint: 'each hit goes to the site of its host', value: 'by-host'};
+	const byHost: SelectItem<string> = {
+		key: 'by-host',
+		label: 'By host name in the log…',
+		hint: 'each hit goes to the site of its host',
+		value: 'by-host',
+	};
 	const items: Array<SelectItem<string>> =
 		list.access === 'none'
 			? [
-				{key: 'create', label: 'Create a site for each host name in the log', hint: '--add-sites-new-hosts (needs a Super User token)', value: 'create'},
-				{key: 'refresh', label: 'Check again', hint: 'after adding a site in Matomo', value: 'refresh'},
-			]
+					{
+						key: 'create',
+						label: 'Create a site for each host name in the log',
+						hint: '--add-sites-new-hosts (needs a Super User token)',
+						value: 'create',
+					},
+					{key: 'refresh', label: 'Check again', hint: 'after adding a site in Matomo', value: 'refresh'},
+				]
 			: [...siteItems, byHost];
-	const initialKey = given.has('idsite') ? `site-${givenText(given, 'idsite')}` : given.has('idsite-fallback') || givenFlag(given, 'add-sites-new-hosts') ? 'by-host' : undefined;
+	const initialKey = given.has('idsite')
+		? `site-${givenText(given, 'idsite')}`
+		: given.has('idsite-fallback') || givenFlag(given, 'add-sites-new-hosts')
+			? 'by-host'
+			: undefined;
 	return (
 		<Box flexDirection="column">
 			{list.access === 'none' ? (

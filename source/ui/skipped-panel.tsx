@@ -43,7 +43,12 @@ export function SkippedPanel({state, width, maxRows = 6}: SkippedPanelProps) {
 					<Text dimColor>{formatPercent(row.count, state.counters.linesRead).padStart(7)}</Text>
 				</Box>
 			))}
-			{rest > 0 ? <Text dimColor>  … {formatCount(rest)} for {rows.length - maxRows === 1 ? rows[maxRows]!.label : `${rows.length - maxRows} other reasons`}</Text> : null}
+			{rest > 0 ? (
+				<Text dimColor>
+					{' '}
+					… {formatCount(rest)} for {rows.length - maxRows === 1 ? rows[maxRows]!.label : `${rows.length - maxRows} other reasons`}
+				</Text>
+			) : null}
 			{state.bots && (state.bots.visitors > 0 || state.bots.held > 0) ? (
 				<Text dimColor wrap="truncate-end">
 					{'  '}

@@ -11,5 +11,9 @@ export function sparkline(values: readonly number[]): string {
 
 export function Sparkline({values}: {readonly values: readonly number[]}) {
 	const theme = useTheme();
-	return <Text color={theme.accent} wrap="truncate-end">{sparkline(values)}</Text>;
+	return (
+		<Text color={theme.accent} wrap="truncate-end">
+			{sparkline(values)}
+		</Text>
+	);
 }

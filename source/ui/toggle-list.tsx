@@ -35,9 +35,13 @@ export function ToggleList({items, cursor, labelWidth = 26, width = 76}: ToggleL
 							</Text>
 						</Box>
 						<Box width={labelWidth} flexShrink={0}>
-							<Text bold={focused} wrap="truncate-end">{item.label}</Text>
+							<Text bold={focused} wrap="truncate-end">
+								{item.label}
+							</Text>
 						</Box>
-						<Text dimColor wrap="truncate-end">{item.hint ?? ''}</Text>
+						<Text dimColor wrap="truncate-end">
+							{item.hint ?? ''}
+						</Text>
 					</Box>
 				);
 			})}

@@ -57,12 +57,15 @@ function togglesFor(format: string | undefined): readonly OptionSpec[] {
 const fields = trackOptions.filter(option => option.type !== 'boolean');
 
 function fieldText(given: GivenMap, option: OptionSpec): string {
-	return option.type === 'list' ? givenList(given, option.flag).join(', ') : givenText(given, option.flag) ?? '';
+	return option.type === 'list' ? givenList(given, option.flag).join(', ') : (givenText(given, option.flag) ?? '');
 }
 
 function fieldValue(option: OptionSpec, text: string): GivenValue | undefined {
 	if (option.type === 'list') {
-		const items = text.split(',').map(item => item.trim()).filter(item => item !== '');
+		const items = text
+			.split(',')
+			.map(item => item.trim())
+			.filter(item => item !== '');
 		return items.length === 0 ? undefined : items;
 	}
 
@@ -87,7 +90,9 @@ export function recorderAdvice(matomoUrl: string | undefined): string {
 export function TrackStep({given, files, env, matomoUrl, auto, width, rows, onDone, onBack, format}: TrackStepProps) {
 	const theme = useTheme();
 	const toggles = togglesFor(format);
-	const [checked, setChecked] = useState<Record<string, boolean>>(() => Object.fromEntries(toggles.map(option => [option.flag, givenFlag(given, option.flag)])));
+	const [checked, setChecked] = useState<Record<string, boolean>>(() =>
+		Object.fromEntries(toggles.map(option => [option.flag, givenFlag(given, option.flag)])),
+	);
 	const [texts, setTexts] = useState<Record<string, string>>(() => Object.fromEntries(fields.map(option => [option.flag, fieldText(given, option)])));
 	// The answers as of the last key: a paste ending in Enter arrives in one chunk, before React renders.
 	const checkedRef = useRef(checked);
@@ -148,7 +153,12 @@ export function TrackStep({given, files, env, matomoUrl, auto, width, rows, onDo
 	return (
 		<Box flexDirection="column">
 			<ToggleList
-				items={toggles.map(option => ({key: option.flag, label: `--${option.flag}`, checked: checked[option.flag] ?? false, hint: option.help}))}
+				items={toggles.map(option => ({
+					key: option.flag,
+					label: `--${option.flag}`,
+					checked: checked[option.flag] ?? false,
+					hint: option.help,
+				}))}
 				cursor={cursor < toggles.length ? cursor : -1}
 				labelWidth={labelWidth}
 				width={width}
@@ -181,10 +191,14 @@ export function TrackStep({given, files, env, matomoUrl, auto, width, rows, onDo
 			</Box>
 			<Box marginTop={compact ? 0 : 1} width={width}>
 				<Text dimColor wrap={compact ? 'truncate-end' : 'wrap'}>
-					{focused ? `--${focused.flag}: ${focused.flag === 'recorders' ? `Recommended: ${recorderAdvice(matomoUrl)}. ` : ''}${focused.help}${focused.type === 'list' ? ' (comma-separated)' : ''}` : ''}
+					{focused
+						? `--${focused.flag}: ${focused.flag === 'recorders' ? `Recommended: ${recorderAdvice(matomoUrl)}. ` : ''}${focused.help}${focused.type === 'list' ? ' (comma-separated)' : ''}`
+						: ''}
 				</Text>
 			</Box>
-			{focused?.flag === 'bot-detection' ? botDetectionChoices.map(([level, line]) => <Text key={level} dimColor wrap="truncate-end">{`  ${level.padEnd(10)} ${line}`}</Text>) : null}
+			{focused?.flag === 'bot-detection'
+				? botDetectionChoices.map(([level, line]) => <Text key={level} dimColor wrap="truncate-end">{`  ${level.padEnd(10)} ${line}`}</Text>)
+				: null}
 			{error ? <Text color={theme.error}>✗ {error}</Text> : null}
 			<Text dimColor>↑↓ move · Space toggle · type in a field · Enter continue · Esc back</Text>
 		</Box>

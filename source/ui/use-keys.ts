@@ -15,11 +15,11 @@ import {useInput, useStdin, type Key} from 'ink';
 
 export type {Key};
 
-const escape = '\u001B';
+const ESC = '\u001B';
 
 /** The keys of a glued chunk, in order; undefined when it is one key (or text with no key in it). */
 export function splitGluedKeys(input: string): string[] | undefined {
-	if (input.length < 2 || input.includes(escape)) return undefined;
+	if (input.length < 2 || input.includes(ESC)) return undefined;
 	// eslint-disable-next-line no-control-regex
 	if (!/[\u0000-\u001F\u007F]/.test(input)) return undefined;
 	const keys: string[] = [];

@@ -3,7 +3,7 @@
  * so flags given on the command line pre-fill it, and a step whose answers are all given passes by itself.
  * Esc goes back one step (a step passed by itself is then shown); Ctrl+C leaves (the app handles it).
  */
-import {useState} from 'react';
+import {useState, type ReactNode} from 'react';
 import {Box, Text} from 'ink';
 import {optionTable} from '../options/table.js';
 import {MatomoStep, type MatomoConnectionInfo} from './matomo-step.js';
@@ -97,7 +97,7 @@ export function Wizard({given: initialGiven, files: initialFiles, env, cwd, widt
 		setVisit(previous => previous + 1);
 	};
 
-	let body;
+	let body: ReactNode;
 	switch (step) {
 		case 'matomo':
 			body = (

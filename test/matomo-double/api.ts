@@ -14,8 +14,8 @@
  * - `getAllSites` answers an object keyed by idsite (PHP array with keys 1..n, as Matomo's JSON renderer gives),
  *   the other site lists answer JSON arrays.
  */
-import type { DoubleState } from './state.js';
-import type { AccessLevel, DoubleSite } from './types.js';
+import type {DoubleState} from './state.js';
+import type {AccessLevel, DoubleSite} from './types.js';
 
 export interface ApiAnswer {
 	status: number;
@@ -29,7 +29,10 @@ interface Context {
 }
 
 class ApiError extends Error {
-	constructor(message: string, readonly status = 200) {
+	constructor(
+		message: string,
+		readonly status = 200,
+	) {
 		super(message);
 	}
 }
@@ -58,7 +61,12 @@ function listParam(params: Record<string, string>, name: string): string[] {
 		.map(([, value]) => value);
 	if (items.length > 0) return items;
 	const plain = params[name];
-	return plain ? plain.split(',').map(item => item.trim()).filter(Boolean) : [];
+	return plain
+		? plain
+				.split(',')
+				.map(item => item.trim())
+				.filter(Boolean)
+		: [];
 }
 
 function siteObject(state: DoubleState, site: DoubleSite): Record<string, unknown> {
@@ -101,11 +109,11 @@ const looksLikeUrl = (url: string) => /^([a-z][a-z0-9+.-]*:)?\/\/./i.test(url);
 const methods: Record<string, (ctx: Context) => unknown> = {
 	'API.getMatomoVersion': ctx => {
 		requireView(ctx);
-		return { value: ctx.state.version };
+		return {value: ctx.state.version};
 	},
 	'API.getPiwikVersion': ctx => {
 		requireView(ctx);
-		return { value: ctx.state.version };
+		return {value: ctx.state.version};
 	},
 	'SitesManager.getSiteFromId': ctx => {
 		requireView(ctx);
@@ -124,7 +132,7 @@ const methods: Record<string, (ctx: Context) => unknown> = {
 		const variants = new Set(urlVariants(required(ctx, 'url')));
 		return ctx.state.sites
 			.filter(site => [site.main_url, ...(site.urls ?? [])].some(u => variants.has(stripSlash(u).toLowerCase())))
-			.map(site => ({ idsite: ctx.state.id(site.idsite) }));
+			.map(site => ({idsite: ctx.state.id(site.idsite)}));
 	},
 	'SitesManager.addSite': ctx => {
 		requireSuperUser(ctx);
@@ -135,8 +143,8 @@ const methods: Record<string, (ctx: Context) => unknown> = {
 		for (const url of urls) if (!looksLikeUrl(url)) throw new ApiError(`The url '${url}' is not a valid URL.`);
 		const idsite = Math.max(0, ...ctx.state.sites.map(site => site.idsite)) + 1;
 		const [main_url = '', ...aliases] = urls;
-		ctx.state.sites.push({ idsite, name, main_url, urls: aliases });
-		return { value: ctx.state.id(idsite) };
+		ctx.state.sites.push({idsite, name, main_url, urls: aliases});
+		return {value: ctx.state.id(idsite)};
 	},
 	'SitesManager.getAllSites': ctx => {
 		requireSuperUser(ctx);
@@ -158,7 +166,7 @@ const methods: Record<string, (ctx: Context) => unknown> = {
 	},
 	'UsersManager.hasSuperUserAccess': ctx => {
 		requireView(ctx);
-		return { value: ctx.level === 'superuser' };
+		return {value: ctx.level === 'superuser'};
 	},
 	'SitesManager.getSitesWithAtLeastViewAccess': ctx => {
 		requireView(ctx);
@@ -170,7 +178,7 @@ const methods: Record<string, (ctx: Context) => unknown> = {
 		required(ctx, 'description');
 		const user = ctx.state.users.find(u => u.login === login);
 		if (!user || user.password !== password) throw new ApiError('The current password you entered is not correct.');
-		return { value: ctx.state.createToken(user) };
+		return {value: ctx.state.createToken(user)};
 	},
 };
 
@@ -179,8 +187,8 @@ const modules = new Set(Object.keys(methods).map(name => name.split('.')[0]));
 /** Answer one API call. `tokenInUrl`: the token came in the query string. */
 export function handleApi(state: DoubleState, params: Record<string, string>, tokenInUrl: boolean): ApiAnswer {
 	const method = params.method ?? '';
-	const { token_auth: token, ...rest } = params;
-	state.apiCalls.push({ method, params: rest, tokenSource: token === undefined ? 'none' : tokenInUrl ? 'query' : 'body' });
+	const {token_auth: token, ...rest} = params;
+	state.apiCalls.push({method, params: rest, tokenSource: token === undefined ? 'none' : tokenInUrl ? 'query' : 'body'});
 	if (tokenInUrl) state.violation(`token_auth in the URL of API call ${method}`);
 	try {
 		if (String(params.format ?? '').toLowerCase() !== 'json') {
@@ -206,9 +214,9 @@ export function handleApi(state: DoubleState, params: Record<string, string>, to
 				);
 			}
 		}
-		return { status: 200, body: handler({ state, params, level }) };
+		return {status: 200, body: handler({state, params, level})};
 	} catch (error) {
 		if (!(error instanceof ApiError)) throw error;
-		return { status: error.status, body: { result: 'error', message: error.message } };
+		return {status: error.status, body: {result: 'error', message: error.message}};
 	}
 }

@@ -2,7 +2,7 @@
  * Fault injection for the Matomo double: which request gets which fault, decided by a seeded PRNG so that a test
  * (or a benchmark) sees the same sequence of faults on every run.
  */
-import type { FaultKind, FaultScope, FaultSpec } from './types.js';
+import type {FaultKind, FaultScope, FaultSpec} from './types.js';
 import {seededRandom} from '../seeded-random.js';
 
 const kinds: readonly FaultKind[] = ['500', '503', 'reset', 'timeout', 'slow', 'partial', 'invalid-json', 'bulk-disabled'];
@@ -24,7 +24,7 @@ function validate(spec: FaultSpec): FaultSpec {
 		throw new Error(`fault times must be a whole number, got ${spec.times}`);
 	}
 	if (spec.kind === 'slow' && !(Number(spec.ms) >= 0)) throw new Error("fault 'slow' needs ms");
-	return { ...spec, scope };
+	return {...spec, scope};
 }
 
 interface ActiveFault {
@@ -45,7 +45,7 @@ export class FaultPicker {
 	set(specs: FaultSpec[]): void {
 		// Validate everything first so a bad spec does not leave half of a list active.
 		const checked = specs.map(validate);
-		this.active = checked.map(spec => ({ spec, remaining: spec.times ?? Number.POSITIVE_INFINITY }));
+		this.active = checked.map(spec => ({spec, remaining: spec.times ?? Number.POSITIVE_INFINITY}));
 	}
 
 	clear(): void {
@@ -91,7 +91,7 @@ export function parseFaultSpec(text: string): FaultSpec[] {
 			const match = /^([a-z0-9-]+)(?::([\d.]+))?(?::(\d+))?(?:@(bulk|single|api))?(?:x(\d+))?$/.exec(part);
 			if (!match) throw new Error(`cannot read fault '${part}' (expected KIND[:PROBABILITY[:MS]][@SCOPE][xTIMES])`);
 			const [, kind, probability, ms, scope, times] = match;
-			const spec: FaultSpec = { kind: kind as FaultKind };
+			const spec: FaultSpec = {kind: kind as FaultKind};
 			if (probability !== undefined) spec.probability = Number(probability);
 			if (ms !== undefined) spec.ms = Number(ms);
 			if (scope !== undefined) spec.scope = scope as FaultScope;

@@ -2,9 +2,9 @@
  * What the Matomo double knows and remembers: tokens and their access, sites, users, and the recordings that tests
  * read back. The HTTP layer (../matomo-double.ts), the API (api.ts) and the tracker (tracking.ts) share one.
  */
-import type { AccessLevel, ApiCall, DoubleOptions, DoubleSite, DoubleUser, HttpLogEntry, ReceivedHit } from './types.js';
+import type {AccessLevel, ApiCall, DoubleOptions, DoubleSite, DoubleUser, HttpLogEntry, ReceivedHit} from './types.js';
 
-export const defaultSites: DoubleSite[] = [{ idsite: 1, name: 'Site 1', main_url: 'http://example.com' }];
+export const defaultSites: DoubleSite[] = [{idsite: 1, name: 'Site 1', main_url: 'http://example.com'}];
 
 export class DoubleState {
 	readonly token: string;
@@ -45,7 +45,7 @@ export class DoubleState {
 
 	resetData(): void {
 		// Copies, so that addSite in one test never leaks into the options of another.
-		this.sites = (this.options.sites ?? defaultSites).map(site => ({ ...site, urls: [...(site.urls ?? [])] }));
+		this.sites = (this.options.sites ?? defaultSites).map(site => ({...site, urls: [...(site.urls ?? [])]}));
 		this.received = [];
 		this.apiCalls = [];
 		this.httpLog = [];

@@ -22,8 +22,8 @@
  * it, and counts it as tracked), so an importer bug that drops `rec` is loud. Everything Matomo tolerates but a
  * correct importer never sends is listed in `violations`.
  */
-import type { DoubleState } from './state.js';
-import type { AccessLevel } from './types.js';
+import type {DoubleState} from './state.js';
+import type {AccessLevel} from './types.js';
 
 const DAY_S = 86400;
 const TEN_YEARS_S = 10 * 365 * DAY_S;
@@ -82,18 +82,18 @@ export function parseCdt(value: string): number | null {
 	return Number.isNaN(parsed) ? null : parsed / 1000;
 }
 
-export type Verdict = { ok: true } | { ok: false; reason: string };
+export type Verdict = {ok: true} | {ok: false; reason: string};
 
 /** What Matomo would do with one non-empty request. */
 export function checkRequest(state: DoubleState, params: Record<string, string>, level: AccessLevel | null): Verdict {
 	const idsite = Number(params.idsite);
 	if (!Number.isInteger(idsite) || idsite <= 0 || !state.site(idsite)) {
-		return { ok: false, reason: `unknown idsite '${params.idsite ?? ''}'` };
+		return {ok: false, reason: `unknown idsite '${params.idsite ?? ''}'`};
 	}
-	if (params.rec !== '1') return { ok: false, reason: 'rec is not 1 (stricter than Matomo)' };
+	if (params.rec !== '1') return {ok: false, reason: 'rec is not 1 (stricter than Matomo)'};
 	const mayForce = state.canForceVisitData(level);
 	if (params.cip && !mayForce) {
-		return { ok: false, reason: "Tracker API 'cip' was used, requires valid token_auth" };
+		return {ok: false, reason: "Tracker API 'cip' was used, requires valid token_auth"};
 	}
 	if (params.cdt) {
 		const nowS = state.now() / 1000;
@@ -103,22 +103,22 @@ export function checkRequest(state: DoubleState, params: Record<string, string>,
 		} else if (!(cdt <= nowS && cdt > nowS - TEN_YEARS_S)) {
 			state.violation(`cdt '${params.cdt}' is in the future or over 10 years old; Matomo ignores it`);
 		} else if (nowS - cdt >= DAY_S && !mayForce) {
-			return { ok: false, reason: `Custom timestamp is ${Math.round(nowS - cdt)} seconds old, requires &token_auth...` };
+			return {ok: false, reason: `Custom timestamp is ${Math.round(nowS - cdt)} seconds old, requires &token_auth...`};
 		}
 	}
-	return { ok: true };
+	return {ok: true};
 }
 
 function withoutToken(params: Record<string, string>): Record<string, string> {
 	if (!('token_auth' in params)) return params;
-	const { token_auth: _dropped, ...rest } = params;
+	const {token_auth: _dropped, ...rest} = params;
 	return rest;
 }
 
 export type BulkOutcome =
-	| { kind: 'not-bulk' }
-	| { kind: 'auth-failed'; message: string }
-	| { kind: 'done'; total: number; tracked: number; invalid: number; invalidIndices: number[]; showIndices: boolean };
+	| {kind: 'not-bulk'}
+	| {kind: 'auth-failed'; message: string}
+	| {kind: 'done'; total: number; tracked: number; invalid: number; invalidIndices: number[]; showIndices: boolean};
 
 /**
  * Track a bulk body. `limit` (or `limit(total)`) stops after that many requests: the 'partial' fault, Matomo
@@ -132,7 +132,7 @@ export function trackBulk(
 	path: string,
 	limit: number | ((total: number) => number) = Number.POSITIVE_INFINITY,
 ): BulkOutcome {
-	if (!rawBody.includes('"requests"')) return { kind: 'not-bulk' };
+	if (!rawBody.includes('"requests"')) return {kind: 'not-bulk'};
 	let json: unknown = null;
 	try {
 		json = JSON.parse(rawBody.trim());
@@ -149,7 +149,7 @@ export function trackBulk(
 	if (state.countOnly) {
 		const tracked = Math.min(rawRequests.length, typeof limit === 'function' ? limit(rawRequests.length) : limit);
 		state.tracked += tracked;
-		return { kind: 'done', total: rawRequests.length, tracked, invalid: 0, invalidIndices: [], showIndices: true };
+		return {kind: 'done', total: rawRequests.length, tracked, invalid: 0, invalidIndices: [], showIndices: true};
 	}
 
 	const requests: Record<string, string>[] = [];
@@ -167,7 +167,7 @@ export function trackBulk(
 	if (state.options.requireBulkAuthentication) {
 		for (const params of requests) {
 			if (!(bodyToken || params.token_auth)) {
-				return { kind: 'auth-failed', message: 'token_auth must be specified when using Bulk Tracking Import.' };
+				return {kind: 'auth-failed', message: 'token_auth must be specified when using Bulk Tracking Import.'};
 			}
 			if (!state.canForceVisitData(levelFor(params))) {
 				return {
@@ -194,7 +194,7 @@ export function trackBulk(
 		const verdict = checkRequest(state, params, levelFor(params));
 		if (verdict.ok) {
 			tracked++;
-			state.received.push({ params: { ...base, ...withoutToken(params) }, path, at, bulk: true, post: state.bulkPosts });
+			state.received.push({params: {...base, ...withoutToken(params)}, path, at, bulk: true, post: state.bulkPosts});
 		} else {
 			invalidIndices.push(index);
 		}
@@ -216,12 +216,12 @@ export function trackSingle(state: DoubleState, params: Record<string, string>, 
 	if (tokenInQuery) state.violation(`token_auth in the tracker URL ${path}`);
 	if (state.countOnly) {
 		state.tracked++;
-		return { ok: true };
+		return {ok: true};
 	}
 	const verdict = checkRequest(state, params, state.accessOf(params.token_auth));
 	if (verdict.ok) {
 		state.tracked++;
-		state.received.push({ params: withoutToken(params), path, at: state.now(), bulk: false });
+		state.received.push({params: withoutToken(params), path, at: state.now(), bulk: false});
 	} else {
 		state.invalid++;
 	}

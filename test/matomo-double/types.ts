@@ -75,7 +75,7 @@ export interface DoubleOptions {
 	/** Return ids as strings (`"idsite":"1"`), as some Matomo versions do for DB-backed answers. */
 	idsAsStrings?: boolean;
 	/** HTTP Basic credentials required for every request (a reverse proxy in front of Matomo). */
-	basicAuth?: { user: string; password: string };
+	basicAuth?: {user: string; password: string};
 	/** Default '5.2.0'. */
 	version?: string;
 	/** 'count': a fast endpoint that only counts hits (no validation, no per-request storage). Default 'record'. */

@@ -25,18 +25,25 @@ export function cliEnv(token: string | undefined): NodeJS.ProcessEnv {
 }
 
 export async function runCli(matomo: Matomo, args: readonly string[], options: {token?: string | null; stateFile?: string} = {}): Promise<CliResult> {
-	const token = options.token === null ? undefined : options.token ?? matomo.token;
+	const token = options.token === null ? undefined : (options.token ?? matomo.token);
 	const result = await runCommand(process.execPath, cliArgs(matomo, args, options.stateFile), {env: cliEnv(token), cwd: ROOT});
 	return {...result, summary: parseSummary(result.stdout)};
 }
 
 /** The CLI as a child the test controls (to kill it mid-import). */
 export function spawnCli(matomo: Matomo, args: readonly string[], stateFile: string): ChildProcess {
-	return spawn(process.execPath, cliArgs(matomo, args, stateFile), {env: cliEnv(matomo.token), cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']});
+	return spawn(process.execPath, cliArgs(matomo, args, stateFile), {
+		env: cliEnv(matomo.token),
+		cwd: ROOT,
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
 }
 
 function parseSummary(stdout: string): Record<string, any> | undefined {
-	const line = stdout.trim().split('\n').findLast(text => text.startsWith('{'));
+	const line = stdout
+		.trim()
+		.split('\n')
+		.findLast(text => text.startsWith('{'));
 	if (line === undefined) return undefined;
 	try {
 		return JSON.parse(line) as Record<string, any>;

@@ -57,8 +57,17 @@ export function accessLog(visitors = 200, seed = 11): GeneratedLog {
 	const downloads = ['/files/report-2025.pdf', '/files/setup-1.4.zip', '/files/manual.pdf', '/podcast/episode-3.mp3'];
 	const redirects = ['/blog', '/docs', '/old-pricing', '/shop/'];
 	const missing = ['/wp-login.php', '/old-page.html', '/images/missing.png'];
-	const referrers = ['-', '-', '-', 'https://www.google.com/search?q=matomo+log+import', 'https://www.bing.com/search?q=tea', 'https://t.co/abc123',
-		'https://www.facebook.com/', 'https://news.example.org/article', 'https://partner.example.net/links'];
+	const referrers = [
+		'-',
+		'-',
+		'-',
+		'https://www.google.com/search?q=matomo+log+import',
+		'https://www.bing.com/search?q=tea',
+		'https://t.co/abc123',
+		'https://www.facebook.com/',
+		'https://news.example.org/article',
+		'https://partner.example.net/links',
+	];
 	const browsers = [
 		'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/123.0.0.0 Safari/537.36',
 		'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15',
@@ -66,8 +75,12 @@ export function accessLog(visitors = 200, seed = 11): GeneratedLog {
 		'Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1',
 		'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/123.0.0.0 Mobile Safari/537.36',
 	];
-	const bots = ['Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', 'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)', 'Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)'];
-	const ip = (n: number) => n % 7 === 0 ? `2001:db8::${(n % 65_000).toString(16)}` : `198.51.${100 + (n >> 8) % 100}.${n % 256}`;
+	const bots = [
+		'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+		'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)',
+		'Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)',
+	];
+	const ip = (n: number) => (n % 7 === 0 ? `2001:db8::${(n % 65_000).toString(16)}` : `198.51.${100 + ((n >> 8) % 100)}.${n % 256}`);
 
 	const out: Line[] = [];
 	const seen = new Set<string>();
@@ -76,7 +89,12 @@ export function accessLog(visitors = 200, seed = 11): GeneratedLog {
 		const key = `${address}|${cdt(at)}|${path}`;
 		if (seen.has(key)) return;
 		seen.add(key);
-		out.push({at, order: order++, key, text: `${address} - ${user} [${clfDate(at)}] "GET ${path} HTTP/1.1" ${status} ${size} "${referrer}" "${ua}"`});
+		out.push({
+			at,
+			order: order++,
+			key,
+			text: `${address} - ${user} [${clfDate(at)}] "GET ${path} HTTP/1.1" ${status} ${size} "${referrer}" "${ua}"`,
+		});
 	};
 
 	for (let v = 0; v < visitors; v++) {
@@ -111,7 +129,8 @@ export function accessLog(visitors = 200, seed = 11): GeneratedLog {
 				}
 
 				if (!bot) {
-					for (const asset of assets) if (chance(p === 0 ? 0.5 : 0.1)) emit(at + 1, address, userId, asset, p === 0 ? 200 : 304, 500 + int(50_000), `http://example.com${page}`, ua);
+					for (const asset of assets)
+						if (chance(p === 0 ? 0.5 : 0.1)) emit(at + 1, address, userId, asset, p === 0 ? 200 : 304, 500 + int(50_000), `http://example.com${page}`, ua);
 					if (chance(0.12)) emit(at + 5 + int(40), address, userId, pick(downloads), 200, 100_000 + int(5_000_000), `http://example.com${page}`, ua);
 				}
 
@@ -130,7 +149,12 @@ export function accessLog(visitors = 200, seed = 11): GeneratedLog {
 function finish(out: Line[]): GeneratedLog {
 	out.sort((a, b) => a.at - b.at || a.order - b.order);
 	const day = (at: number) => new Date(at * 1000).toISOString().slice(0, 10);
-	return {text: out.map(line => line.text).join('\n') + '\n', lines: out.length, range: `${day(out[0]!.at)},${day(out.at(-1)!.at)}`, keys: out.map(line => line.key)};
+	return {
+		text: out.map(line => line.text).join('\n') + '\n',
+		lines: out.length,
+		range: `${day(out[0]!.at)},${day(out.at(-1)!.at)}`,
+		keys: out.map(line => line.key),
+	};
 }
 
 export interface IcecastLog extends GeneratedLog {
@@ -149,14 +173,24 @@ export interface IcecastLog extends GeneratedLog {
 export function icecastLog(listeners = 40, seed = 5): IcecastLog {
 	const rand = seededRandom(seed);
 	const int = (n: number) => Math.floor(rand() * n);
-	const players = ['VLC/3.0.18 LibVLC/3.0.18', 'iTunes/12.13 (Macintosh; OS X 14.1)', 'Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0', 'Lavf/60.16.100'];
+	const players = [
+		'VLC/3.0.18 LibVLC/3.0.18',
+		'iTunes/12.13 (Macintosh; OS X 14.1)',
+		'Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0',
+		'Lavf/60.16.100',
+	];
 	const mounts = ['/stream.mp3', '/jazz.ogg'];
 	const out: Line[] = [];
 	let order = 0;
 	let listens = 0;
 	let seconds = 0;
 	const line = (end: number, address: string, method: string, path: string, status: number, player: string, duration: number) => {
-		out.push({at: end, order: order++, key: `${address}|${cdt(end)}|${path}`, text: `${address} - - [${clfDate(end)}] "${method} ${path} HTTP/1.1" ${status} ${duration * 16_000} "-" "${player}" ${duration}`});
+		out.push({
+			at: end,
+			order: order++,
+			key: `${address}|${cdt(end)}|${path}`,
+			text: `${address} - - [${clfDate(end)}] "${method} ${path} HTTP/1.1" ${status} ${duration * 16_000} "-" "${player}" ${duration}`,
+		});
 	};
 
 	for (let l = 0; l < listeners; l++) {

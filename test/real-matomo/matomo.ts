@@ -15,7 +15,8 @@ export const SHARED = path.resolve(ROOT, '..', 'shared');
 const START = path.join(SHARED, 'matomo', 'start');
 const STOP = path.join(SHARED, 'matomo', 'stop');
 
-export const HOW_TO_RUN = 'set MATOMO_URL and MATOMO_TOKEN (a super-user token of a Matomo the tests may add sites to, e.g. the official Docker image; see the readme, "Testing against your own Matomo") and run npm test again';
+export const HOW_TO_RUN =
+	'set MATOMO_URL and MATOMO_TOKEN (a super-user token of a Matomo the tests may add sites to, e.g. the official Docker image; see the readme, "Testing against your own Matomo") and run npm test again';
 
 export interface Matomo {
 	url: string;
@@ -34,20 +35,36 @@ export async function acquireMatomo(): Promise<Acquired> {
 	if (url && token) {
 		// Test files run in parallel; imports into one Matomo at once can deadlock inside it (see replayRequests).
 		const release = await exclusive(url);
-		return {matomo: {url: withSlash(url), token, dir: process.env.MATOMO_DIR || undefined, async stop() {
-			release();
-		}}};
+		return {
+			matomo: {
+				url: withSlash(url),
+				token,
+				dir: process.env.MATOMO_DIR || undefined,
+				async stop() {
+					release();
+				},
+			},
+		};
 	}
 
-	if (!fs.existsSync(START)) return {skip: `real-Matomo tests skipped: no Matomo (MATOMO_URL/MATOMO_TOKEN not set, ${START} not found); to run them, ${HOW_TO_RUN}`};
+	if (!fs.existsSync(START))
+		return {skip: `real-Matomo tests skipped: no Matomo (MATOMO_URL/MATOMO_TOKEN not set, ${START} not found); to run them, ${HOW_TO_RUN}`};
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mli-matomo-'));
 	const started = await runCommand(START, [dir]);
 	if (started.code !== 0) {
-		return {skip: `real-Matomo tests skipped: ${START} failed (exit ${started.code}): ${started.stderr.trim().split('\n').slice(-3).join(' / ')}`};
+		return {
+			skip: `real-Matomo tests skipped: ${START} failed (exit ${started.code}): ${started.stderr.trim().split('\n').slice(-3).join(' / ')}`,
+		};
 	}
 
-	const env = Object.fromEntries(fs.readFileSync(path.join(dir, 'env'), 'utf8').split('\n')
-		.map(line => /^export (\w+)=(.*)$/.exec(line)).filter(m => m !== null).map(m => [m[1]!, m[2]!]));
+	const env = Object.fromEntries(
+		fs
+			.readFileSync(path.join(dir, 'env'), 'utf8')
+			.split('\n')
+			.map(line => /^export (\w+)=(.*)$/.exec(line))
+			.filter(m => m !== null)
+			.map(m => [m[1]!, m[2]!]),
+	);
 	return {
 		matomo: {
 			url: withSlash(env.MATOMO_URL!),
@@ -99,13 +116,17 @@ export interface CommandResult {
 	stderr: string;
 }
 
-export async function runCommand(command: string, args: readonly string[], options: {env?: NodeJS.ProcessEnv; cwd?: string; input?: string} = {}): Promise<CommandResult> {
+export async function runCommand(
+	command: string,
+	args: readonly string[],
+	options: {env?: NodeJS.ProcessEnv; cwd?: string; input?: string} = {},
+): Promise<CommandResult> {
 	return new Promise((resolve, reject) => {
 		const child = spawn(command, args, {env: options.env ?? process.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe']});
 		let stdout = '';
 		let stderr = '';
-		child.stdout.setEncoding('utf8').on('data', (chunk: string) => stdout += chunk);
-		child.stderr.setEncoding('utf8').on('data', (chunk: string) => stderr += chunk);
+		child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+		child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
 		child.on('error', reject);
 		child.on('close', (code, signal) => resolve({code, signal, stdout, stderr}));
 		child.stdin.end(options.input ?? '');
@@ -113,7 +134,12 @@ export async function runCommand(command: string, args: readonly string[], optio
 }
 
 /** A Reporting API call (POST, the token in the body); throws Matomo's message on an error answer. */
-export async function api<T = unknown>(matomo: Matomo, method: string, params: Record<string, string | number | readonly string[]> = {}, token = matomo.token): Promise<T> {
+export async function api<T = unknown>(
+	matomo: Matomo,
+	method: string,
+	params: Record<string, string | number | readonly string[]> = {},
+	token = matomo.token,
+): Promise<T> {
 	const body = new URLSearchParams({module: 'API', method, format: 'json', token_auth: token});
 	for (const [name, value] of Object.entries(params)) {
 		if (Array.isArray(value)) for (const item of value) body.append(`${name}[]`, item);
@@ -156,7 +182,11 @@ export async function addSite(matomo: Matomo, name: string, urls: readonly strin
 export type TrackingParams = Record<string, string | number>;
 
 export function readRecorded(file: string): TrackingParams[] {
-	return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map(line => (JSON.parse(line) as {p: TrackingParams}).p);
+	return fs
+		.readFileSync(file, 'utf8')
+		.split('\n')
+		.filter(Boolean)
+		.map(line => (JSON.parse(line) as {p: TrackingParams}).p);
 }
 
 /**
@@ -168,7 +198,12 @@ export function readRecorded(file: string): TrackingParams[] {
  * Send requests as they are, in their order, in bulk requests of `batch` hits one after another (what import_logs.py
  * does with one recorder), with the site rewritten. Returns what Matomo said it tracked.
  */
-export async function replayRequests(matomo: Matomo, requests: readonly TrackingParams[], idSite: number, batch = 200): Promise<{tracked: number; invalid: number}> {
+export async function replayRequests(
+	matomo: Matomo,
+	requests: readonly TrackingParams[],
+	idSite: number,
+	batch = 200,
+): Promise<{tracked: number; invalid: number}> {
 	let tracked = 0;
 	let invalid = 0;
 	for (let start = 0; start < requests.length; start += batch) {
@@ -178,7 +213,10 @@ export async function replayRequests(matomo: Matomo, requests: readonly Tracking
 			if (!('idsite' in params)) query.set('idsite', String(idSite));
 			return '?' + query.toString();
 		});
-		const response = await fetch(`${matomo.url}matomo.php`, {method: 'POST', body: JSON.stringify({requests: chunk, token_auth: matomo.token})});
+		const response = await fetch(`${matomo.url}matomo.php`, {
+			method: 'POST',
+			body: JSON.stringify({requests: chunk, token_auth: matomo.token}),
+		});
 		const text = await response.text();
 		if (response.status !== 200) throw new Error(`bulk request: HTTP ${response.status}: ${text.slice(0, 300)}`);
 		const answer = JSON.parse(text) as {tracked: number; invalid: number};
@@ -195,13 +233,20 @@ export async function replayRequests(matomo: Matomo, requests: readonly Tracking
  * importer's delivery, not about that race; it adds one visit and one action.
  */
 export async function primeDay(matomo: Matomo, idSite: number, day: string): Promise<void> {
-	const answer = await replayRequests(matomo, [{rec: 1, apiv: 1, url: 'http://example.com/prime-the-day', cip: '192.0.2.250', cdt: `${day} 00:00:00`, ua: 'prime'}], idSite);
+	const answer = await replayRequests(
+		matomo,
+		[{rec: 1, apiv: 1, url: 'http://example.com/prime-the-day', cip: '192.0.2.250', cdt: `${day} 00:00:00`, ua: 'prime'}],
+		idSite,
+	);
 	if (answer.tracked !== 1) throw new Error(`the priming hit was not tracked: ${JSON.stringify(answer)}`);
 }
 
 /** The days a set of requests covers, as a Reporting API range (`cdt` is UTC, as are the test sites). */
 export function dateRange(requests: readonly TrackingParams[]): string {
-	const days = requests.map(params => String(params.cdt ?? '').slice(0, 10)).filter(day => /^\d{4}-\d\d-\d\d$/.test(day)).sort();
+	const days = requests
+		.map(params => String(params.cdt ?? '').slice(0, 10))
+		.filter(day => /^\d{4}-\d\d-\d\d$/.test(day))
+		.sort();
 	if (days.length === 0) throw new Error('no cdt in the requests');
 	return `${days[0]},${days.at(-1)}`;
 }
@@ -258,20 +303,31 @@ export async function readReports(matomo: Matomo, idSite: number, range: string)
 /** Rows Matomo stored for a site (raw log data, no archiving): visits and actions. */
 export async function storedCounts(matomo: Matomo, idSite: number): Promise<{visits: number; actions: number}> {
 	if (matomo.dir) {
-		const out = sql(matomo, `SELECT (SELECT COUNT(*) FROM matomo_log_visit WHERE idsite=${idSite}), (SELECT COUNT(*) FROM matomo_log_link_visit_action WHERE idsite=${idSite})`);
+		const out = sql(
+			matomo,
+			`SELECT (SELECT COUNT(*) FROM matomo_log_visit WHERE idsite=${idSite}), (SELECT COUNT(*) FROM matomo_log_link_visit_action WHERE idsite=${idSite})`,
+		);
 		const [visits, actions] = out.trim().split('\t').map(Number);
 		return {visits: visits!, actions: actions!};
 	}
 
 	// Without the database: the Live API reads the raw log tables too.
-	const visits = await api<Array<{actionDetails: unknown[]}>>(matomo, 'Live.getLastVisitsDetails', {idSite, period: 'range', date: '2000-01-01,today', filter_limit: -1, doNotFetchActions: 0});
+	const visits = await api<Array<{actionDetails: unknown[]}>>(matomo, 'Live.getLastVisitsDetails', {
+		idSite,
+		period: 'range',
+		date: '2000-01-01,today',
+		filter_limit: -1,
+		doNotFetchActions: 0,
+	});
 	return {visits: visits.length, actions: visits.reduce((sum, visit) => sum + visit.actionDetails.length, 0)};
 }
 
 /** A statement on the database of a Matomo this process started (root over its socket). */
 export function sql(matomo: Matomo, statement: string): string {
 	if (!matomo.dir) throw new Error('no database access: this Matomo was not started by the tests');
-	const result = spawnSync('mariadb', ['--no-defaults', '-S', path.join(matomo.dir, 'mysql.sock'), '-uroot', '-N', '-B', 'matomo', '-e', statement], {encoding: 'utf8'});
+	const result = spawnSync('mariadb', ['--no-defaults', '-S', path.join(matomo.dir, 'mysql.sock'), '-uroot', '-N', '-B', 'matomo', '-e', statement], {
+		encoding: 'utf8',
+	});
 	if (result.status !== 0) throw new Error(`mariadb: ${result.stderr}`);
 	return result.stdout;
 }

@@ -59,7 +59,10 @@ class Visitor<T> {
 	next: Visitor<T> | undefined;
 	readonly evidence: VisitorEvidence;
 
-	constructor(readonly userAgent: string, ip: string) {
+	constructor(
+		readonly userAgent: string,
+		ip: string,
+	) {
 		this.evidence = new VisitorEvidence(ip, userAgent);
 	}
 }

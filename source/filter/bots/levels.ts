@@ -5,7 +5,7 @@ export const botDetectionLevels: readonly BotDetection[] = ['reference', 'modern
 
 /** Each level in one line (the wizard's choices). */
 export const botDetectionChoices: ReadonlyArray<[BotDetection, string]> = [
-	['reference', 'import_logs.py\'s list of bot user agents: the same requests as the reference'],
+	['reference', "import_logs.py's list of bot user agents: the same requests as the reference"],
 	['modern', 'also crawlers, AI agents, HTTP libraries and headless browsers by a maintained list (isbot)'],
 	['behavior', 'also visitors whose requests show a bot: robots.txt, pages without assets, rate, regularity'],
 ];

@@ -59,7 +59,10 @@ export class VisitorEvidence {
 	/** Whether RECENT pages ever came within BURST_SECONDS. */
 	burst = false;
 
-	constructor(readonly ip: string, readonly userAgent: string) {}
+	constructor(
+		readonly ip: string,
+		readonly userAgent: string,
+	) {}
 
 	/** One parsed line of this visitor (any line: pages, assets, robots.txt, errors). */
 	observe(path: string, extension: string, _status: string, referrer: string, seconds: number): void {
@@ -110,7 +113,10 @@ export class VisitorEvidence {
 		if (this.robots) reasons |= bit('robots');
 		const {pages} = this;
 		const noReferrerShare = pages === 0 ? 0 : this.pagesWithoutReferrer / pages;
-		if (this.assets === 0 ? pages >= NO_ASSET_PAGES_ANY_REFERRER || (pages >= NO_ASSET_PAGES && noReferrerShare >= 0.5) : pages >= this.assets * PAGES_PER_ASSET) reasons |= bit('noAssets');
+		if (
+			this.assets === 0 ? pages >= NO_ASSET_PAGES_ANY_REFERRER || (pages >= NO_ASSET_PAGES && noReferrerShare >= 0.5) : pages >= this.assets * PAGES_PER_ASSET
+		)
+			reasons |= bit('noAssets');
 		// Many people behind one address with one browser build can add up to that rate; they load assets and follow links.
 		if (this.burst && (this.assets === 0 || noReferrerShare >= 0.5)) reasons |= bit('rate');
 		const mean = this.intervals === 0 ? 0 : this.intervalSum / this.intervals;
