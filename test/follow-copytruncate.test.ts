@@ -74,3 +74,66 @@ test('follow: copytruncate while Matomo is down; the lines left behind are read 
 	const expected = [...Array.from({length: 60}, (_, i) => `/a/${i}`), ...Array.from({length: 10}, (_, i) => `/b/${i}`)];
 	assert.deepEqual([...paths].sort(), [...expected].sort());
 });
+
+test('follow: copytruncate with a copy named otherwise (dateext): the lines lost are said, with where they were', async () => {
+	matomo.reset();
+	const dir = tempDir();
+	const log = path.join(dir, 'access.log');
+	fs.writeFileSync(log, block('c', 0, 20));
+	let scenario: Promise<void> = Promise.resolve();
+	const done = runCli(
+		[
+			`--url=${matomo.url}`,
+			'--token-auth=test-token',
+			'--idsite=1',
+			'--follow',
+			'--follow-interval=0.05',
+			'--retry-delay=0.02',
+			`--state-file=${path.join(dir, 'state.json')}`,
+			log,
+		],
+		{
+			timeoutMs: 60_000,
+			onStarted(child) {
+				scenario = (async () => {
+					try {
+						await until(() => matomo.hitCount() >= 20);
+						matomo.setFaults([{kind: '500'}]);
+						fs.appendFileSync(log, block('c', 20, 40));
+						await until(() => matomo.stats().faults > 0);
+						fs.appendFileSync(log, block('c', 40, 60));
+						// The copy gets a name the importer cannot know.
+						fs.copyFileSync(log, `${log}-20240211`);
+						fs.truncateSync(log, 0);
+						fs.appendFileSync(log, block('d', 0, 10));
+						matomo.clearFaults();
+						await until(() => matomo.received.some(hit => hit.params.url!.includes('/d/9')));
+					} finally {
+						child.kill('SIGTERM');
+					}
+				})();
+			},
+		},
+	);
+	const result = await done;
+	await scenario;
+	assert.equal(result.code, 143, result.stderr);
+	assert.match(
+		result.stderr,
+		/\[WARNING\] .*access\.log was truncated while it was followed .*no copy .* was found as .*access\.log\.1: what was written to it after byte \d+/,
+	);
+	const newLines = new Set(matomo.received.map(hit => new URL(hit.params.url!).pathname));
+	for (let i = 0; i < 10; i++) assert.ok(newLines.has(`/d/${i}`), 'the new lines are imported');
+	// As the warning says: the rotated copy, imported with the same options, brings what was missed, and only that.
+	const again = await runCli([
+		`--url=${matomo.url}`,
+		'--token-auth=test-token',
+		'--idsite=1',
+		`--state-file=${path.join(dir, 'state.json')}`,
+		`${log}-20240211`,
+	]);
+	assert.equal(again.code, 0, again.stderr);
+	const paths = matomo.received.map(hit => new URL(hit.params.url!).pathname);
+	const expected = [...Array.from({length: 60}, (_, i) => `/c/${i}`), ...Array.from({length: 10}, (_, i) => `/d/${i}`)];
+	assert.deepEqual([...paths].sort(), [...expected].sort());
+});

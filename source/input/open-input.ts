@@ -107,10 +107,11 @@ class Input implements OpenedInput {
 
 async function openFile(input: Input, startOffset: number, options: OpenInputOptions): Promise<void> {
 	const name = input.spec.displayName;
-	if (input.spec.pipe ?? (await isPipe(input.spec.path))) return openPipe(input, startOffset, options);
+	const kept = input.spec.handle;
+	if (kept === undefined && (input.spec.pipe ?? (await isPipe(input.spec.path)))) return openPipe(input, startOffset, options);
 	let fh: FileHandle;
 	try {
-		fh = await open(input.spec.path, 'r');
+		fh = kept ?? (await open(input.spec.path, 'r'));
 	} catch (error) {
 		throw new Error(`cannot open ${name}: ${describeFsError(error)}`, {cause: error});
 	}
@@ -152,10 +153,10 @@ async function openFile(input: Input, startOffset: number, options: OpenInputOpt
 		}
 		input.release = async () => {
 			await raw.return(undefined);
-			await fh.close();
+			if (kept === undefined) await fh.close();
 		};
 	} catch (error) {
-		await fh.close();
+		if (kept === undefined) await fh.close();
 		throw error;
 	}
 }

@@ -1,4 +1,5 @@
 /** The contract of the input layer: files, globs and stdin become batches of decoded lines with byte offsets. */
+import type {FileHandle} from 'node:fs/promises';
 
 export type Compression = 'none' | 'gzip' | 'bzip2';
 
@@ -12,6 +13,11 @@ export interface InputSpec {
 	readonly displayName: string;
 	/** A named pipe (FIFO, `/dev/stdin` as a pipe, `<(…)`), when known from listing the inputs: read once, as a stream. */
 	readonly pipe?: boolean;
+	/**
+	 * Read through this open file rather than the path (which may name another file by now: `--follow` finishes a
+	 * rotated file through the descriptor it kept). The caller keeps it: it is not closed with the input.
+	 */
+	readonly handle?: FileHandle;
 }
 
 /** An opened input: a stream of decompressed bytes. */

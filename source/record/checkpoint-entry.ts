@@ -91,8 +91,8 @@ export interface RawIdentity {
 
 /** The raw identity of a file (one open, one read of 4 KiB); `null` for stdin and pipes. */
 export async function rawIdentity(spec: InputSpec): Promise<RawIdentity | null> {
-	if (spec.path === '-' || (spec.pipe ?? (await isPipe(spec.path)))) return null;
-	const fh = await open(spec.path, 'r');
+	if (spec.path === '-' || (spec.handle === undefined && (spec.pipe ?? (await isPipe(spec.path))))) return null;
+	const fh = spec.handle ?? (await open(spec.path, 'r'));
 	try {
 		const info = await fh.stat();
 		if (!info.isFile()) return null;
@@ -113,7 +113,7 @@ export async function rawIdentity(spec: InputSpec): Promise<RawIdentity | null> 
 			compressed: detectCompression(bytes) !== 'none',
 		};
 	} finally {
-		await fh.close();
+		if (spec.handle === undefined) await fh.close();
 	}
 }
 

@@ -18,6 +18,8 @@ export interface FollowHost {
 	settle(): Promise<void>;
 	/** Import the input again from its checkpoint. */
 	importAgain(spec: InputSpec): Promise<void>;
+	/** The input was truncated in place and no copy of it was found: what it had unread is lost to the import. */
+	truncated(spec: InputSpec, sizeBefore: number): void;
 }
 
 export async function follow(files: readonly string[], initial: readonly InputSpec[], pollMs: number, host: FollowHost): Promise<void> {
@@ -59,8 +61,8 @@ export async function follow(files: readonly string[], initial: readonly InputSp
 
 				const kept = held.get(found.path);
 				if (kept && kept.ino !== info.ino) {
-					// Rotated: finish the old file through its descriptor (Linux's /proc/self/fd), then follow the new one.
-					await host.importAgain({id: -1, path: `/proc/self/fd/${kept.handle.fd}`, displayName: `${found.displayName} (before rotation)`});
+					// Rotated: finish the old file through the handle kept open on it (the path names the new one now).
+					await host.importAgain({id: -1, path: found.path, displayName: `${found.displayName} (before rotation)`, handle: kept.handle});
 					await host.settle();
 					await kept.handle.close();
 					held.delete(found.path);
@@ -76,6 +78,8 @@ export async function follow(files: readonly string[], initial: readonly InputSp
 						if (copy !== undefined) {
 							await host.importAgain({id: -1, path: copy, displayName: `${copy} (copy before truncation)`});
 							await host.settle();
+						} else {
+							host.truncated(found, sizes.get(found.path) ?? 0);
 						}
 					}
 				}

@@ -266,6 +266,16 @@ export class ImportRun {
 				await this.recorders?.drain();
 				await this.checkpoints?.flush();
 			},
+			truncated: (found, sizeBefore) => {
+				// What was written after the last look at it is unknown: only the copy has it.
+				const read = this.state.inputs.find(input => input.path === found.path)?.bytesRead ?? 0;
+				const unread = sizeBefore > read ? ` (at least ${sizeBefore - read} bytes)` : '';
+				this.notice(
+					`WARNING: ${found.displayName} was truncated while it was followed (copytruncate?), and no copy that starts as it did was found as ${found.path}.1: ` +
+						`what was written to it after byte ${read}${unread} and before the truncation is not imported. Import the rotated copy with the same options: ` +
+						`its first ${read} bytes are known as imported and skipped.`,
+				);
+			},
 			importAgain: async found => {
 				let progress = this.state.inputs.find(input => input.path === found.path);
 				if (!progress) {
