@@ -147,3 +147,14 @@ test('the same file named twice, through a glob and through a link is imported o
 		result.state.notices.join('\n'),
 	);
 });
+
+test('a glob over rotated logs imports them oldest first (Matomo needs time order), other files in name order', async () => {
+	const {expandInputs} = await import('../source/input/expand-inputs.js');
+	const dir = tempDir();
+	for (const name of ['access.log', 'access.log.1', 'access.log.2.gz', 'access.log.10.gz', 'error.log']) fs.writeFileSync(path.join(dir, name), '');
+	const {inputs} = await expandInputs([path.join(dir, '*.log*')]);
+	assert.deepEqual(
+		inputs.map(input => path.basename(input.path)),
+		['access.log.10.gz', 'access.log.2.gz', 'access.log.1', 'access.log', 'error.log'],
+	);
+});

@@ -396,7 +396,7 @@ test('files: a glob and a file it matches are flagged and counted once; rotated 
 	await shows(first.instance, 'Path');
 	await press(first.instance, `${dir}/access.log*`, keys.enter);
 	let text = await shows(first.instance, '3 files match now');
-	await shows(first.instance, 'is read in name order');
+	await shows(first.instance, 'Rotated files are imported oldest first');
 	await press(first.instance, 'access.log.1', keys.enter);
 	text = await shows(first.instance, '⚠ already chosen through');
 	assert.match(text, /Chosen: 2 entries, 3 files/);

@@ -7,6 +7,7 @@ import {constants} from 'node:fs';
 import {access, stat} from 'node:fs/promises';
 import {isAbsolute} from 'node:path';
 import {glob} from 'tinyglobby';
+import {oldestFirst} from './rotation-order.js';
 import {describeFsError} from './open-input.js';
 import type {InputSpec} from './types.js';
 
@@ -99,7 +100,8 @@ async function unreadable(path: string): Promise<string | null> {
 /**
  * Python `glob.glob` semantics as far as tinyglobby allows: files only, `*` and `?` do not match a leading dot, no
  * braces or extglobs (Python has neither: `(` and `{` are literal), `**` recursive only when written. Relative
- * patterns give relative paths, absolute patterns absolute ones. Sorted by code point, like Python's `sorted`.
+ * patterns give relative paths, absolute patterns absolute ones. Sorted by code point, like Python's `sorted`, but
+ * rotated files oldest first.
  */
 async function expandPattern(pattern: string): Promise<string[]> {
 	const found = await glob(pattern, {
@@ -113,9 +115,12 @@ async function expandPattern(pattern: string): Promise<string[]> {
 	});
 	// tinyglobby normalises `./x*` to `x…`; Python keeps the directory part as written.
 	const prefix = pattern.startsWith('./') ? './' : '';
-	// UTF-8 byte order is code point order (JavaScript's default sort compares UTF-16 units, which is not).
-	return found
+	// UTF-8 byte order is code point order (JavaScript's default sort compares UTF-16 units, which is not). Then the
+	// rotated files of one log oldest first (access.log.2.gz, access.log.1, access.log): Matomo builds visits from
+	// hits in time order, and name order would send the newest first.
+	const sorted = found
 		.map(path => ({path: prefix + path, key: Buffer.from(path, 'utf8')}))
 		.sort((a, b) => Buffer.compare(a.key, b.key))
 		.map(({path}) => path);
+	return oldestFirst(sorted, path => path);
 }

@@ -16,7 +16,7 @@ import {useTheme} from './theme.js';
 import {completePath} from './path-completion.js';
 import {describeFiles, type FileInfo} from './file-info.js';
 import {formatBytes, formatDate} from './units.js';
-import {newestFirst, oldestFirst, rotationOf} from './rotation-order.js';
+import {oldestFirst, rotationOf} from '../input/rotation-order.js';
 
 export interface FilesStepProps {
 	readonly files: readonly string[];
@@ -249,15 +249,10 @@ export function FilesStep({files, cwd, auto, width, rows, onDone, onBack}: Files
 	const room = mode === 'browse' && rows < 30 ? 2 : 6;
 	const firstShown = picked === undefined ? Math.max(0, chosen.length - room) : Math.max(0, Math.min(picked - Math.floor(room / 2), chosen.length - room));
 	const shownChosen = chosen.slice(firstShown, firstShown + room);
-	// Rotated files among the entries: said, since their order is what Matomo needs.
-	const rotated = chosen.some(item => {
-		const file = singleFile(item);
-		return (
-			file !== undefined &&
-			chosen.some(other => other !== item && singleFile(other) !== undefined && rotationOf(singleFile(other)!).base === rotationOf(file).base)
-		);
-	});
-	const globNewestFirst = chosen.filter(item => singleFile(item) === undefined && newestFirst(item.infos.map(info => info.path)));
+	// Rotated files among the entries (ticked, or matched by one glob: the import puts those oldest first too): said,
+	// since their order is what Matomo needs.
+	const chosenFiles = chosen.flatMap(item => item.infos.map(info => info.path));
+	const rotated = chosenFiles.some(file => chosenFiles.some(other => other !== file && rotationOf(other).base === rotationOf(file).base));
 	return (
 		<Box flexDirection="column">
 			{loading ? <Text dimColor>Looking at the files…</Text> : null}
@@ -333,12 +328,6 @@ export function FilesStep({files, cwd, auto, width, rows, onDone, onBack}: Files
 				{rotated ? (
 					<Text dimColor>Rotated files are imported oldest first (access.log.2.gz, access.log.1, then access.log): Matomo needs the hits in time order.</Text>
 				) : null}
-				{globNewestFirst.map(item => (
-					<Text
-						key={item.arg}
-						color={theme.warn}
-					>{`${item.arg} is read in name order, which puts the newest rotated file first: to import them oldest first, tick the files in the browser (↓) instead.`}</Text>
-				))}
 			</Box>
 			{mode === 'type' && picked !== undefined ? (
 				<Text dimColor>↑↓ choose an entry · Delete or Backspace remove it · Esc or Enter back to the field</Text>

@@ -56,16 +56,3 @@ export function oldestFirst<T>(items: readonly T[], pathOf: (item: T) => string 
 					.map(member => member.item),
 	);
 }
-
-/** Whether `files` (in the order they will be read) hold rotated files newest first. */
-export function newestFirst(files: readonly string[]): boolean {
-	const seen = new Map<string, number>();
-	for (const file of files) {
-		const {base, age} = rotationOf(file);
-		const before = seen.get(base);
-		if (before !== undefined && age > before) return true;
-		seen.set(base, age);
-	}
-
-	return false;
-}
