@@ -25,23 +25,19 @@ async function until(condition: () => boolean, giveUpMs = 20_000): Promise<void>
 	while (!condition() && Date.now() - started < giveUpMs) await new Promise(resolve => setTimeout(resolve, 20));
 }
 
-test('follow: copytruncate while Matomo is down; the lines left behind are read from access.log.1', async () => {
+/**
+ * Follow `access.log` (20 lines of `old` already there), then while Matomo is down append 40 more, rotate it by
+ * copytruncate into `copyName`, write 10 lines of `next`, bring Matomo back, and stop once `ready` holds.
+ */
+async function copytruncateWhileBehind(old: string, next: string, copyName: string, ready: () => boolean) {
 	matomo.reset();
 	const dir = tempDir();
 	const log = path.join(dir, 'access.log');
-	fs.writeFileSync(log, block('a', 0, 20));
+	const state = path.join(dir, 'state.json');
+	fs.writeFileSync(log, block(old, 0, 20));
 	let scenario: Promise<void> = Promise.resolve();
 	const done = runCli(
-		[
-			`--url=${matomo.url}`,
-			'--token-auth=test-token',
-			'--idsite=1',
-			'--follow',
-			'--follow-interval=0.05',
-			'--retry-delay=0.02',
-			`--state-file=${path.join(dir, 'state.json')}`,
-			log,
-		],
+		[`--url=${matomo.url}`, '--token-auth=test-token', '--idsite=1', '--follow', '--follow-interval=0.05', '--retry-delay=0.02', `--state-file=${state}`, log],
 		{
 			timeoutMs: 60_000,
 			onStarted(child) {
@@ -50,16 +46,16 @@ test('follow: copytruncate while Matomo is down; the lines left behind are read 
 						await until(() => matomo.hitCount() >= 20);
 						// Matomo down: the importer falls behind while lines keep coming.
 						matomo.setFaults([{kind: '500'}]);
-						fs.appendFileSync(log, block('a', 20, 40));
+						fs.appendFileSync(log, block(old, 20, 40));
 						await until(() => matomo.stats().faults > 0);
 						// Written while the importer waits for Matomo: not read yet.
-						fs.appendFileSync(log, block('a', 40, 60));
+						fs.appendFileSync(log, block(old, 40, 60));
 						// copytruncate: copy, then truncate in place (same inode), then new lines.
-						fs.copyFileSync(log, `${log}.1`);
+						fs.copyFileSync(log, path.join(dir, copyName));
 						fs.truncateSync(log, 0);
-						fs.appendFileSync(log, block('b', 0, 10));
+						fs.appendFileSync(log, block(next, 0, 10));
 						matomo.clearFaults();
-						await until(() => new Set(matomo.received.map(hit => hit.params.url)).size >= 70);
+						await until(ready);
 					} finally {
 						child.kill('SIGTERM');
 					}
@@ -69,71 +65,34 @@ test('follow: copytruncate while Matomo is down; the lines left behind are read 
 	);
 	const result = await done;
 	await scenario;
+	return {result, dir, log, state};
+}
+
+const receivedPaths = () => matomo.received.map(hit => new URL(hit.params.url!).pathname);
+const expectedPaths = (old: string, next: string) => [
+	...Array.from({length: 60}, (_, i) => `/${old}/${i}`),
+	...Array.from({length: 10}, (_, i) => `/${next}/${i}`),
+];
+
+test('follow: copytruncate while Matomo is down; the lines left behind are read from access.log.1', async () => {
+	const {result} = await copytruncateWhileBehind('a', 'b', 'access.log.1', () => new Set(matomo.received.map(hit => hit.params.url)).size >= 70);
 	assert.equal(result.code, 143, result.stderr);
-	const paths = matomo.received.map(hit => new URL(hit.params.url!).pathname);
-	const expected = [...Array.from({length: 60}, (_, i) => `/a/${i}`), ...Array.from({length: 10}, (_, i) => `/b/${i}`)];
-	assert.deepEqual([...paths].sort(), [...expected].sort());
+	assert.deepEqual([...receivedPaths()].sort(), [...expectedPaths('a', 'b')].sort());
 });
 
 test('follow: copytruncate with a copy named otherwise (dateext): the lines lost are said, with where they were', async () => {
-	matomo.reset();
-	const dir = tempDir();
-	const log = path.join(dir, 'access.log');
-	fs.writeFileSync(log, block('c', 0, 20));
-	let scenario: Promise<void> = Promise.resolve();
-	const done = runCli(
-		[
-			`--url=${matomo.url}`,
-			'--token-auth=test-token',
-			'--idsite=1',
-			'--follow',
-			'--follow-interval=0.05',
-			'--retry-delay=0.02',
-			`--state-file=${path.join(dir, 'state.json')}`,
-			log,
-		],
-		{
-			timeoutMs: 60_000,
-			onStarted(child) {
-				scenario = (async () => {
-					try {
-						await until(() => matomo.hitCount() >= 20);
-						matomo.setFaults([{kind: '500'}]);
-						fs.appendFileSync(log, block('c', 20, 40));
-						await until(() => matomo.stats().faults > 0);
-						fs.appendFileSync(log, block('c', 40, 60));
-						// The copy gets a name the importer cannot know.
-						fs.copyFileSync(log, `${log}-20240211`);
-						fs.truncateSync(log, 0);
-						fs.appendFileSync(log, block('d', 0, 10));
-						matomo.clearFaults();
-						await until(() => matomo.received.some(hit => hit.params.url!.includes('/d/9')));
-					} finally {
-						child.kill('SIGTERM');
-					}
-				})();
-			},
-		},
+	const {result, log, state} = await copytruncateWhileBehind('c', 'd', 'access.log-20240211', () =>
+		matomo.received.some(hit => hit.params.url!.includes('/d/9')),
 	);
-	const result = await done;
-	await scenario;
 	assert.equal(result.code, 143, result.stderr);
 	assert.match(
 		result.stderr,
 		/\[WARNING\] .*access\.log was truncated while it was followed .*no copy .* was found as .*access\.log\.1: what was written to it after byte \d+/,
 	);
-	const newLines = new Set(matomo.received.map(hit => new URL(hit.params.url!).pathname));
+	const newLines = new Set(receivedPaths());
 	for (let i = 0; i < 10; i++) assert.ok(newLines.has(`/d/${i}`), 'the new lines are imported');
 	// As the warning says: the rotated copy, imported with the same options, brings what was missed, and only that.
-	const again = await runCli([
-		`--url=${matomo.url}`,
-		'--token-auth=test-token',
-		'--idsite=1',
-		`--state-file=${path.join(dir, 'state.json')}`,
-		`${log}-20240211`,
-	]);
+	const again = await runCli([`--url=${matomo.url}`, '--token-auth=test-token', '--idsite=1', `--state-file=${state}`, `${log}-20240211`]);
 	assert.equal(again.code, 0, again.stderr);
-	const paths = matomo.received.map(hit => new URL(hit.params.url!).pathname);
-	const expected = [...Array.from({length: 60}, (_, i) => `/c/${i}`), ...Array.from({length: 10}, (_, i) => `/d/${i}`)];
-	assert.deepEqual([...paths].sort(), [...expected].sort());
+	assert.deepEqual([...receivedPaths()].sort(), [...expectedPaths('c', 'd')].sort());
 });
