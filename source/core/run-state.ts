@@ -3,9 +3,6 @@
  * snapshots of it (`snapshotRunState`), a few times a second. Nothing here knows about Ink or React.
  */
 
-import type {MountSummary} from '../report/listening-stats.js';
-import type {BotStats} from '../filter/bots/bot-stats.js';
-
 /** Why a line was not imported. Every skipped line is counted under exactly one reason. */
 export type SkipReason =
 	| 'invalid' // the line did not match the format, or its date/time zone could not be read
@@ -258,4 +255,49 @@ export function pushRing<T>(ring: T[], item: T, size = SAMPLE_RING_SIZE): void {
 /** A deep copy the UI may keep: the engine goes on mutating the original. */
 export function snapshotRunState(state: RunState): RunState {
 	return structuredClone(state);
+}
+
+/** Listening time (--track-listening-time) of one mount point, or of all together. */
+export interface MountSummary {
+	/** The mount point (`/stream.mp3`), or `*` for all mount points together. */
+	mount: string;
+	/** Connections. */
+	listeners: number;
+	totalSeconds: number;
+	/** Aggregate tuning hours: totalSeconds / 3600. */
+	listeningHours: number;
+	averageSeconds: number;
+	medianSeconds: number;
+	/** 0: exact; 1 or 30: within that many seconds; null: above 7 days, reported as 7 days. */
+	medianPrecisionSeconds: number | null;
+	peakListeners: number;
+	/** UTC Unix seconds of the start of the first second (or bucket) at which the peak was reached; null when 0. */
+	peakAtSeconds: number | null;
+	/** 1: exact; 60 or 3600: sampled at bucket boundaries (a lower bound). */
+	peakResolutionSeconds: number;
+}
+
+/** What --bot-detection=behavior found (the summary, --json and the dashboard show it). */
+export interface BotSample {
+	ip: string;
+	userAgent: string;
+	/** The visitor's hits that were held back (or, with --enable-bots, tracked as a bot). */
+	hits: number;
+	why: string[];
+}
+
+export interface BotStats {
+	/** --enable-bots: the bots found were tracked as bots, not left out. */
+	tracked: boolean;
+	/** Visitors found to be bots by their behaviour, and their hits. */
+	visitors: number;
+	hits: number;
+	/** Visitors per reason label (a visitor usually has several). */
+	byReason: Record<string, number>;
+	/** The first bot visitors found, to check for false positives. */
+	samples: BotSample[];
+	/** Hits held now, waiting for their visitor's verdict. */
+	held: number;
+	/** Distinct visitors each level drops (the behaviour level includes the modern one, which includes the reference's). */
+	levels: {reference: number; modern: number; behavior: number};
 }

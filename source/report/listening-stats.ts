@@ -22,26 +22,10 @@
  *
  * Plain data in, plain data out: the engine calls `add()` for each listen and renders `summary()` at the end.
  */
-import type {Listen} from '../track/listening-time.js';
+import type {MountSummary} from '../core/run-state.js';
 
-export interface MountSummary {
-	/** The mount point (`/stream.mp3`), or `*` for all mount points together. */
-	mount: string;
-	/** Connections. */
-	listeners: number;
-	totalSeconds: number;
-	/** Aggregate tuning hours: totalSeconds / 3600. */
-	listeningHours: number;
-	averageSeconds: number;
-	medianSeconds: number;
-	/** 0: exact; 1 or 30: within that many seconds; null: above 7 days, reported as 7 days. */
-	medianPrecisionSeconds: number | null;
-	peakListeners: number;
-	/** UTC Unix seconds of the start of the first second (or bucket) at which the peak was reached; null when 0. */
-	peakAtSeconds: number | null;
-	/** 1: exact; 60 or 3600: sampled at bucket boundaries (a lower bound). */
-	peakResolutionSeconds: number;
-}
+export type {MountSummary} from '../core/run-state.js';
+import type {Listen} from '../track/listening-time.js';
 
 export interface ListeningStatsOptions {
 	/** Connections per mount up to which the median is exact (default 4,096). */
