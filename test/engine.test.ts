@@ -195,17 +195,6 @@ test('with --bulk-requests-without-transaction, a partial failure resends only t
 	);
 });
 
-test('retries exhausted: the run stops with a clear failure and exit 1', async () => {
-	matomo.reset();
-	matomo.setFaults([{kind: '500'}]);
-	const result = await runImport(['--idsite=1', '--retry-delay=0.01', '--retry-max-attempts=2', writeLog([combinedLine({})])], {
-		url: matomo.url,
-	});
-	matomo.clearFaults();
-	assert.equal(result.exitCode, 1);
-	assert.match(result.state.failure ?? '', /after 2 attempts/);
-});
-
 test('by host name: sites are looked up once per host, unknown hosts fall back or are counted', async () => {
 	matomo.reset();
 	const vhost = (host: string, path: string) => `${host} 192.0.2.9 - - [10/Feb/2024:10:00:00 +0000] "GET ${path} HTTP/1.1" 200 10 "-" "Mozilla/5.0"`;
