@@ -14,7 +14,7 @@ import type {LineBatch} from '../input/types.js';
 import {chooseFormat} from './choose-format.js';
 import {QueryBuilder} from '../track/tracking-request.js';
 import {LineProcessor} from './line-processor.js';
-import {BatchParser, BufferPool, batchTexts, type BatchTexts} from './parsed-batch.js';
+import {BatchParser, BufferPool, batchTexts, pooledArrays, type BatchTexts} from './parsed-batch.js';
 import {processorOptionsOf, requestOptionsOf} from './stage-options.js';
 import {CLAIMED_BY_WORKER, claim, type ParseWorkerData, type ParseWorkerMessage, type StartMessage, type TakenMessage} from './parse-worker-protocol.js';
 
@@ -116,9 +116,7 @@ async function main(): Promise<void> {
 			if (parsed.slow.length > 0) throw new Error('internal: a parse worker cannot finish hits that need the run');
 			send(
 				{type: 'parsed', seq: item.seq, parsed},
-				[parsed.ends, parsed.outcomes, parsed.downloads, parsed.requests, parsed.requestStarts, parsed.visitorHashes, parsed.userHashes, parsed.dayKeys].map(
-					view => view.buffer as ArrayBuffer,
-				),
+				pooledArrays(parsed).map(view => view.buffer as ArrayBuffer),
 			);
 		}
 

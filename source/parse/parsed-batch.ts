@@ -90,6 +90,13 @@ export interface BatchParserOptions {
 }
 
 /** Decides the lines of one input, batch by batch, in order. */
+/** The arrays of a parsed batch that the worker's pool lends (transferred to the run, given back when it is done). */
+export function pooledArrays(
+	parsed: Pick<ParsedBatch, 'ends' | 'outcomes' | 'downloads' | 'requests' | 'requestStarts' | 'visitorHashes' | 'userHashes' | 'dayKeys'>,
+): ArrayBufferView[] {
+	return [parsed.ends, parsed.outcomes, parsed.downloads, parsed.requests, parsed.requestStarts, parsed.visitorHashes, parsed.userHashes, parsed.dayKeys];
+}
+
 export class BatchParser {
 	private previous = '';
 

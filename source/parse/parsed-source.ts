@@ -6,7 +6,7 @@
 import {Worker} from 'node:worker_threads';
 import {beforeParseWorker} from '../gc-tuning.js';
 import type {InputProblem} from '../input/types.js';
-import type {BatchParser, ParsedBatch} from './parsed-batch.js';
+import {pooledArrays, type BatchParser, type ParsedBatch} from './parsed-batch.js';
 import {
 	CLAIMED_BY_RUN,
 	claim,
@@ -138,9 +138,8 @@ export function parsedInWorker(worker: Worker, options: Omit<ParseWorkerData, 'c
 								requests: Buffer.from(done.requests.buffer, done.requests.byteOffset, done.requests.byteLength),
 							};
 					// The run is done with the batch: its memory goes back to the worker (what the run parsed itself is its own).
-					const returned = [message.texts, message.textStarts, message.textEnds, message.ends];
-					if (!ownParse)
-						returned.push(done.ends, done.outcomes, done.downloads, done.requests, done.requestStarts, done.visitorHashes, done.userHashes, done.dayKeys);
+					const returned: ArrayBufferView[] = [message.texts, message.textStarts, message.textEnds, message.ends];
+					if (!ownParse) returned.push(...pooledArrays(done));
 					const buffers = returned.map(view => view.buffer as ArrayBuffer);
 					worker.postMessage({type: 'taken', count: seq, returned: buffers} satisfies TakenMessage, buffers);
 					continue;
