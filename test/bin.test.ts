@@ -5,29 +5,18 @@
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import {after, before, test} from 'node:test';
-import {combinedLine, writeLog} from './helpers.js';
+import {combinedLine, writeLog, startHangingServer, type HangingServer} from './helpers.js';
 
 const bin = path.resolve(import.meta.dirname, '../dist/source/bin.js');
 const skip = fs.existsSync(bin) ? false : 'not built (npm run build)';
 
-let hanging: http.Server;
-let hangingUrl: string;
-let received = 0;
+let hanging: HangingServer;
 before(async () => {
-	hanging = http.createServer(() => {
-		received++;
-	});
-	await new Promise<void>(resolve => hanging.listen(0, '127.0.0.1', resolve));
-	hangingUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
+	hanging = await startHangingServer();
 });
-after(() => {
-	hanging.closeAllConnections();
-	hanging.close();
-});
+after(() => hanging.close());
 
 function start(args: readonly string[]) {
 	const child = spawn(process.execPath, [bin, '--yes', ...args], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, CI: 'true'}});
@@ -71,9 +60,9 @@ test('it imports, with the exit status of the program', {skip}, async () => {
 
 test('the program runs with the Node flags, and a SIGTERM to the command reaches it', {skip}, async () => {
 	const file = writeLog([combinedLine({})]);
-	const seen = received;
-	const {child, ended} = start([`--url=${hangingUrl}`, '--token-auth=t', '--idsite=1', '--json', file]);
-	await until(() => received > seen || child.exitCode !== null);
+	const seen = hanging.received();
+	const {child, ended} = start([`--url=${hanging.url}`, '--token-auth=t', '--idsite=1', '--json', file]);
+	await until(() => hanging.received() > seen || child.exitCode !== null);
 	const children = `/proc/${child.pid}/task/${child.pid}/children`;
 	if (fs.existsSync(children)) {
 		// The program renames its process (process.title): its environment says it was started with the flags.

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {spawn} from 'node:child_process';
+import http from 'node:http';
+import type {AddressInfo} from 'node:net';
 import {parseArgv} from '../source/options/argv.js';
 import {buildConfig, type ImportConfig} from '../source/options/config.js';
 import {ImportRun, type RunOutcome} from '../source/run/import-run.js';
@@ -114,4 +116,28 @@ export function runCli(
 		});
 		options.onStarted?.(child);
 	});
+}
+
+export interface HangingServer {
+	readonly url: string;
+	/** Requests it got (and never answered). */
+	received(): number;
+	close(): void;
+}
+
+/** A server that accepts requests and never answers: a Matomo hanging during its check. */
+export async function startHangingServer(): Promise<HangingServer> {
+	let received = 0;
+	const server = http.createServer(() => {
+		received++;
+	});
+	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+	return {
+		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+		received: () => received,
+		close() {
+			server.closeAllConnections();
+			server.close();
+		},
+	};
 }

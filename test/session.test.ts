@@ -3,23 +3,13 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {after, before, test} from 'node:test';
-import {combinedLine, runCli, writeLog} from './helpers.js';
+import {combinedLine, runCli, writeLog, startHangingServer, type HangingServer} from './helpers.js';
 
-/** A server that accepts requests and never answers: Matomo hanging during its check. */
-let hanging: http.Server;
-let hangingUrl: string;
-let received = 0;
+let hanging: HangingServer;
 before(async () => {
-	hanging = http.createServer(() => {
-		received++;
-	});
-	await new Promise<void>(resolve => hanging.listen(0, '127.0.0.1', resolve));
-	hangingUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
+	hanging = await startHangingServer();
 });
-after(() => {
-	hanging.closeAllConnections();
-	hanging.close();
-});
+after(() => hanging.close());
 
 async function until(condition: () => boolean): Promise<void> {
 	while (!condition()) await new Promise(resolve => setImmediate(resolve));
@@ -31,10 +21,10 @@ for (const [signal, code] of [
 ] as const) {
 	test(`${signal} while Matomo is being checked: a clean exit ${code} with a message, and --json still printed`, async () => {
 		const file = writeLog([combinedLine({})]);
-		const seen = received;
-		const result = await runCli([`--url=${hangingUrl}`, '--token-auth=t', '--idsite=1', '--json', file], {
+		const seen = hanging.received();
+		const result = await runCli([`--url=${hanging.url}`, '--token-auth=t', '--idsite=1', '--json', file], {
 			onStarted: child => {
-				void until(() => received > seen || child.exitCode !== null).then(() => child.kill(signal));
+				void until(() => hanging.received() > seen || child.exitCode !== null).then(() => child.kill(signal));
 			},
 		});
 		assert.equal(result.signal, null, 'ended by its own exit, not killed by the signal');
