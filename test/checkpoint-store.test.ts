@@ -7,7 +7,15 @@ import {gzipSync} from 'node:zlib';
 import {readLines} from '../source/input/line-reader.js';
 import {openInput} from '../source/input/open-input.js';
 import type {InputSpec} from '../source/input/types.js';
-import {CheckpointStore, defaultStatePath, findCheckpoint, fingerprintInput, lineChecksum, type CheckpointEntry} from '../source/record/checkpoint-store.js';
+import {
+	CheckpointStore,
+	defaultStatePath,
+	findCheckpoint,
+	fingerprintInput,
+	fingerprintOfPrefix,
+	lineChecksum,
+	type CheckpointEntry,
+} from '../source/record/checkpoint-store.js';
 import {quickSaveInterval} from '../source/record/checkpoints.js';
 
 let dir: string;
@@ -46,6 +54,7 @@ async function entryAfter(path: string, lines: number, encoding?: string): Promi
 	return {
 		fingerprint: fp.hash,
 		prefixLength: fp.prefixLength,
+		headHash: fp.head,
 		path,
 		offset,
 		lineNo: lines,
@@ -171,21 +180,62 @@ describe('fingerprints and findCheckpoint', () => {
 		assert.equal(first?.lines[0], logText(1000).split('\n')[600]);
 	});
 
-	test('a file shorter than 4096 bytes that has grown still matches', async () => {
-		const log = join(dir, 'small.log');
-		await writeFile(log, logText(5));
-		const entry = await entryAfter(log, 5);
-		assert.ok(entry.prefixLength < 4096);
-		const store = await CheckpointStore.open(join(dir, 'small.json'));
-		store.update(entry);
-		await writeFile(log, logText(500));
-		const found = await findCheckpoint(store, spec(log));
-		assert.deepEqual(found && {verified: found.verified, offset: found.entry.offset}, {verified: true, offset: entry.offset});
-		// But not a file that is now shorter than the recorded prefix, nor a different one.
-		await writeFile(log, logText(2));
-		assert.equal(await findCheckpoint(store, spec(log)), null);
-		await writeFile(log, logText(5, 'other'));
-		assert.equal(await findCheckpoint(store, spec(log)), null);
+	for (const legacy of [false, true]) {
+		test(`a file shorter than 4096 bytes that has grown still matches${legacy ? ' (an entry written before headHash)' : ''}`, async () => {
+			const log = join(dir, `small${legacy}.log`);
+			await writeFile(log, logText(5));
+			const entry = await entryAfter(log, 5);
+			if (legacy) delete entry.headHash;
+			assert.ok(entry.prefixLength < 4096);
+			const store = await CheckpointStore.open(join(dir, `small${legacy}.json`));
+			store.update(entry);
+			await store.save();
+			const reopened = await CheckpointStore.open(join(dir, `small${legacy}.json`));
+			await writeFile(log, logText(500));
+			const found = await findCheckpoint(reopened, spec(log));
+			assert.deepEqual(found && {verified: found.verified, offset: found.entry.offset}, {verified: true, offset: entry.offset});
+			assert.equal(found?.entry.headHash, entry.headHash);
+			// But not a file that is now shorter than the recorded prefix, nor a different one.
+			await writeFile(log, logText(2));
+			assert.equal(await findCheckpoint(reopened, spec(log)), null);
+			await writeFile(log, logText(5, 'other'));
+			assert.equal(await findCheckpoint(reopened, spec(log)), null);
+		});
+	}
+
+	test('among thousands of small files of as many lengths, an input is matched with the ones it continues only', async () => {
+		const store = await CheckpointStore.open(join(dir, 'many-small.json'));
+		const texts: string[] = [];
+		for (let i = 0; i < 3000; i++) {
+			// One line each, of lengths that differ: as many prefix lengths as files.
+			const text = `10.0.${i % 250}.${i % 7} - - [10/Oct/2023:13:55:36 +0000] "GET /${'x'.repeat(i % 900)}${i} HTTP/1.1" 200 ${i}\n`;
+			texts.push(text);
+			const fp = fingerprintOfPrefix(Buffer.from(text));
+			store.update({
+				fingerprint: fp.hash,
+				prefixLength: fp.prefixLength,
+				headHash: fp.head,
+				path: `f${i}.log`,
+				offset: text.length,
+				lineNo: 1,
+				lastLineSha1: lineChecksum(text.slice(0, -1)),
+				complete: true,
+				updatedAt: new Date().toISOString(),
+			});
+		}
+
+		// File 1234 grew by a line: found by its shorter prefix; file 77 as it was; a new file matches nothing.
+		const grown = Buffer.from(texts[1234] + texts[9]);
+		assert.deepEqual(
+			store.find(grown).map(entry => entry.path),
+			['f1234.log'],
+		);
+		const copy = Buffer.from(texts[77]!);
+		assert.deepEqual(
+			store.find(copy).map(entry => entry.path),
+			['f77.log'],
+		);
+		assert.deepEqual(store.find(Buffer.from('203.0.113.9 - - new\n')), []);
 	});
 
 	test('same start, different line before the offset: found but not verified', async () => {

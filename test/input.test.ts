@@ -194,6 +194,33 @@ describe('openInput', () => {
 		assert.deepEqual(input.problems, []);
 	});
 
+	test('small files (read at once) and big ones (read in chunks) give the same bytes, offsets and rawBytesRead, from a resume point too', async () => {
+		const small = logText(300);
+		const cases = [
+			{name: 'small.log', body: small},
+			{name: 'big.log', body: text},
+			{name: 'small.log.gz', body: small, gzip: true},
+		];
+		for (const {name, body, gzip} of cases) {
+			const path = join(dir, name);
+			const stored = gzip ? gzipSync(body) : Buffer.from(body);
+			await writeFile(path, stored);
+			const all = await lines(path);
+			assert.equal(all.lines.length, body.split('\n').length - 1, name);
+			assert.equal(all.ends.at(-1), Buffer.byteLength(body), name);
+			assert.equal(all.input.size, stored.length, name);
+			assert.equal(all.input.rawBytesRead(), stored.length, name);
+			// From the end of line 100, as a resumed run opens it.
+			const from = all.ends[99]!;
+			const rest = await lines(path, {startOffset: from});
+			assert.deepEqual(rest.lines, all.lines.slice(100), name);
+			assert.deepEqual(rest.ends, all.ends.slice(100), name);
+			assert.equal(rest.input.rawBytesRead(), stored.length, name);
+			// Tiny chunks: lines cut anywhere are put back together.
+			assert.deepEqual((await lines(path, {chunkSize: 7})).lines, all.lines, name);
+		}
+	});
+
 	test('gzip is found by magic bytes, whatever the name; a .gz of plain text is plain', async () => {
 		const gz = join(dir, 'access.log.2.gz.1');
 		await writeFile(gz, gzipSync(text));

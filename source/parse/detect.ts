@@ -22,8 +22,8 @@ export interface DetectionResult {
 	reason: string;
 	/** Every format that matched the deciding line, in the reference's order, the chosen one included. */
 	candidates: DetectionCandidate[];
-	/** How many data lines of the sample (header lines excluded) the chosen parser parses. */
-	sampleMatches: number;
+	/** How many data lines of the sample (header lines excluded) the chosen parser parses (counted when read). */
+	readonly sampleMatches: number;
 	sampleSize: number;
 }
 
@@ -173,12 +173,8 @@ export function detectFormat(sample: readonly string[], formats: readonly Format
 
 	if (decision === null) return null;
 	const {parser, format} = decision.best;
-	let sampleMatches = 0;
-	for (let index = dataStart; index < sample.length; index++) {
-		if (parser.parse(sample[index]!) !== null) sampleMatches++;
-	}
-
 	const what = describe(decision);
+	let sampleMatches: number | undefined;
 	return {
 		format,
 		parser,
@@ -187,7 +183,18 @@ export function detectFormat(sample: readonly string[], formats: readonly Format
 				? `the first line ${parser.score === null ? 'is' : 'matches'} ${what}`
 				: `line ${decidingLine} is the first that matches a format: ${what}`,
 		candidates: decision.candidates,
-		sampleMatches,
+		// Counted when asked: an import parses the sample again anyway, and a run over thousands of small files would
+		// parse each of them twice.
+		get sampleMatches() {
+			if (sampleMatches === undefined) {
+				sampleMatches = 0;
+				for (let index = dataStart; index < sample.length; index++) {
+					if (parser.parse(sample[index]!) !== null) sampleMatches++;
+				}
+			}
+
+			return sampleMatches;
+		},
 		sampleSize: sample.length - dataStart,
 	};
 }

@@ -5,7 +5,7 @@
  * ever reach the file.
  */
 import {createHash} from 'node:crypto';
-import {open} from 'node:fs/promises';
+import {closeSync, openSync, readSync, statSync, type Stats} from 'node:fs';
 import {homedir} from 'node:os';
 import {isAbsolute, join} from 'node:path';
 import {detectCompression, isPipe, openInput} from '../input/open-input.js';
@@ -24,6 +24,8 @@ export interface CheckpointEntry {
 	fingerprint: string;
 	/** min(4096, decompressed size) when the entry was written. */
 	prefixLength: number;
+	/** FNV-1a (32 bits) of the same bytes: finds the entries a small input may continue in one pass (prefix-index.ts). */
+	headHash?: number;
 	/** The path the input had (for messages; matching is by content). */
 	path: string;
 	/** Decompressed byte offset up to which everything is acknowledged: the start of the next line to import. */
@@ -73,10 +75,35 @@ export function fingerprintOf(prefix: Buffer, length = prefix.length): string {
 	return createHash('sha256').update(prefix.subarray(0, length)).digest('hex');
 }
 
-export async function fingerprintInput(spec: InputSpec): Promise<{hash: string; prefixLength: number} | null> {
+export const FNV_OFFSET = 0x81_1c_9d_c5;
+const FNV_PRIME = 0x01_00_01_93;
+
+/** One more byte into an FNV-1a (32 bits) hash. */
+export function nextHeadHash(hash: number, byte: number): number {
+	return Math.imul(hash ^ byte, FNV_PRIME) >>> 0;
+}
+
+/** FNV-1a (32 bits) of `bytes`: an entry's `headHash`. */
+export function headHashOf(bytes: Uint8Array): number {
+	let hash = FNV_OFFSET;
+	for (let i = 0; i < bytes.length; i++) hash = nextHeadHash(hash, bytes[i]!);
+	return hash;
+}
+
+/** What identifies an input by content: its first up to 4096 decompressed bytes, hashed twice (see prefix-index.ts). */
+export interface InputFingerprint {
+	hash: string;
+	prefixLength: number;
+	head: number;
+}
+
+export function fingerprintOfPrefix(prefix: Buffer): InputFingerprint {
+	return {hash: fingerprintOf(prefix), prefixLength: prefix.length, head: headHashOf(prefix)};
+}
+
+export async function fingerprintInput(spec: InputSpec): Promise<InputFingerprint | null> {
 	const prefix = await readFingerprintPrefix(spec);
-	if (prefix === null) return null;
-	return {hash: fingerprintOf(prefix), prefixLength: prefix.length};
+	return prefix === null ? null : fingerprintOfPrefix(prefix);
 }
 
 /** What a file is on disk, read without decompressing it: for `CheckpointStore.findUnchanged`. */
@@ -91,8 +118,9 @@ export interface RawIdentity {
 
 /** The raw identity of a file (one open, one read of 4 KiB); `null` for stdin and pipes. */
 export async function rawIdentity(spec: InputSpec): Promise<RawIdentity | null> {
-	if (spec.path === '-' || (spec.handle === undefined && (spec.pipe ?? (await isPipe(spec.path))))) return null;
-	const fh = spec.handle ?? (await open(spec.path, 'r'));
+	if (spec.path === '-' || spec.pipe) return null;
+	if (spec.handle === undefined) return rawIdentityOfPath(spec.path);
+	const fh = spec.handle;
 	try {
 		const info = await fh.stat();
 		if (!info.isFile()) return null;
@@ -103,18 +131,45 @@ export async function rawIdentity(spec: InputSpec): Promise<RawIdentity | null> 
 			if (bytesRead === 0) break;
 			length += bytesRead;
 		}
-		const bytes = head.subarray(0, length);
-		return {
-			size: info.size,
-			// Whole milliseconds: what tools that keep a file's time (cp -p, rsync -t, utimes) agree on.
-			mtimeMs: Math.trunc(info.mtimeMs),
-			fingerprint: fingerprintOf(bytes),
-			head: bytes,
-			compressed: detectCompression(bytes) !== 'none',
-		};
+		return identityOf(info, head.subarray(0, length));
 	} finally {
 		if (spec.handle === undefined) await fh.close();
 	}
+}
+
+/**
+ * The same for a path, with synchronous calls: microseconds each, where an asynchronous one waits a turn of the
+ * thread pool and of the event loop (over thousands of small files, most of the run). A named pipe is left alone
+ * (opening one blocks until a writer comes).
+ */
+function rawIdentityOfPath(path: string): RawIdentity | null {
+	const info = statSync(path);
+	if (!info.isFile()) return null;
+	const fd = openSync(path, 'r');
+	try {
+		const head = Buffer.alloc(Math.min(FINGERPRINT_BYTES, info.size));
+		let length = 0;
+		while (length < head.length) {
+			const bytesRead = readSync(fd, head, length, head.length - length, length);
+			if (bytesRead === 0) break;
+			length += bytesRead;
+		}
+
+		return identityOf(info, head.subarray(0, length));
+	} finally {
+		closeSync(fd);
+	}
+}
+
+function identityOf(info: Stats, head: Buffer): RawIdentity {
+	return {
+		size: info.size,
+		// Whole milliseconds: what tools that keep a file's time (cp -p, rsync -t, utimes) agree on.
+		mtimeMs: Math.trunc(info.mtimeMs),
+		fingerprint: fingerprintOf(head),
+		head,
+		compressed: detectCompression(head) !== 'none',
+	};
 }
 
 export function byRecency(a: CheckpointEntry, b: CheckpointEntry): number {
@@ -126,6 +181,7 @@ export function sanitise(entry: CheckpointEntry): CheckpointEntry {
 	return {
 		fingerprint: entry.fingerprint,
 		prefixLength: entry.prefixLength,
+		...(isUint32(entry.headHash) ? {headHash: entry.headHash} : {}),
 		path: entry.path,
 		offset: entry.offset,
 		lineNo: entry.lineNo,
@@ -183,6 +239,10 @@ export function parseEntry(raw: unknown, i: number): CheckpointEntry {
 		if (!ok) throw new Error(`entry ${i} is not a valid checkpoint`);
 		return sanitise(e as unknown as CheckpointEntry);
 	}
+}
+
+function isUint32(value: unknown): value is number {
+	return isCount(value) && (value as number) <= 0xff_ff_ff_ff;
 }
 
 export function isCount(value: unknown): boolean {

@@ -19,7 +19,6 @@ import {
 	FORGET_AFTER_DAYS,
 	STATE_VERSION,
 	byRecency,
-	fingerprintOf,
 	lineChecksum,
 	parseEntry,
 	parseState,
@@ -29,6 +28,7 @@ import {
 	type CheckpointEntry,
 	type RawIdentity,
 } from './checkpoint-entry.js';
+import {PrefixIndex} from './prefix-index.js';
 
 export {
 	FINGERPRINT_BYTES,
@@ -36,10 +36,12 @@ export {
 	defaultStatePath,
 	fingerprintInput,
 	fingerprintOf,
+	fingerprintOfPrefix,
 	lineChecksum,
 	rawIdentity,
 	readFingerprintPrefix,
 	type CheckpointEntry,
+	type InputFingerprint,
 	type RawIdentity,
 } from './checkpoint-entry.js';
 
@@ -57,8 +59,8 @@ const keyOf = (entry: Pick<CheckpointEntry, 'fingerprint' | 'prefixLength'>) => 
  */
 export class CheckpointStore {
 	private readonly entries = new Map<string, CheckpointEntry>();
-	/** How many entries have each prefix length: `find` hashes the input's prefix once per length. */
-	private readonly lengths = new Map<number, number>();
+	/** Which entries an input's first bytes may continue (see PrefixIndex). */
+	private readonly prefixes = new PrefixIndex();
 	private readonly byRaw = new Map<string, CheckpointEntry>();
 	/** Journal lines not written yet. */
 	private pending: string[] = [];
@@ -145,11 +147,10 @@ export class CheckpointStore {
 	 */
 	find(prefix: Buffer, path?: string): CheckpointEntry[] {
 		const found: CheckpointEntry[] = [];
-		for (const length of this.lengths.keys()) {
-			// A prefix shorter than 4096 bytes is the whole file: it matches only an entry of the same length, or a
-			// file that has grown since. A full 4096-byte prefix matches entries of any length up to it.
-			if (length === 0 || length > prefix.length) continue;
-			const entry = this.entries.get(`${length}:${fingerprintOf(prefix, length)}`);
+		// A prefix shorter than 4096 bytes is the whole file: it matches only an entry of the same length, or a file
+		// that has grown since. A full 4096-byte prefix matches entries of any length up to it.
+		for (const key of this.prefixes.matches(prefix)) {
+			const entry = this.entries.get(key);
 			if (entry) found.push(entry);
 		}
 		return found.sort((a, b) => b.prefixLength - a.prefixLength || Number(b.path === path) - Number(a.path === path) || byRecency(a, b));
@@ -192,7 +193,7 @@ export class CheckpointStore {
 		const key = keyOf(entry);
 		if (this.entries.has(key)) this.drop(key);
 		this.entries.set(key, entry);
-		this.lengths.set(entry.prefixLength, (this.lengths.get(entry.prefixLength) ?? 0) + 1);
+		this.prefixes.add(entry, key);
 		if (entry.rawFingerprint !== undefined) this.byRaw.set(entry.rawFingerprint, entry);
 	}
 
@@ -200,9 +201,7 @@ export class CheckpointStore {
 		const entry = this.entries.get(key);
 		if (!entry) return;
 		this.entries.delete(key);
-		const count = (this.lengths.get(entry.prefixLength) ?? 1) - 1;
-		if (count > 0) this.lengths.set(entry.prefixLength, count);
-		else this.lengths.delete(entry.prefixLength);
+		this.prefixes.remove(entry, key);
 		if (entry.rawFingerprint !== undefined && this.byRaw.get(entry.rawFingerprint) === entry) this.byRaw.delete(entry.rawFingerprint);
 	}
 

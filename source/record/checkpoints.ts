@@ -13,12 +13,13 @@ import {
 	CheckpointStore,
 	defaultStatePath,
 	fingerprintInput,
-	fingerprintOf,
+	fingerprintOfPrefix,
 	findCheckpoint,
 	lineChecksum,
 	rawIdentity,
 	readFingerprintPrefix,
 	type CheckpointEntry,
+	type InputFingerprint,
 	type RawIdentity,
 } from './checkpoint-store.js';
 import {RunLock} from './run-lock.js';
@@ -58,19 +59,24 @@ export interface ResumePoint {
 
 interface Tracked {
 	spec: InputSpec;
-	fingerprint: {hash: string; prefixLength: number};
+	fingerprint: InputFingerprint;
 	watermark: InputWatermark;
 	previous: CheckpointEntry | undefined;
 	complete: boolean;
 	raw: RawIdentity | undefined;
 	/** What was last put in the store for it: a save writes only the inputs that moved. */
 	saved: string;
+	/**
+	 * The watermark's version and `complete` when last looked at: a save looks no further at an input that has not
+	 * moved (thousands of small files leave many finished ones waiting for their last answers).
+	 */
+	seen: {version: number; complete: boolean};
 }
 
 export class Checkpoints {
 	private readonly tracked = new Map<number, Tracked>();
 	/** What the lookup of each input found out, for `track` and `unchanged` (one read of each input's first bytes). */
-	private readonly identities = new Map<number, {raw: RawIdentity | null; fingerprint?: {hash: string; prefixLength: number}; unchanged: boolean}>();
+	private readonly identities = new Map<number, {raw: RawIdentity | null; fingerprint?: InputFingerprint; unchanged: boolean}>();
 	private scheduled: NodeJS.Timeout | undefined;
 	private lastSave = 0;
 	/** Milliseconds between quick saves: adapts to what a save costs (quickSaveInterval). */
@@ -125,7 +131,7 @@ export class Checkpoints {
 	/** The checkpoint of an input, verified against its content; `changed` when one matched by fingerprint but not by its last line. */
 	async lookup(spec: InputSpec, encoding: string): Promise<{resume?: ResumePoint; changed?: CheckpointEntry}> {
 		const raw = await rawIdentity(spec).catch(() => null);
-		const identity: {raw: RawIdentity | null; fingerprint?: {hash: string; prefixLength: number}; unchanged: boolean} = {
+		const identity: {raw: RawIdentity | null; fingerprint?: InputFingerprint; unchanged: boolean} = {
 			raw,
 			unchanged: false,
 		};
@@ -144,7 +150,7 @@ export class Checkpoints {
 		// Kept per input until it is tracked: not its bytes.
 		if (raw) raw.head = Buffer.alloc(0);
 		if (prefix === null) return {};
-		identity.fingerprint = {hash: fingerprintOf(prefix), prefixLength: prefix.length};
+		identity.fingerprint = fingerprintOfPrefix(prefix);
 		const found = await findCheckpoint(this.store, spec, {encoding}, prefix);
 		if (!found) return {};
 		if (found.verified && this.writable) this.store.touch(found.entry);
@@ -163,7 +169,16 @@ export class Checkpoints {
 		this.identities.delete(spec.id);
 		const fingerprint = known?.fingerprint ?? (await fingerprintInput(spec));
 		if (!fingerprint || fingerprint.prefixLength === 0) return;
-		this.tracked.set(spec.id, {spec, fingerprint, watermark, previous, complete: false, raw: known?.raw ?? undefined, saved: ''});
+		this.tracked.set(spec.id, {
+			spec,
+			fingerprint,
+			watermark,
+			previous,
+			complete: false,
+			raw: known?.raw ?? undefined,
+			saved: '',
+			seen: {version: -1, complete: false},
+		});
 	}
 
 	/** The input was read to its end: once every hit is acknowledged, it is complete. */
@@ -235,6 +250,11 @@ export class Checkpoints {
 	private updateEntries(): boolean {
 		let any = false;
 		for (const [id, tracked] of this.tracked) {
+			const {seen} = tracked;
+			const {version} = tracked.watermark;
+			if (seen.version === version && seen.complete === tracked.complete) continue;
+			seen.version = version;
+			seen.complete = tracked.complete;
 			const position = tracked.watermark.position();
 			const ackedAhead = mergeRanges(tracked.watermark.ackedAhead(), tracked.previous?.ackedAhead, position.lineNo);
 			const complete = tracked.complete && tracked.watermark.pending === 0;
@@ -249,6 +269,7 @@ export class Checkpoints {
 			const entry: CheckpointEntry = {
 				fingerprint: tracked.fingerprint.hash,
 				prefixLength: tracked.fingerprint.prefixLength,
+				headHash: tracked.fingerprint.head,
 				path: tracked.spec.path,
 				offset: position.offset,
 				lineNo: position.lineNo,

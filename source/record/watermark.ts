@@ -39,6 +39,8 @@ export class InputWatermark {
 	private doneBytes: Buffer | undefined;
 	private doneFrom = 0;
 	private doneTo = 0;
+	/** Counts every change: whoever saves checkpoints knows by it that nothing moved since it last looked. */
+	private changes = 0;
 
 	constructor(start: WatermarkPosition = {offset: 0, lineNo: 0, lastLine: ''}) {
 		this.doneOffset = start.offset;
@@ -48,6 +50,7 @@ export class InputWatermark {
 
 	/** A line was read and decided without a hit (skipped, invalid) — or, for `hit`, became a pending hit. */
 	lineDone(endOffset: number, lineNo: number, text: string): void {
+		this.changes++;
 		this.doneOffset = endOffset;
 		this.doneLines = lineNo + 1;
 		this.doneText = text;
@@ -56,6 +59,7 @@ export class InputWatermark {
 
 	/** `lineDone` with the line's text as UTF-8 bytes `texts[from, to)`, kept by reference until `pinDoneText`. */
 	lineDoneBytes(endOffset: number, lineNo: number, texts: Buffer, from: number, to: number): void {
+		this.changes++;
 		this.doneOffset = endOffset;
 		this.doneLines = lineNo + 1;
 		this.doneBytes = texts;
@@ -93,6 +97,7 @@ export class InputWatermark {
 	}
 
 	ack(seq: number): void {
+		this.changes++;
 		const index = seq - this.base;
 		if (index < 0 || index >= this.count) return;
 		this.acked[index] = 1;
@@ -130,6 +135,11 @@ export class InputWatermark {
 		return ranges;
 	}
 
+	/** Changes so far (lines done, hits added or acknowledged). */
+	get version(): number {
+		return this.changes;
+	}
+
 	get pending(): number {
 		return this.count - this.head;
 	}
@@ -155,6 +165,7 @@ export class InputWatermark {
 
 	/** A new entry, with room for `textBytes` bytes of its previous line's text. */
 	private entry(startOffset: number, lineNo: number, textBytes: number): number {
+		this.changes++;
 		if (this.count === this.acked.length || this.textStarts[this.count]! + textBytes > this.texts.length) this.makeRoom(textBytes);
 		const i = this.count;
 		this.starts[i] = startOffset;

@@ -1,0 +1,73 @@
+/**
+ * Which checkpoint entries an input's first bytes may continue, found in one pass over those bytes.
+ *
+ * An entry is keyed by the sha256 of its file's first `prefixLength` bytes (up to 4096). A file imported while small
+ * has a short prefix, and grown since (or rotated after growing) it is continued from that entry, so an input must be
+ * compared with every prefix length the state holds. Where thousands of inputs are smaller than 4096 bytes (one-line
+ * files, CloudFront's small deliveries), there are thousands of lengths, and a sha256 per length per input made a run
+ * quadratic. Entries therefore also carry `headHash`, a 32-bit FNV-1a of the same prefix: rolled over the input's
+ * bytes once, it gives the hash at every length, and only the entries it names are checked by their sha256. Entries
+ * written before `headHash` existed are checked the old way, one sha256 per length.
+ */
+import {FINGERPRINT_BYTES, FNV_OFFSET, fingerprintOf, nextHeadHash, type CheckpointEntry} from './checkpoint-entry.js';
+
+const slot = (length: number, hash: number) => length * 0x1_00_00_00_00 + hash;
+
+export class PrefixIndex {
+	/** Entry keys by prefix length and head hash. */
+	private readonly byHead = new Map<number, Set<string>>();
+	/** How many such entries have each prefix length (the pass looks up only those lengths). */
+	private readonly headLengths = new Uint32Array(FINGERPRINT_BYTES + 1);
+	/** Entries without a head hash (older state files): how many of each prefix length. */
+	private readonly legacyLengths = new Map<number, number>();
+
+	add(entry: CheckpointEntry, key: string): void {
+		const {prefixLength: length, headHash} = entry;
+		if (headHash === undefined) {
+			this.legacyLengths.set(length, (this.legacyLengths.get(length) ?? 0) + 1);
+			return;
+		}
+
+		const at = slot(length, headHash);
+		let keys = this.byHead.get(at);
+		if (keys === undefined) this.byHead.set(at, (keys = new Set()));
+		keys.add(key);
+		this.headLengths[length]!++;
+	}
+
+	remove(entry: CheckpointEntry, key: string): void {
+		const {prefixLength: length, headHash} = entry;
+		if (headHash === undefined) {
+			const count = (this.legacyLengths.get(length) ?? 1) - 1;
+			if (count > 0) this.legacyLengths.set(length, count);
+			else this.legacyLengths.delete(length);
+			return;
+		}
+
+		const at = slot(length, headHash);
+		const keys = this.byHead.get(at);
+		if (!keys?.delete(key)) return;
+		if (keys.size === 0) this.byHead.delete(at);
+		this.headLengths[length]!--;
+	}
+
+	/** The keys of the entries whose prefix is the start of `prefix` (an input's first up to 4096 bytes), as `keyOf` makes them. */
+	*matches(prefix: Buffer): Generator<string> {
+		let hash = FNV_OFFSET;
+		const {headLengths} = this;
+		for (let i = 0; i < prefix.length; i++) {
+			hash = nextHeadHash(hash, prefix[i]!);
+			const length = i + 1;
+			if (headLengths[length] === 0) continue;
+			const keys = this.byHead.get(slot(length, hash));
+			if (keys === undefined) continue;
+			const key = `${length}:${fingerprintOf(prefix, length)}`;
+			if (keys.has(key)) yield key;
+		}
+
+		for (const length of this.legacyLengths.keys()) {
+			if (length === 0 || length > prefix.length) continue;
+			yield `${length}:${fingerprintOf(prefix, length)}`;
+		}
+	}
+}
