@@ -3,6 +3,7 @@ import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import {startMatomoDouble, type MatomoDouble} from './matomo-double.js';
 import {combinedLine, runCli, tempDir} from './helpers.js';
 
@@ -29,7 +30,7 @@ async function until(condition: () => boolean, giveUpMs = 20_000): Promise<void>
  * Follow `access.log` (20 lines of `old` already there), then while Matomo is down append 40 more, rotate it by
  * copytruncate into `copyName`, write 10 lines of `next`, bring Matomo back, and stop once `ready` holds.
  */
-async function copytruncateWhileBehind(old: string, next: string, copyName: string, ready: () => boolean) {
+async function copytruncateWhileBehind(old: string, next: string, copyName: string, ready: () => boolean, compress = false) {
 	matomo.reset();
 	const dir = tempDir();
 	const log = path.join(dir, 'access.log');
@@ -51,7 +52,9 @@ async function copytruncateWhileBehind(old: string, next: string, copyName: stri
 						// Written while the importer waits for Matomo: not read yet.
 						fs.appendFileSync(log, block(old, 40, 60));
 						// copytruncate: copy, then truncate in place (same inode), then new lines.
-						fs.copyFileSync(log, path.join(dir, copyName));
+						fs.mkdirSync(path.dirname(path.join(dir, copyName)), {recursive: true});
+						if (compress) fs.writeFileSync(path.join(dir, copyName), zlib.gzipSync(fs.readFileSync(log)));
+						else fs.copyFileSync(log, path.join(dir, copyName));
 						fs.truncateSync(log, 0);
 						fs.appendFileSync(log, block(next, 0, 10));
 						matomo.clearFaults();
@@ -80,19 +83,36 @@ test('follow: copytruncate while Matomo is down; the lines left behind are read 
 	assert.deepEqual([...receivedPaths()].sort(), [...expectedPaths('a', 'b')].sort());
 });
 
-test('follow: copytruncate with a copy named otherwise (dateext): the lines lost are said, with where they were', async () => {
-	const {result, log, state} = await copytruncateWhileBehind('c', 'd', 'access.log-20240211', () =>
+for (const [copyName, compress] of [
+	['access.log-20240211', false],
+	['access.log.2024-02-11.gz', true],
+] as const) {
+	test(`follow: copytruncate while Matomo is down, dateext copy ${copyName}: the lines left behind are read from it`, async () => {
+		const {result} = await copytruncateWhileBehind('e', 'f', copyName, () => new Set(matomo.received.map(hit => hit.params.url)).size >= 70, compress);
+		assert.equal(result.code, 143, result.stderr);
+		assert.deepEqual([...receivedPaths()].sort(), [...expectedPaths('e', 'f')].sort());
+	});
+}
+
+test('follow: copytruncate with the copy moved elsewhere (olddir): the lines lost are said, with where they were', async () => {
+	const {result, dir, state} = await copytruncateWhileBehind('c', 'd', 'old/access.log-20240211', () =>
 		matomo.received.some(hit => hit.params.url!.includes('/d/9')),
 	);
 	assert.equal(result.code, 143, result.stderr);
 	assert.match(
 		result.stderr,
-		/\[WARNING\] .*access\.log was truncated while it was followed .*no copy .* was found as .*access\.log\.1: what was written to it after byte \d+/,
+		/\[WARNING\] .*access\.log was truncated while it was followed .*no copy .* was found beside it .*: what was written to it after byte \d+/,
 	);
 	const newLines = new Set(receivedPaths());
 	for (let i = 0; i < 10; i++) assert.ok(newLines.has(`/d/${i}`), 'the new lines are imported');
 	// As the warning says: the rotated copy, imported with the same options, brings what was missed, and only that.
-	const again = await runCli([`--url=${matomo.url}`, '--token-auth=test-token', '--idsite=1', `--state-file=${state}`, `${log}-20240211`]);
+	const again = await runCli([
+		`--url=${matomo.url}`,
+		'--token-auth=test-token',
+		'--idsite=1',
+		`--state-file=${state}`,
+		path.join(dir, 'old/access.log-20240211'),
+	]);
 	assert.equal(again.code, 0, again.stderr);
 	assert.deepEqual([...receivedPaths()].sort(), [...expectedPaths('c', 'd')].sort());
 });

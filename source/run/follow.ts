@@ -6,8 +6,10 @@
  */
 import type fs from 'node:fs';
 import fsPromises, {type FileHandle} from 'node:fs/promises';
+import {basename, dirname, join} from 'node:path';
 import {expandInputs} from '../input/expand-inputs.js';
 import type {InputSpec} from '../input/types.js';
+import {readRange} from '../record/checkpoint-entry.js';
 
 /** What the follow loop needs from the run. */
 export interface FollowHost {
@@ -113,11 +115,42 @@ async function headOf(path: string): Promise<Buffer> {
 	}
 }
 
-/** The copy logrotate's copytruncate left beside `path` (`path.1`), when it starts as the file did. */
+/** How many rotated siblings of a file are looked at for its copy (the newest first). */
+const maxCopyCandidates = 10;
+
+/**
+ * The copy logrotate's copytruncate left beside `path`, when one starts as the file did: `path.1`, else the newest
+ * of the names rotation gives it in the same directory (dateext's `access.log-20240211`, `access.log.2024-02-11`,
+ * compressed or not).
+ */
 async function rotatedCopy(path: string, head: Buffer): Promise<string | undefined> {
-	for (const candidate of [`${path}.1`]) {
-		const start = await headOf(candidate);
+	for (const candidate of [`${path}.1`, ...(await rotatedSiblings(path))]) {
+		const start = await readRange({id: -1, path: candidate, displayName: candidate}, 0, head.length).catch(() => Buffer.alloc(0));
 		if (start.length >= head.length && start.subarray(0, head.length).equals(head)) return candidate;
 	}
 	return undefined;
+}
+
+async function rotatedSiblings(path: string): Promise<string[]> {
+	const dir = dirname(path);
+	const name = basename(path);
+	let names: string[];
+	try {
+		names = await fsPromises.readdir(dir);
+	} catch {
+		return [];
+	}
+
+	const found: Array<{path: string; mtimeMs: number}> = [];
+	for (const other of names) {
+		if (other === name || other === `${name}.1` || !(other.startsWith(`${name}-`) || other.startsWith(`${name}.`))) continue;
+		const candidate = join(dir, other);
+		const info = await fsPromises.stat(candidate).catch(() => undefined);
+		if (info?.isFile()) found.push({path: candidate, mtimeMs: info.mtimeMs});
+	}
+
+	return found
+		.sort((a, b) => b.mtimeMs - a.mtimeMs)
+		.slice(0, maxCopyCandidates)
+		.map(candidate => candidate.path);
 }

@@ -271,7 +271,7 @@ export class ImportRun {
 				const read = this.state.inputs.find(input => input.path === found.path)?.bytesRead ?? 0;
 				const unread = sizeBefore > read ? ` (at least ${sizeBefore - read} bytes)` : '';
 				this.notice(
-					`WARNING: ${found.displayName} was truncated while it was followed (copytruncate?), and no copy that starts as it did was found as ${found.path}.1: ` +
+					`WARNING: ${found.displayName} was truncated while it was followed (copytruncate?), and no copy that starts as it did was found beside it (${found.path}.1, or a dated name): ` +
 						`what was written to it after byte ${read}${unread} and before the truncation is not imported. Import the rotated copy with the same options: ` +
 						`its first ${read} bytes are known as imported and skipped.`,
 				);
