@@ -283,7 +283,14 @@ export class Checkpoints {
 				ackedAhead,
 				complete,
 				updatedAt: new Date().toISOString(),
-				...(raw ? {rawSize: raw.size, rawMtimeMs: raw.mtimeMs, rawFingerprint: raw.fingerprint} : {}),
+				// A plain file's raw fingerprint is its fingerprint: one string, not two, for each of thousands of files.
+				...(raw
+					? {
+							rawSize: raw.size,
+							rawMtimeMs: raw.mtimeMs,
+							rawFingerprint: raw.fingerprint === tracked.fingerprint.hash ? tracked.fingerprint.hash : raw.fingerprint,
+						}
+					: {}),
 			};
 			this.store.update(entry, tracked.previous);
 			// Done with it: a run over thousands of files looks only at those still moving.

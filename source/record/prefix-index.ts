@@ -11,11 +11,12 @@
  */
 import {FINGERPRINT_BYTES, FNV_OFFSET, fingerprintOf, nextHeadHash, type CheckpointEntry} from './checkpoint-entry.js';
 
-const slot = (length: number, hash: number) => length * 0x1_00_00_00_00 + hash;
+/** Where entries of a prefix length and head hash are kept: a small integer (a look-up costs no allocation), shared by chance with others (their keys tell them apart). */
+const slot = (length: number, hash: number) => (Math.imul(length, 0x9e_37_79_b1) ^ hash) & 0x3f_ff_ff_ff;
 
 export class PrefixIndex {
-	/** Entry keys by prefix length and head hash. */
-	private readonly byHead = new Map<number, Set<string>>();
+	/** Entry keys by slot: one key, or several when a slot is shared (most hold one: no collection per entry). */
+	private readonly bySlot = new Map<number, string | string[]>();
 	/** How many such entries have each prefix length (the pass looks up only those lengths). */
 	private readonly headLengths = new Uint32Array(FINGERPRINT_BYTES + 1);
 	/** Entries without a head hash (older state files): how many of each prefix length. */
@@ -29,9 +30,10 @@ export class PrefixIndex {
 		}
 
 		const at = slot(length, headHash);
-		let keys = this.byHead.get(at);
-		if (keys === undefined) this.byHead.set(at, (keys = new Set()));
-		keys.add(key);
+		const held = this.bySlot.get(at);
+		if (held === undefined) this.bySlot.set(at, key);
+		else if (typeof held === 'string') this.bySlot.set(at, [held, key]);
+		else held.push(key);
 		this.headLengths[length]!++;
 	}
 
@@ -45,9 +47,16 @@ export class PrefixIndex {
 		}
 
 		const at = slot(length, headHash);
-		const keys = this.byHead.get(at);
-		if (!keys?.delete(key)) return;
-		if (keys.size === 0) this.byHead.delete(at);
+		const held = this.bySlot.get(at);
+		if (held === key) {
+			this.bySlot.delete(at);
+		} else if (Array.isArray(held) && held.includes(key)) {
+			const rest = held.filter(other => other !== key);
+			this.bySlot.set(at, rest.length === 1 ? rest[0]! : rest);
+		} else {
+			return;
+		}
+
 		this.headLengths[length]!--;
 	}
 
@@ -59,10 +68,10 @@ export class PrefixIndex {
 			hash = nextHeadHash(hash, prefix[i]!);
 			const length = i + 1;
 			if (headLengths[length] === 0) continue;
-			const keys = this.byHead.get(slot(length, hash));
-			if (keys === undefined) continue;
+			const held = this.bySlot.get(slot(length, hash));
+			if (held === undefined) continue;
 			const key = `${length}:${fingerprintOf(prefix, length)}`;
-			if (keys.has(key)) yield key;
+			if (held === key || (Array.isArray(held) && held.includes(key))) yield key;
 		}
 
 		for (const length of this.legacyLengths.keys()) {

@@ -19,6 +19,8 @@ export interface AcknowledgementEvents {
 export class Acknowledgements {
 	/** The watermark of each input being read or waiting for answers, by input id. */
 	readonly watermarks = new Map<number, InputWatermark>();
+	/** Inputs read as far as this run goes whose watermark waits only for the answers still to come. */
+	private readonly released = new Set<number>();
 	/** Requests still unacknowledged of each line that made several, by part id (0: a line with one request). */
 	private readonly parts = new Map<number, number>();
 	private lastPartId = 0;
@@ -27,6 +29,23 @@ export class Acknowledgements {
 		private readonly state: RunState,
 		private readonly events: AcknowledgementEvents,
 	) {}
+
+	/** An input starts being read: its hits are acknowledged in `watermark`. */
+	track(input: number, watermark: InputWatermark): void {
+		this.watermarks.set(input, watermark);
+		this.released.delete(input);
+	}
+
+	/**
+	 * The input is read as far as this run goes: its watermark is let go once none of its hits waits for an answer
+	 * (the checkpoints keep what they need of it). A run over many thousands of files holds only those still moving.
+	 */
+	release(input: number): void {
+		const watermark = this.watermarks.get(input);
+		if (watermark === undefined) return;
+		if (watermark.pending === 0) this.watermarks.delete(input);
+		else this.released.add(input);
+	}
 
 	/** A line that makes `requests` requests: the part id its requests carry. */
 	newPart(requests: number): number {
@@ -49,7 +68,9 @@ export class Acknowledgements {
 				if (remaining > 0 && !invalidSet?.has(i)) continue;
 			}
 
-			this.watermarks.get(input)?.ack(batch.seqs[i]!);
+			const watermark = this.watermarks.get(input);
+			watermark?.ack(batch.seqs[i]!);
+			if (this.released.size > 0 && watermark?.pending === 0 && this.released.delete(input)) this.watermarks.delete(input);
 			if (invalidSet?.has(i)) {
 				counters.skipped.trackerInvalid++;
 				const name = this.state.inputs[input]?.displayName ?? '?';

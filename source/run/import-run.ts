@@ -59,6 +59,8 @@ export class ImportRun {
 	private checkpoints: Checkpoints | undefined;
 	/** Inputs read only up to damage (truncated .gz/.bz2, a read error). */
 	private damagedInputs = 0;
+	/** See sharedReason. */
+	private readonly formatReasons = new Map<string, string>();
 	/** --track-listening-time: statistics per mount, and requests put back in time order (lines come at disconnect). */
 	private readonly listeningStats: ListeningStats | undefined;
 	private readonly reorder: ReorderWindow<ReorderedRequest> | undefined;
@@ -154,7 +156,7 @@ export class ImportRun {
 
 		this.state.inputs = expanded.inputs.map(spec => createInputProgress(spec));
 		// Sizes up front, for the overall progress and ETA before each file is opened.
-		await statSizes(this.state.inputs);
+		statSizes(this.state.inputs);
 		let resolver: Awaited<ReturnType<typeof createResolver>>;
 		try {
 			resolver = await createResolver(config, this.deps.matomo);
@@ -294,6 +296,17 @@ export class ImportRun {
 		});
 	}
 
+	/**
+	 * One copy of each reason a format was chosen for: the inputs of a run mostly share one, and each input's own
+	 * copy (a string built in pieces) would be kept for the whole run, over thousands of files.
+	 */
+	private sharedReason(reason: string): string {
+		const known = this.formatReasons.get(reason);
+		if (known !== undefined) return known;
+		if (this.formatReasons.size < 100) this.formatReasons.set(reason, reason);
+		return reason;
+	}
+
 	private async finish(exitCode: number, failure?: string): Promise<RunOutcome> {
 		this.control.close();
 		// A worker thread still running when the process exits can crash in its teardown: end it first.
@@ -329,7 +342,7 @@ export class ImportRun {
 			this.notice(`${spec.displayName}: read as a stream (a pipe): its progress cannot be saved, a run stopped midway cannot resume it`);
 		const start = resume ? {offset: resume.offset, lineNo: resume.lineNo, lastLine: ''} : {offset: 0, lineNo: 0, lastLine: ''};
 		const watermark = new InputWatermark(start);
-		this.acknowledgements.watermarks.set(spec.id, watermark);
+		this.acknowledgements.track(spec.id, watermark);
 		let lines = readLines(opened, {encoding: config.encoding, batchLines});
 		try {
 			// Read a sample for the format, then feed it to the pipeline like the rest: nothing is lost (stdin too).
@@ -343,7 +356,7 @@ export class ImportRun {
 
 			const {parser, reason, warning} = chooseFormat(sample, config);
 			progress.format = parser.name;
-			progress.formatReason = reason;
+			progress.formatReason = this.sharedReason(reason);
 			if (warning) this.notice(warning);
 			checkFormatForSites(parser, config);
 			if (config.dumpLogRegex) {
@@ -480,6 +493,7 @@ export class ImportRun {
 			if (options.quiet) this.recorders?.flush();
 			return undefined;
 		} finally {
+			this.acknowledgements.release(spec.id);
 			await lines.return(undefined);
 			await opened.close();
 			this.current = undefined;

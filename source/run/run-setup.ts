@@ -2,7 +2,7 @@
  * The parts of a run made from its configuration as it starts: input sizes, checkpoints, how sites are found, the
  * recorders, and the parts that handle lines and hits.
  */
-import fsPromises from 'node:fs/promises';
+import {statSync} from 'node:fs';
 import type {ImportConfig} from '../options/config.js';
 import {isCi} from '../options/environment.js';
 import type {InputProgress, RunState} from '../core/run-state.js';
@@ -57,16 +57,17 @@ export function createRecorders(config: ImportConfig, matomo: BulkSender, state:
 	);
 }
 
-/** Sizes of the inputs (not stdin), for the overall progress and ETA before each is opened. */
-export async function statSizes(inputs: readonly InputProgress[]): Promise<void> {
-	await Promise.all(
-		inputs.map(async progress => {
-			if (progress.path === '-') return;
-			try {
-				progress.size = (await fsPromises.stat(progress.path)).size;
-			} catch {}
-		}),
-	);
+/**
+ * Sizes of the inputs (not stdin), for the overall progress and ETA before each is opened. Synchronous: microseconds
+ * a file, where a hundred thousand asynchronous calls at once would each hold a request and a promise.
+ */
+export function statSizes(inputs: readonly InputProgress[]): void {
+	for (const progress of inputs) {
+		if (progress.path === '-') continue;
+		try {
+			progress.size = statSync(progress.path).size;
+		} catch {}
+	}
 }
 
 /**
