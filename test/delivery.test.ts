@@ -182,6 +182,36 @@ test("with several recorders, the first hit of each site-day goes alone: the day
 	}
 });
 
+test("sites found by host name keep their own days: the first hit after the site's midnight goes alone", async () => {
+	// 15:00 UTC is midnight in Tokyo: the same UTC day, but a new day for the site.
+	const double = await startMatomoDouble({
+		token: 'test-token',
+		now: () => Date.UTC(2024, 1, 11),
+		sites: [{idsite: 1, name: 'Tokyo', main_url: 'http://tokyo.example', timezone: 'Asia/Tokyo'}],
+	});
+	try {
+		const lines: string[] = [];
+		for (const [minute, group] of [
+			['14:59', 'before'],
+			['15:00', 'after'],
+		] as const) {
+			for (let i = 0; i < 30; i++)
+				lines.push(`tokyo.example 10.6.${i}.1 - - [10/Feb/2024:${minute}:${String(i).padStart(2, '0')} +0000] "GET /${group}/${i} HTTP/1.1" 200 100`);
+		}
+
+		const result = await runImport(['--recorders=4', '--recorder-max-payload-size=5', writeLog(lines)], {url: double.url});
+		assert.equal(result.exitCode, 0, result.state.failure ?? undefined);
+		assert.equal(double.received.length, lines.length);
+		const after = double.received.filter(hit => new URL(hit.params.url!).pathname.startsWith('/after/'));
+		const firstPost = Math.min(...after.map(hit => hit.post!));
+		const opener = after.filter(hit => hit.post === firstPost);
+		assert.equal(opener.length, 1, "the site's new day opens with one of its hits");
+		for (const hit of after) if (hit !== opener[0]) assert.ok(hit.post! > firstPost && hit.at >= opener[0]!.at, 'the others wait for its answer');
+	} finally {
+		await double.close();
+	}
+});
+
 test('one recorder needs no day gate: hits of a new day ride with the others', async () => {
 	matomo.reset();
 	const lines = ['10', '11'].flatMap(day =>

@@ -79,6 +79,23 @@ export function createHostResolver(api: SiteApi | undefined, options: DynamicOpt
 	const pending = new Map<string, Promise<SiteTarget | null>>();
 	const summary: SiteSummary = {known: [], created: [], ignoredHosts: []};
 	const notices: string[] = [];
+	/** Each site's time zone (the recorders' day gate keeps the site's days), asked once per site. */
+	const timezones = new Map<string, Promise<string | undefined>>();
+
+	function timezoneOf(id: string): Promise<string | undefined> {
+		let timezone = timezones.get(id);
+		if (timezone === undefined) {
+			timezone = api
+				? api.api<ApiSite>('SitesManager.getSiteFromId', {idSite: id}).then(
+						site => (site && site.result !== 'error' ? site.timezone : undefined),
+						() => undefined,
+					)
+				: Promise.resolve(undefined);
+			timezones.set(id, timezone);
+		}
+
+		return timezone;
+	}
 
 	function hostOf(hit: Hit): string {
 		const host = hit.host?.trim();
@@ -113,7 +130,7 @@ export function createHostResolver(api: SiteApi | undefined, options: DynamicOpt
 		}
 
 		addKnown(summary, id);
-		return {idsite: id, mainUrl: `http://${host}`};
+		return {idsite: id, mainUrl: `http://${host}`, timezone: await timezoneOf(id)};
 	}
 
 	return {

@@ -79,7 +79,7 @@ function siteObject(state: DoubleState, site: DoubleSite): Record<string, unknow
 		sitesearch: 1,
 		sitesearch_keyword_parameters: '',
 		sitesearch_category_parameters: '',
-		timezone: 'UTC',
+		timezone: site.timezone ?? 'UTC',
 		currency: 'USD',
 		exclude_unknown_urls: 0,
 		excluded_ips: '',
@@ -90,7 +90,7 @@ function siteObject(state: DoubleState, site: DoubleSite): Record<string, unknow
 		type: 'website',
 		keep_url_fragment: 0,
 		creator_login: 'admin',
-		timezone_name: 'UTC',
+		timezone_name: site.timezone ?? 'UTC',
 		currency_name: 'US Dollar',
 	};
 }

@@ -8,6 +8,8 @@ export interface DoubleSite {
 	main_url: string;
 	/** Alias URLs (Matomo's `site_url` table). */
 	urls?: string[];
+	/** As Matomo reports it (`Europe/Paris`, `UTC+10`); default `UTC`. */
+	timezone?: string;
 }
 
 /** What a token may do. Matomo's levels, reduced to the three the importer cares about. */
