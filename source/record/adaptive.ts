@@ -23,6 +23,8 @@ export class AdaptiveConcurrency {
 		private concurrency: number,
 		private readonly max: number,
 		private readonly apply: (n: number) => void,
+		/** How many hits a full request carries now. */
+		private readonly fullHits: () => number = () => 0,
 	) {}
 
 	get value(): number {
@@ -30,7 +32,11 @@ export class AdaptiveConcurrency {
 	}
 
 	answered(hits: number, latencyMs: number, now = Date.now()): void {
+		// A request far from full (the first hit of a site's day goes alone, and several sites open their days
+		// together; a file's last hits) is quick for want of hits, not for want of load: its latency would set a best
+		// that no full request can approach, and every later window would look like a spike. Its hits still count.
 		this.windowHits += hits;
+		if (hits * 4 < this.fullHits()) return;
 		this.windowAnswers++;
 		this.windowLatency += latencyMs;
 		if (this.windowAnswers < Math.max(4, this.concurrency * 2)) return;
@@ -95,7 +101,9 @@ export class AdaptiveBatchSize {
 		return this.size;
 	}
 
-	answered(latencyMs: number): void {
+	/** A request of `hits` answered in `latencyMs`; one far from full says nothing of how long a full one takes. */
+	answered(latencyMs: number, hits = this.size): void {
+		if (hits * 4 < this.size) return;
 		this.windowLatency += latencyMs;
 		this.windowAnswers++;
 		if (this.windowAnswers < 4) return;

@@ -73,7 +73,12 @@ export class Recorders {
 	) {
 		this.queue = new PQueue({concurrency: Math.max(1, Math.min(options.concurrency, options.lanes))});
 		if (options.adaptive) {
-			this.adaptive = new AdaptiveConcurrency(this.queue.concurrency, options.lanes, n => this.setConcurrency(n));
+			this.adaptive = new AdaptiveConcurrency(
+				this.queue.concurrency,
+				options.lanes,
+				n => this.setConcurrency(n),
+				() => this.batchSize,
+			);
 			this.adaptiveBatch = new AdaptiveBatchSize(
 				options.payloadSize,
 				Math.min(options.payloadSize, minAdaptiveBatch),
@@ -348,7 +353,7 @@ export class Recorders {
 				lane.state.lastLatencyMs = Date.now() - started;
 				lane.state.hitsSent += sent;
 				this.adaptive?.answered(sent, lane.state.lastLatencyMs);
-				this.adaptiveBatch?.answered(lane.state.lastLatencyMs);
+				this.adaptiveBatch?.answered(lane.state.lastLatencyMs, sent);
 				this.events.answered?.(answer);
 				this.accept(batch, sent, answer);
 				attempt = 1;
