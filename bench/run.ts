@@ -366,6 +366,16 @@ function targets(): string {
 		);
 	}
 
+	for (const many of rows.filter(r => r.run === 'many files, --recorders=auto' && !Number.isNaN(r.wall))) {
+		const one = rows.find(r => r.run === 'one file, --recorders=auto' && r.lines === many.lines && !Number.isNaN(r.wall));
+		const ratio = one ? many.wall / one.wall : undefined;
+		out.push(
+			`| ${many.log} files within 3× the time of one file of the same lines, peak RSS < 150 MB | ` +
+				`${ratio === undefined ? '–' : `${fmt(ratio, 1)}×`}, ${many.rssMB === null ? '–' : `${fmt(many.rssMB)} MB`} | ` +
+				`${ok(ratio === undefined ? undefined : ratio <= 3 && (many.rssMB ?? 0) < 150)} |`,
+		);
+	}
+
 	for (const label of [...new Set(rows.map(r => r.log))].filter(l => l !== 'fixture')) {
 		const peak = Math.max(...rows.filter(r => r.log === label && r.rssMB !== null).map(r => r.rssMB!));
 		out.push(
