@@ -116,25 +116,25 @@ export interface RawIdentity {
 	compressed: boolean;
 }
 
-/** The raw identity of a file (one open, one read of 4 KiB); `null` for stdin and pipes. */
+/**
+ * The raw identity of a file (one read of 4 KiB); `null` for stdin and pipes. Through the handle a followed file
+ * keeps (the path may name its successor by now), else by path.
+ */
 export async function rawIdentity(spec: InputSpec): Promise<RawIdentity | null> {
 	if (spec.path === '-' || spec.pipe) return null;
-	if (spec.handle === undefined) return rawIdentityOfPath(spec.path);
 	const fh = spec.handle;
-	try {
-		const info = await fh.stat();
-		if (!info.isFile()) return null;
-		const head = Buffer.alloc(Math.min(FINGERPRINT_BYTES, info.size));
-		let length = 0;
-		while (length < head.length) {
-			const {bytesRead} = await fh.read(head, length, head.length - length, length);
-			if (bytesRead === 0) break;
-			length += bytesRead;
-		}
-		return identityOf(info, head.subarray(0, length));
-	} finally {
-		if (spec.handle === undefined) await fh.close();
+	if (fh === undefined) return rawIdentityOfPath(spec.path);
+	const info = await fh.stat();
+	if (!info.isFile()) return null;
+	const head = Buffer.alloc(Math.min(FINGERPRINT_BYTES, info.size));
+	let length = 0;
+	while (length < head.length) {
+		const {bytesRead} = await fh.read(head, length, head.length - length, length);
+		if (bytesRead === 0) break;
+		length += bytesRead;
 	}
+
+	return identityOf(info, head.subarray(0, length));
 }
 
 /**
