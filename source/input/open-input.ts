@@ -9,7 +9,7 @@ import {constants, readFileSync, statSync, type Stats} from 'node:fs';
 import {open, stat, type FileHandle} from 'node:fs/promises';
 import {Socket} from 'node:net';
 import type {Readable} from 'node:stream';
-import {createGunzip} from 'node:zlib';
+import {createGunzip, gunzipSync} from 'node:zlib';
 import bz2 from 'unbzip2-stream';
 import type {Compression, InputProblem, InputSpec, OpenedInput} from './types.js';
 
@@ -190,21 +190,48 @@ function openSmallFile(input: Input, startOffset: number, options: OpenInputOpti
 
 	input.size = bytes.length;
 	input.compression = detectCompression(bytes);
-	const plain = input.compression === 'none';
-	const from = plain ? Math.min(startOffset, bytes.length) : 0;
-	input.raw = from;
-	// In pieces of `chunkSize` when one is asked for (tests of chunk boundaries), else at once.
-	const piece = options.chunkSize ?? bytes.length;
-	const raw = (async function* (): AsyncGenerator<Buffer> {
-		for (let at = from; at < bytes.length; at += piece) {
-			const chunk = bytes.subarray(at, at + piece);
-			input.raw += chunk.length;
-			yield chunk;
-		}
-	})();
-	input.chunks = decompressed(input, Buffer.alloc(0), raw, plain ? 0 : startOffset, startOffset, options.chunkSize);
+	// In pieces of `chunkSize` when one is asked for (tests of chunk boundaries), else at once; `stored`: pieces of the
+	// file as stored, counted as read.
+	const pieces = (data: Buffer, from: number, stored: boolean) =>
+		(async function* (): AsyncGenerator<Buffer> {
+			const piece = options.chunkSize ?? data.length;
+			for (let at = from; at < data.length; at += piece) {
+				const chunk = data.subarray(at, at + piece);
+				if (stored) input.raw += chunk.length;
+				yield chunk;
+			}
+		})();
+	if (input.compression === 'none') {
+		input.raw = Math.min(startOffset, bytes.length);
+		input.chunks = pieces(bytes, input.raw, true);
+		return true;
+	}
+
+	const text = input.compression === 'gzip' ? gunzipWhole(bytes) : undefined;
+	if (text !== undefined) {
+		const chunks = pieces(text, Math.min(startOffset, text.length), false);
+		input.chunks = (async function* () {
+			yield* chunks;
+			input.raw = bytes.length;
+		})();
+		input.release = async () => void (await chunks.return(undefined));
+		return true;
+	}
+
+	// bzip2, or a gzip that does not decompress in one go (damaged: its problem is found and said as it is streamed).
+	const raw = pieces(bytes, 0, true);
+	input.chunks = decompressed(input, Buffer.alloc(0), raw, startOffset, startOffset, options.chunkSize);
 	input.release = async () => void (await raw.return(undefined));
 	return true;
+}
+
+/** Decompressed text of a small gzip file at once (a zlib stream per file costs its buffers); undefined when damaged or far bigger than logs compress to. */
+function gunzipWhole(bytes: Buffer): Buffer | undefined {
+	try {
+		return gunzipSync(bytes, {maxOutputLength: SMALL_FILE * 256});
+	} catch {
+		return undefined;
+	}
 }
 
 /** Whether a path is a named pipe (a FIFO, `/dev/stdin` when stdin is a pipe, `<(…)`) or a socket. */
