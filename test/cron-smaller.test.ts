@@ -71,3 +71,13 @@ test('a checkpoint beyond the end of its file restarts the file with a WARNING',
 	);
 	assert.equal(matomo.received.length, 40);
 });
+
+test('--dump-log-regex logs the format and its regex as the reference does (on stderr), and sends nothing', async () => {
+	matomo.reset();
+	const log = path.join(tempDir(), 'access.log');
+	fs.writeFileSync(log, combinedLine({}) + '\n');
+	const result = await runCli([`--url=${matomo.url}`, '--token-auth=test-token', '--idsite=1', '--dump-log-regex', log]);
+	assert.equal(result.code, 0, result.stderr);
+	assert.match(result.stderr, /^Using format 'ncsa_extended'\.\nRegex being used: \(\?P<ip>.*\n--dump-log-regex option used, aborting log import\./m);
+	assert.equal(matomo.received.length, 0);
+});

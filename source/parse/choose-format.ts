@@ -57,3 +57,14 @@ export function checkFormatForSites(parser: LineParser, config: Pick<ImportConfi
 		throw new RunError("the selected log format doesn't include the hostname: you must specify the Matomo site ID with the --idsite argument");
 	}
 }
+
+/** What --dump-log-regex prints: the reference's three lines. */
+export function dumpLogRegex(parser: LineParser): string {
+	return [
+		`Using format '${parser.name}'.`,
+		parser.regexSource === null
+			? `Format ${parser.name} does not use a regex to parse log lines.`
+			: `Regex being used: ${parser.pattern ?? parser.regexSource}`,
+		'--dump-log-regex option used, aborting log import.',
+	].join('\n');
+}

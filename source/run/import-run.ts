@@ -13,7 +13,7 @@ import {openInput} from '../input/open-input.js';
 import {readLines} from '../input/line-reader.js';
 import type {InputProblem, InputSpec, LineBatch, OpenedInput} from '../input/types.js';
 import {w3cHeaderLength} from '../parse/detect.js';
-import {chooseFormat, checkFormatForSites} from '../parse/choose-format.js';
+import {chooseFormat, checkFormatForSites, dumpLogRegex} from '../parse/choose-format.js';
 import {listeningTimeFormats} from '../track/listening-time.js';
 import {ReorderWindow} from '../track/reorder-window.js';
 import type {Recorders} from '../record/recorders.js';
@@ -359,16 +359,7 @@ export class ImportRun {
 			progress.formatReason = this.sharedReason(reason);
 			if (warning) this.notice(warning);
 			checkFormatForSites(parser, config);
-			if (config.dumpLogRegex) {
-				const dump = [
-					`Using format '${parser.name}'.`,
-					parser.regexSource === null
-						? `Format ${parser.name} does not use a regex to parse log lines.`
-						: `Regex being used: ${parser.pattern ?? parser.regexSource}`,
-					'--dump-log-regex option used, aborting log import.',
-				].join('\n');
-				return {dump};
-			}
+			if (config.dumpLogRegex) return {dump: dumpLogRegex(parser)};
 
 			const cursor: BatchCursor = {end: 0, nextLineNo: 0, ackedAhead: undefined};
 			if (resume) {
