@@ -8,7 +8,7 @@ import {stat} from 'node:fs/promises';
 import {isAbsolute} from 'node:path';
 import {glob} from 'tinyglobby';
 import {oldestFirst} from './rotation-order.js';
-import {describeFsError} from './open-input.js';
+import {describeFsError} from './fs-error.js';
 import type {InputSpec} from './types.js';
 
 export interface ExpandedInputs {

@@ -12,6 +12,7 @@ import type {Readable} from 'node:stream';
 import {createGunzip, gunzipSync} from 'node:zlib';
 import bz2 from 'unbzip2-stream';
 import type {Compression, InputProblem, InputSpec, OpenedInput} from './types.js';
+import {describeFsError} from './fs-error.js';
 
 export interface OpenInputOptions {
 	/** Decompressed byte offset to start at (resume). Plain files are opened there; others skip that many bytes. */
@@ -45,26 +46,6 @@ export function detectCompression(head: Buffer): Compression {
 	if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
 	if (head.length >= 3 && head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) return 'bzip2';
 	return 'none';
-}
-
-/** The message of a file-system error, without Node's `ENOENT: …, open '…'` noise. */
-export function describeFsError(error: unknown): string {
-	const code = (error as NodeJS.ErrnoException | null)?.code;
-	switch (code) {
-		case 'ENOENT':
-			return 'file not found';
-		case 'EISDIR':
-			return 'is a directory';
-		case 'EACCES':
-		case 'EPERM':
-			return 'permission denied';
-		case 'ELOOP':
-			return 'too many levels of symbolic links';
-		case 'ENOTDIR':
-			return 'a component of the path is not a directory';
-		default:
-			return error instanceof Error ? error.message : String(error);
-	}
 }
 
 export async function openInput(spec: InputSpec, options: OpenInputOptions = {}): Promise<OpenedInput> {
