@@ -1,11 +1,13 @@
 /**
- * The hold stage of --bot-detection=behavior on its own: bounded whatever the input, every hit released or dropped
- * exactly once, and the windows (log time, hits per visitor) that end a wait.
+ * The hold stage of --bot-detection=behavior on its own (fed by the evidence table, as the run feeds it from each
+ * parsed batch's columns): bounded whatever the input, every hit released or dropped exactly once, and the windows
+ * (log time, hits per visitor) that end a wait.
  */
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {BotHold, type BotHoldOptions} from '../source/filter/bots/bot-hold.js';
 import {createBotStats} from '../source/filter/bots/bot-stats.js';
+import {VisitorEvidenceTable, visitorKey, type EvidenceColumns} from '../source/filter/bots/visitor-evidence-table.js';
 
 const options: BotHoldOptions = {
 	windowSeconds: 1800,
@@ -15,18 +17,43 @@ const options: BotHoldOptions = {
 	maxBehind: 100_000,
 	maxVisitors: 1000,
 	trackBots: false,
-	countLevels: false,
-	agentLevel: userAgent => (userAgent.includes('bot/') ? 'reference' : undefined),
 };
 
 function hold(overrides: Partial<BotHoldOptions> = {}) {
 	const stats = createBotStats(false);
 	const released: number[] = [];
 	const dropped: number[] = [];
-	const stage = new BotHold<number>({...options, ...overrides}, stats, {
+	const hold = new BotHold({...options, ...overrides}, stats, {
 		release: item => released.push(item),
 		drop: item => dropped.push(item),
 	});
+	const table = new VisitorEvidenceTable({
+		maxVisitors: overrides.maxVisitors ?? options.maxVisitors,
+		lookUpAgents: true,
+		countLevels: false,
+		agentLevel: userAgent => (userAgent.includes('bot/') ? 'reference' : undefined),
+	});
+	// One line's columns, as a parsed batch of one line would have them.
+	const columns: EvidenceColumns = {
+		botKeys: new Float64Array(1),
+		botBits: new Uint8Array(1),
+		botSeconds: new Float64Array(1),
+		botFound: [],
+		botLevels: {reference: 0, modern: 0},
+	};
+	table.columns = columns;
+	const stage = {
+		observe(ip: string, userAgent: string, path: string, extension: string, status: string, referrer: string, seconds: number) {
+			columns.botFound.length = 0;
+			table.observe(ip, userAgent, path, extension, status, referrer, seconds);
+			const found = columns.botFound[0];
+			hold.observe(columns.botKeys[0]!, columns.botBits[0]!, found?.ip, found?.userAgent);
+		},
+		hold(ip: string, userAgent: string, seconds: number, item: number) {
+			hold.hold(visitorKey(ip, userAgent), seconds, item);
+		},
+		decideAll: () => hold.decideAll(),
+	};
 	return {stage, stats, released, dropped};
 }
 

@@ -1,24 +1,28 @@
 /**
- * The hold stage of --bot-detection=behavior: every parsed line is observed (before the filters drop static files and
- * robots.txt) into its visitor's evidence; every hit of a visitor not decided yet is held until the verdict, then
+ * The hold stage of --bot-detection=behavior: every hit of a visitor not decided yet is held until the verdict, then
  * released (a person) or dropped (a bot; with --enable-bots released as a bot, with its reasons).
+ *
+ * It works on numbers only: the evidence is gathered where the lines are parsed (visitor-evidence-table.ts), and each
+ * line brings its visitor's key and verdict after it (`observe`), every line, not only hits, in the order of the log.
+ * A held item is a number too (what it stands for is the sink's business: see run/held-hits.ts).
  *
  * Bounded whatever the log: a visitor is decided after `windowSeconds` of log time from its first held hit, after
  * `maxHeldPerVisitor` held hits, or as soon as the evidence says bot; when more than `maxHeld` hits are held, the
- * visitors held longest are decided with the evidence they have; at most `maxVisitors` addresses are remembered (the
+ * visitors held longest are decided with the evidence they have; at most `maxVisitors` visitors are remembered (the
  * oldest forgotten, decided first if they still hold hits). A visitor found to be a person stays watched: if later
  * requests show a bot, its later hits are dropped.
  *
  * What holding means for delivery (watermark, acknowledgement) is the sink's business: see run/bot-stage.ts.
  */
 import {BOT_SAMPLES, type BotSample, type BotStats} from './bot-stats.js';
-import {botReasons, botReasonLabels, reasonLabels, VisitorEvidence} from './visitor-evidence.js';
+import {botReasons, botReasonLabels, reasonLabels} from './visitor-evidence.js';
+import {LISTED, SUSPICIOUS, VERDICT_BITS} from './visitor-evidence-table.js';
 
-export interface BotHoldSink<T> {
+export interface BotHoldSink {
 	/** A held hit goes on: a person (`reasons` 0), or with --enable-bots a bot. */
-	release(item: T, reasons: number): void;
+	release(item: number, reasons: number): void;
 	/** A held hit of a bot, not tracked. */
-	drop(item: T, reasons: number): void;
+	drop(item: number, reasons: number): void;
 }
 
 export interface BotHoldOptions {
@@ -35,52 +39,35 @@ export interface BotHoldOptions {
 	maxVisitors: number;
 	/** --enable-bots: bots are released with their reasons, not dropped. */
 	trackBots: boolean;
-	/** Which list names a user agent a bot, if any: those visitors reach the hold only with --enable-bots. */
-	agentLevel(userAgent: string): 'reference' | 'modern' | undefined;
-	/** Count the visitors each level leaves out (a dry run shows them): a look-up of each new visitor's user agent. */
-	countLevels: boolean;
 }
 
 const UNDECIDED = 0;
 const PERSON = 1;
 const BOT = 2;
 
-class Visitor<T> {
+class Visitor {
 	state = UNDECIDED;
 	reasons = 0;
-	held: T[] | undefined;
+	/** The evidence after its latest line (see visitor-evidence-table.ts: OBSERVED, verdict bits, SUSPICIOUS, LISTED). */
+	bits = 0;
+	held: number[] | undefined;
 	/** Log time and number (among all hits) of the first hit held in this round. */
 	heldSince = 0;
 	heldAt = 0;
 	sample: BotSample | undefined;
-	/** Whether a list names its user agent a bot; undefined: not asked yet. */
-	listed: boolean | undefined;
-	/** The next visitor with the same IP address (another user agent). */
-	next: Visitor<T> | undefined;
-	readonly evidence: VisitorEvidence;
-
-	constructor(
-		readonly userAgent: string,
-		ip: string,
-	) {
-		this.evidence = new VisitorEvidence(ip, userAgent);
-	}
+	/** Its address and user agent, once its evidence first said bot (for the samples). */
+	ip: string | undefined;
+	userAgent: string | undefined;
 }
 
-export class BotHold<T> {
-	/**
-	 * By IP address, each with its chain of user agents: a look-up hashes the short address only (a user agent is
-	 * compared, not hashed: a new string of some 120 characters on every line).
-	 */
-	private readonly visitors = new Map<string, Visitor<T>>();
+export class BotHold {
+	/** By visitor key, in the order first seen. */
+	private readonly visitors = new Map<number, Visitor>();
 	/** Undecided visitors holding hits, in the order they started holding. */
-	private readonly pending = new Set<Visitor<T>>();
+	private readonly pending = new Set<Visitor>();
 	/** Those of them held past the window because they look suspicious, in the order they were moved here. */
-	private readonly suspicious = new Set<Visitor<T>>();
-	/**
-	 * The log time of the latest hit held or passed: the windows' clock. Not that of the lines observed, which run a
-	 * batch ahead of the hits (a batch is parsed before its hits are handled).
-	 */
+	private readonly suspicious = new Set<Visitor>();
+	/** The log time of the latest hit held or passed: the windows' clock. */
 	private now = 0;
 	/** Hits handed to the hold so far. */
 	private hits = 0;
@@ -88,29 +75,40 @@ export class BotHold<T> {
 	constructor(
 		private readonly options: BotHoldOptions,
 		private readonly stats: BotStats,
-		private readonly sink: BotHoldSink<T>,
+		private readonly sink: BotHoldSink,
 	) {}
 
-	/** A parsed line, whatever becomes of it. */
-	observe(ip: string, userAgent: string, path: string, extension: string, status: string, referrer: string, seconds: number): void {
-		this.visitor(ip, userAgent).evidence.observe(path, extension, status, referrer, seconds);
+	/**
+	 * A line of the visitor `key` with its evidence after it (`bits`), whatever becomes of the line; `ip` and
+	 * `userAgent` when the evidence first says bot. A held visitor found to be a bot is decided at once.
+	 */
+	observe(key: number, bits: number, ip?: string, userAgent?: string): void {
+		const visitor = this.visitor(key);
+		visitor.bits = bits;
+		if (ip !== undefined) {
+			visitor.ip = ip;
+			visitor.userAgent = userAgent;
+		}
+
+		const reasons = bits & VERDICT_BITS;
+		if (visitor.held !== undefined && reasons !== 0) this.decide(visitor);
+		else if (visitor.state === BOT && (reasons & ~visitor.reasons) !== 0) this.moreReasons(visitor, reasons);
 	}
 
-	/** A hit of the visitor (ip, userAgent) that passed the filters: held, released or dropped. */
-	hold(ip: string, userAgent: string, seconds: number, item: T): void {
+	/** A hit of the visitor `key` (observed with its line first) that passed the filters: held, released or dropped. */
+	hold(key: number, seconds: number, item: number): void {
 		if (seconds > this.now) this.now = seconds;
 		this.hits++;
-		const visitor = this.visitor(ip, userAgent);
+		const visitor = this.visitor(key);
 		const {stats} = this;
 		// Bots by their user agent that --enable-bots tracks: tracked as the reference does, nothing to wait for.
-		visitor.listed ??= this.options.agentLevel(userAgent) !== undefined;
-		if (visitor.listed) {
+		if ((visitor.bits & LISTED) !== 0) {
 			this.sink.release(item, 0);
 			return;
 		}
 
 		if (visitor.state === PERSON) {
-			const reasons = visitor.evidence.verdict();
+			const reasons = visitor.bits & VERDICT_BITS;
 			if (reasons === 0) {
 				this.sink.release(item, 0);
 				return;
@@ -137,7 +135,7 @@ export class BotHold<T> {
 
 		visitor.held.push(item);
 		stats.held++;
-		if (visitor.evidence.verdict() !== 0 || visitor.held.length >= this.options.maxHeldPerVisitor) this.decide(visitor);
+		if ((visitor.bits & VERDICT_BITS) !== 0 || visitor.held.length >= this.options.maxHeldPerVisitor) this.decide(visitor);
 		this.expire();
 	}
 
@@ -147,6 +145,16 @@ export class BotHold<T> {
 		for (const visitor of this.suspicious.values()) this.decide(visitor);
 	}
 
+	/** Decide the visitor held longest, with the evidence it has (the sink is short of room); false when none is held. */
+	decideOldest(): boolean {
+		const pending = first(this.pending);
+		const suspicious = first(this.suspicious);
+		const oldest = pending === undefined || (suspicious !== undefined && suspicious.heldAt < pending.heldAt) ? suspicious : pending;
+		if (oldest === undefined) return false;
+		this.decide(oldest);
+		return true;
+	}
+
 	private expire(): void {
 		const {options} = this;
 		const limit = this.now - options.windowSeconds;
@@ -154,7 +162,7 @@ export class BotHold<T> {
 		for (const visitor of this.pending.values()) {
 			const full = this.stats.held > options.maxHeld || visitor.heldAt <= behind;
 			if (visitor.heldSince > limit && !full) break;
-			if (!full && visitor.evidence.suspicious()) {
+			if (!full && (visitor.bits & SUSPICIOUS) !== 0) {
 				this.pending.delete(visitor);
 				this.suspicious.add(visitor);
 			} else {
@@ -169,13 +177,13 @@ export class BotHold<T> {
 		}
 	}
 
-	private decide(visitor: Visitor<T>): void {
+	private decide(visitor: Visitor): void {
 		const held = visitor.held ?? [];
 		visitor.held = undefined;
 		this.pending.delete(visitor);
 		this.suspicious.delete(visitor);
 		this.stats.held -= held.length;
-		const reasons = visitor.evidence.verdict();
+		const reasons = visitor.bits & VERDICT_BITS;
 		if (reasons === 0) {
 			visitor.state = PERSON;
 			for (const item of held) this.sink.release(item, 0);
@@ -184,67 +192,68 @@ export class BotHold<T> {
 
 		this.foundBot(visitor, reasons);
 		this.stats.hits += held.length;
-		visitor.sample!.hits += held.length;
+		if (visitor.sample) visitor.sample.hits += held.length;
 		for (const item of held) {
 			if (this.options.trackBots) this.sink.release(item, reasons);
 			else this.sink.drop(item, reasons);
 		}
 	}
 
-	private foundBot(visitor: Visitor<T>, reasons: number): void {
+	private foundBot(visitor: Visitor, reasons: number): void {
 		const {stats} = this;
 		visitor.state = BOT;
 		visitor.reasons = reasons;
 		stats.visitors++;
 		stats.levels.behavior++;
-		for (const reason of botReasons) {
-			if ((reasons & (1 << botReasons.indexOf(reason))) === 0) continue;
-			const label = botReasonLabels[reason];
-			stats.byReason[label] = (stats.byReason[label] ?? 0) + 1;
-		}
+		this.countReasons(reasons);
 
-		visitor.sample = {ip: visitor.evidence.ip, userAgent: visitor.evidence.userAgent, hits: 0, why: reasonLabels(reasons)};
+		// Its strings come with the line that first said bot; a visitor forgotten here since (over maxVisitors) has none.
+		if (visitor.ip === undefined || visitor.userAgent === undefined) return;
+		visitor.sample = {ip: visitor.ip, userAgent: visitor.userAgent, hits: 0, why: reasonLabels(reasons)};
 		if (stats.samples.length < BOT_SAMPLES) stats.samples.push(visitor.sample);
 	}
 
-	private visitor(ip: string, userAgent: string): Visitor<T> {
-		const first = this.visitors.get(ip);
-		for (let visitor = first; visitor !== undefined; visitor = visitor.next) {
-			if (visitor.userAgent === userAgent) return visitor;
-		}
+	/**
+	 * A bot's later lines show more of it: its reasons grow (the summary counts it under each; its next hits tracked
+	 * with --enable-bots say them all).
+	 */
+	private moreReasons(visitor: Visitor, reasons: number): void {
+		this.countReasons(reasons & ~visitor.reasons);
+		visitor.reasons |= reasons;
+		if (visitor.sample) visitor.sample.why = reasonLabels(visitor.reasons);
+	}
 
-		const visitor = new Visitor<T>(userAgent, ip);
-		if (this.options.countLevels) {
-			const level = this.options.agentLevel(userAgent);
-			visitor.listed = level !== undefined;
-			if (level !== undefined) {
-				const {levels} = this.stats;
-				if (level === 'reference') levels.reference++;
-				levels.modern++;
-				levels.behavior++;
-			}
+	private countReasons(reasons: number): void {
+		const {byReason} = this.stats;
+		for (const reason of botReasons) {
+			if ((reasons & (1 << botReasons.indexOf(reason))) === 0) continue;
+			const label = botReasonLabels[reason];
+			byReason[label] = (byReason[label] ?? 0) + 1;
 		}
+	}
 
-		if (first === undefined) {
+	private visitor(key: number): Visitor {
+		let visitor = this.visitors.get(key);
+		if (visitor === undefined) {
 			if (this.visitors.size >= this.options.maxVisitors) this.forgetOldest();
-			this.visitors.set(ip, visitor);
-		} else {
-			visitor.next = first.next;
-			first.next = visitor;
+			visitor = new Visitor();
+			this.visitors.set(key, visitor);
 		}
 
 		return visitor;
 	}
 
-	/** Forget the address seen first (and its user agents), deciding those that still hold hits. */
+	/** Forget the visitor seen first, deciding it if it still holds hits. */
 	private forgetOldest(): void {
-		for (const [ip, oldest] of this.visitors) {
-			for (let visitor: Visitor<T> | undefined = oldest; visitor !== undefined; visitor = visitor.next) {
-				if (visitor.held !== undefined) this.decide(visitor);
-			}
-
-			this.visitors.delete(ip);
+		for (const [key, oldest] of this.visitors) {
+			if (oldest.held !== undefined) this.decide(oldest);
+			this.visitors.delete(key);
 			return;
 		}
 	}
+}
+
+function first<T>(set: Set<T>): T | undefined {
+	for (const item of set) return item;
+	return undefined;
 }
