@@ -7,7 +7,7 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {BotHold, type BotHoldOptions} from '../source/filter/bots/bot-hold.js';
 import {createBotStats} from '../source/filter/bots/bot-stats.js';
-import {VisitorEvidenceTable, visitorKey, type EvidenceColumns} from '../source/filter/bots/visitor-evidence-table.js';
+import {VisitorEvidenceTable, type EvidenceColumns} from '../source/filter/bots/visitor-evidence-table.js';
 
 const options: BotHoldOptions = {
 	windowSeconds: 1800,
@@ -15,11 +15,11 @@ const options: BotHoldOptions = {
 	maxHeldPerVisitor: 40,
 	maxHeld: 500,
 	maxBehind: 100_000,
-	maxVisitors: 1000,
 	trackBots: false,
 };
+const maxVisitors = 1000;
 
-function hold(overrides: Partial<BotHoldOptions> = {}) {
+function hold(overrides: Partial<BotHoldOptions> = {}, visitors = maxVisitors) {
 	const stats = createBotStats(false);
 	const released: number[] = [];
 	const dropped: number[] = [];
@@ -28,29 +28,32 @@ function hold(overrides: Partial<BotHoldOptions> = {}) {
 		drop: item => dropped.push(item),
 	});
 	const table = new VisitorEvidenceTable({
-		maxVisitors: overrides.maxVisitors ?? options.maxVisitors,
+		maxVisitors: visitors,
 		lookUpAgents: true,
 		countLevels: false,
 		agentLevel: userAgent => (userAgent.includes('bot/') ? 'reference' : undefined),
 	});
 	// One line's columns, as a parsed batch of one line would have them.
 	const columns: EvidenceColumns = {
-		botKeys: new Float64Array(1),
-		botBits: new Uint8Array(1),
+		botSlots: new Uint32Array(1),
+		botBits: new Uint16Array(1),
 		botSeconds: new Float64Array(1),
 		botFound: [],
 		botLevels: {reference: 0, modern: 0},
 	};
 	table.columns = columns;
+	// The slot of each visitor's latest line (a hit comes after its line).
+	const slots = new Map<string, number>();
 	const stage = {
 		observe(ip: string, userAgent: string, path: string, extension: string, status: string, referrer: string, seconds: number) {
 			columns.botFound.length = 0;
 			table.observe(ip, userAgent, path, extension, status, referrer, seconds);
 			const found = columns.botFound[0];
-			hold.observe(columns.botKeys[0]!, columns.botBits[0]!, found?.ip, found?.userAgent);
+			slots.set(`${ip} ${userAgent}`, columns.botSlots[0]!);
+			hold.observe(columns.botSlots[0]!, columns.botBits[0]!, found?.ip, found?.userAgent);
 		},
 		hold(ip: string, userAgent: string, seconds: number, item: number) {
-			hold.hold(visitorKey(ip, userAgent), seconds, item);
+			hold.hold(slots.get(`${ip} ${userAgent}`)!, seconds, item);
 		},
 		decideAll: () => hold.decideAll(),
 	};
@@ -127,7 +130,7 @@ test('robots.txt decides at once; a person whose later requests give it away los
 });
 
 test('the visitors remembered are bounded: the oldest is decided and forgotten', () => {
-	const {stage, released} = hold({maxVisitors: 10});
+	const {stage, released} = hold({}, 10);
 	for (let i = 0; i < 50; i++) {
 		stage.observe(`10.1.0.${i}`, browser, '/', '', '200', 'https://www.google.com/', 0);
 		stage.hold(`10.1.0.${i}`, browser, 0, i);

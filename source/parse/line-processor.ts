@@ -57,14 +57,15 @@ export class LineProcessor {
 		if (fields === null) return {kind: 'skip', reason: 'invalid', detail: 'line did not match'};
 		const hit = buildHit(fields, this.options.hit, this.input, lineNo, endOffset);
 		if (typeof hit === 'string') return {kind: 'skip', reason: 'invalid', detail: hit};
-		if (this.options.evidence) this.observe(this.options.evidence, hit);
+		// Its date read for the evidence is not read again.
+		const dated = this.options.evidence !== undefined && this.observe(this.options.evidence, hit);
 		const reason = this.checks.beforeDate(hit, this.counters);
 		if (reason !== undefined) return skip(reason);
 		// The groups after --ignore-groups (the reference reads the date from them too).
 		const groups = hit.fields!;
 		const date = groups.date;
 		if (date === undefined) return {kind: 'skip', reason: 'invalid', detail: 'no date in the line'};
-		const dateError = this.dates.read(date, groups.timezone, hit);
+		const dateError = dated ? undefined : this.dates.read(date, groups.timezone, hit);
 		if (dateError !== undefined) return {kind: 'skip', reason: 'invalid', detail: dateError};
 		completeHit(hit, this.options.hit);
 		if (this.options.replay) {
@@ -83,12 +84,13 @@ export class LineProcessor {
 		return {kind: 'hit', hit};
 	}
 
-	/** The line's visitor, time and request, for the evidence (its date read early: the checks have not run). */
-	private observe(evidence: VisitorEvidenceTable, hit: Hit): void {
+	/** The line's visitor, time and request, for the evidence (its date read early: the checks have not run); false without a date. */
+	private observe(evidence: VisitorEvidenceTable, hit: Hit): boolean {
 		const fields = hit.fields!;
-		if (fields.date === undefined || this.dates.read(fields.date, fields.timezone, hit) !== undefined) return;
+		if (fields.date === undefined || this.dates.read(fields.date, fields.timezone, hit) !== undefined) return false;
 		let referrer = fields.referrer ?? '';
 		if (referrer.charCodeAt(0) === 34) referrer = referrer.slice(1, -1);
 		evidence.observe(fields.ip ?? '', hit.userAgent, hit.path, hit.extension, hit.status, referrer, hit.seconds);
+		return true;
 	}
 }

@@ -98,7 +98,7 @@ export interface BatchParserOptions {
 export function pooledArrays(
 	parsed: Pick<
 		ParsedBatch,
-		'ends' | 'outcomes' | 'downloads' | 'requests' | 'requestStarts' | 'visitorHashes' | 'userHashes' | 'dayKeys' | 'botKeys' | 'botBits' | 'botSeconds'
+		'ends' | 'outcomes' | 'downloads' | 'requests' | 'requestStarts' | 'visitorHashes' | 'userHashes' | 'dayKeys' | 'botSlots' | 'botBits' | 'botSeconds'
 	>,
 ): ArrayBufferView[] {
 	return [
@@ -110,7 +110,7 @@ export function pooledArrays(
 		parsed.visitorHashes,
 		parsed.userHashes,
 		parsed.dayKeys,
-		parsed.botKeys,
+		parsed.botSlots,
 		parsed.botBits,
 		parsed.botSeconds,
 	];
@@ -154,8 +154,8 @@ export class BatchParser {
 		const {evidence} = this.options;
 		// Without bot detection by behaviour, empty (each its own: a worker transfers them).
 		const columns: EvidenceColumns = {
-			botKeys: evidence ? float64s(count, pool) : new Float64Array(0),
-			botBits: evidence ? bytes(count, pool).fill(0) : new Uint8Array(0),
+			botSlots: evidence ? uint32s(count, pool) : new Uint32Array(0),
+			botBits: evidence ? uint16s(count, pool).fill(0) : new Uint16Array(0),
 			botSeconds: evidence ? float64s(count, pool) : new Float64Array(0),
 			botFound: [],
 			botLevels: {reference: 0, modern: 0},
@@ -341,6 +341,10 @@ function bytes(count: number, pool: BufferPool | undefined): Uint8Array {
 
 function uint32s(count: number, pool: BufferPool | undefined): Uint32Array {
 	return pool ? new Uint32Array(pool.take(count * 4), 0, count) : new Uint32Array(count);
+}
+
+function uint16s(count: number, pool: BufferPool | undefined): Uint16Array {
+	return pool ? new Uint16Array(pool.take(count * 2), 0, count) : new Uint16Array(count);
 }
 
 function float64s(count: number, pool: BufferPool | undefined): Float64Array {

@@ -21,7 +21,7 @@ import type {InputProgress, RunState} from './run-state.js';
 import {BotHold} from '../filter/bots/bot-hold.js';
 import {createBotStats} from '../filter/bots/bot-stats.js';
 import {reasonLabels} from '../filter/bots/visitor-evidence.js';
-import {evidenceTableOf, MAX_VISITORS, type EvidenceColumns, type VisitorEvidenceTable} from '../filter/bots/visitor-evidence-table.js';
+import {evidenceTableOf, type EvidenceColumns, type VisitorEvidenceTable} from '../filter/bots/visitor-evidence-table.js';
 import {HeldHits, type SlowHeld} from './held-hits.js';
 
 export interface BotStageRun {
@@ -67,8 +67,8 @@ export class BotStage {
 	/** The batch being handled, and the next of its found visitors. */
 	private batch: EvidenceColumns | undefined;
 	private found = 0;
-	/** The visitor and log time of the line passed last. */
-	private key = 0;
+	/** The visitor (its slot) and log time of the line passed last. */
+	private slot = 0;
 	private seconds = 0;
 	private readonly ref: HitRef = {input: 0, lineNo: 0, seq: 0, part: 0, ip: 0, user: 0, day: 0};
 
@@ -87,7 +87,6 @@ export class BotStage {
 				maxHeldPerVisitor: 40,
 				maxHeld: 100_000,
 				maxBehind: 5000,
-				maxVisitors: MAX_VISITORS,
 				trackBots: config.enableBots,
 			},
 			stats,
@@ -113,14 +112,14 @@ export class BotStage {
 		const batch = this.batch!;
 		const bits = batch.botBits[index]!;
 		if (bits === 0) return;
-		this.key = batch.botKeys[index]!;
+		this.slot = batch.botSlots[index]!;
 		this.seconds = batch.botSeconds[index]!;
 		const found = batch.botFound[this.found];
 		if (found?.index === index) {
 			this.found++;
-			this.holding.observe(this.key, bits, found.ip, found.userAgent);
+			this.holding.observe(this.slot, bits, found.ip, found.userAgent);
 		} else {
-			this.holding.observe(this.key, bits);
+			this.holding.observe(this.slot, bits);
 		}
 	}
 
@@ -128,19 +127,19 @@ export class BotStage {
 	holdEntry(entries: Buffer, from: number, to: number, ref: HitRef, progress: InputProgress): void {
 		// Room for its bytes: the visitors held longest are decided first.
 		while (this.held.wouldOverflow(to - from) && this.holding.decideOldest());
-		this.holding.hold(this.key, this.seconds, this.held.addEntry(entries, from, to, ref, progress));
+		this.holding.hold(this.slot, this.seconds, this.held.addEntry(entries, from, to, ref, progress));
 	}
 
 	/** The line's hit on the slow path (its watermark entry `ref.seq`), once its visitor is a person. */
 	hold(hit: Hit, progress: InputProgress, site: SiteTarget, ref: HitRef): void {
 		const {queries} = this.run;
 		const slow = this.trackBots ? new SlowHit(undefined, hit, site, queries) : new SlowHit(queries.build(hit, site), undefined, undefined, queries);
-		this.holding.hold(this.key, this.seconds, this.held.addOther(ref, progress, slow));
+		this.holding.hold(this.slot, this.seconds, this.held.addOther(ref, progress, slow));
 	}
 
 	/** A dry run's hit of the line: counted as recorded once its visitor is found to be a person. */
 	holdCounted(progress: InputProgress): void {
-		this.holding.hold(this.key, this.seconds, this.held.addOther(undefined, progress, undefined));
+		this.holding.hold(this.slot, this.seconds, this.held.addOther(undefined, progress, undefined));
 	}
 
 	/** The end of an input: every visitor still waiting is decided with the evidence there is. */

@@ -1,24 +1,26 @@
 /**
  * The evidence of --bot-detection=behavior, gathered where the lines are parsed (a parse worker or the run's thread
- * alike): every parsed line updates its visitor's VisitorEvidence (filter/bots/visitor-evidence.ts), and what the hold
- * needs of it goes to the run as columns of the parsed batch, numbers only: the visitor's key, its verdict after the
- * line, whether it looks suspicious, whether a list names its user agent a bot, and the line's log time. The hold in
- * the run's thread (bot-hold.ts) then never touches a string or a VisitorEvidence.
+ * alike): every parsed line updates its visitor's evidence (filter/bots/visitor-evidence.ts), and what the hold needs
+ * of it goes to the run as columns of the parsed batch, numbers only: the visitor's slot, its verdict after the line,
+ * whether it looks suspicious, whether a list names its user agent a bot, and the line's log time. The hold in the
+ * run's thread (bot-hold.ts) then never touches a string or a visitor's evidence.
  *
  * The table is the run's, whichever thread has it: it goes to a parse worker with the input (`state()`), and comes
  * back when the worker is done, so the evidence of one input carries into the next as it did in one thread.
  */
 import type {ImportConfig} from '../../options/config.js';
 import {isModernBotAgent} from './modern-agents.js';
-import {VisitorEvidence} from './visitor-evidence.js';
+import {EvidenceStore} from './visitor-evidence.js';
 
-/** The bits of a line's evidence byte (`ParsedBatch.botBits`): the verdict's reasons in the low five. */
+/** The bits of a line's evidence (`ParsedBatch.botBits`): the verdict's reasons in the low five. */
 export const VERDICT_BITS = 0x1f;
 export const SUSPICIOUS = 0x20;
 /** A list (the reference's or isbot's) names the user agent a bot. */
 export const LISTED = 0x40;
 /** The line has evidence (it parsed, with a date): 0 means the other columns are not set. */
 export const OBSERVED = 0x80;
+/** The line's visitor is new in its slot: whoever had the slot before was forgotten. */
+export const NEW_VISITOR = 0x100;
 
 export type AgentLevel = 'reference' | 'modern' | undefined;
 
@@ -31,8 +33,9 @@ export interface FoundVisitor {
 
 /** Where the table writes, for one batch (see ParsedBatch). */
 export interface EvidenceColumns {
-	botKeys: Float64Array;
-	botBits: Uint8Array;
+	/** The slot of each line's visitor (see VisitorEvidenceTable). */
+	botSlots: Uint32Array;
+	botBits: Uint16Array;
 	botSeconds: Float64Array;
 	botFound: FoundVisitor[];
 	/** New visitors whose user agent a list names a bot, by list (counted in a dry run only: --dry-run shows them). */
@@ -48,33 +51,46 @@ export interface VisitorEvidenceTableOptions {
 	agentLevel(userAgent: string): AgentLevel;
 }
 
-/** The table as plain data (structured-cloned to and from a worker), visitors in the order they were first seen. */
+/** The table as plain data (structured-cloned to and from a worker). */
 export interface VisitorEvidenceState {
-	visitors: Array<{key: number; listed: boolean; found: boolean; evidence: VisitorEvidence}>;
+	/** The addresses in the order first seen, each with the first slot of its chain. */
+	addresses: Array<[string, number]>;
+	userAgents: string[];
+	next: Int32Array<ArrayBuffer>;
+	flags: Uint8Array<ArrayBuffer>;
+	free: number[];
+	used: number;
+	count: number;
+	records: Float64Array<ArrayBuffer>;
 }
 
-class Entry {
-	/** The next visitor with the same IP address (another user agent). */
-	next: Entry | undefined;
-	constructor(
-		readonly key: number,
-		readonly listed: boolean,
-		/** Its verdict was non-zero once (its strings went to the run). */
-		public found: boolean,
-		readonly evidence: VisitorEvidence,
-	) {}
-}
+const LISTED_FLAG = 1;
+const FOUND_FLAG = 2;
 
+/**
+ * The visitors (IP address and user agent) of the run, each in a slot: a small number that the lines' columns carry
+ * and the hold in the run's thread indexes its arrays with. A slot is taken by a new visitor and given back when the
+ * visitor is forgotten (at most `maxVisitors` are remembered: the addresses seen first are forgotten, with their user
+ * agents); its next visitor's first line says NEW_VISITOR, so the hold forgets the same visitors.
+ */
 export class VisitorEvidenceTable {
 	/** Where `observe` writes (set by the batch parser for each batch) and the line it is at. */
 	columns: EvidenceColumns | undefined;
 	line = 0;
-	/**
-	 * By IP address, each with its chain of user agents: a look-up hashes the short address only (a user agent is
-	 * compared, not hashed: a new string of some 120 characters on every line).
-	 */
-	private readonly visitors = new Map<string, Entry>();
+	/** By IP address, the first slot of its chain of user agents (a look-up hashes the short address only). */
+	private readonly addresses = new Map<string, number>();
+	private userAgents: string[] = [];
+	/** The next slot with the same address, or -1. */
+	private next = new Int32Array(1024);
+	private flags = new Uint8Array(1024);
+	/** Slots given back, and how many were ever taken. */
+	private free: number[] = [];
+	private used = 0;
+	/** Visitors remembered. */
 	private count = 0;
+	private readonly evidence = new EvidenceStore();
+	/** One copy of each user agent (its string from a line would keep the whole line alive). */
+	private readonly agents = new Map<string, string>();
 
 	constructor(
 		private readonly options: VisitorEvidenceTableOptions,
@@ -83,110 +99,144 @@ export class VisitorEvidenceTable {
 		if (state) this.restore(state);
 	}
 
-	/** Take over the table a worker had (it went on from this one's state): its visitors replace these. */
+	/** Take over the table a worker had (it went on from this one's state). */
 	restore(state: VisitorEvidenceState): void {
-		this.visitors.clear();
-		this.count = 0;
-		for (const saved of state.visitors) {
-			const {ip, userAgent} = saved.evidence;
-			const evidence = Object.assign(new VisitorEvidence(ip, userAgent), saved.evidence);
-			this.insert(ip, new Entry(saved.key, saved.listed, saved.found, evidence));
-		}
-	}
-
-	/** A parsed line with its date, whatever becomes of it: its visitor's evidence, and the line's columns. */
-	observe(ip: string, userAgent: string, path: string, extension: string, status: string, referrer: string, seconds: number): void {
-		const entry = this.entry(ip, userAgent);
-		const {evidence} = entry;
-		evidence.observe(path, extension, status, referrer, seconds);
-		const verdict = evidence.verdict();
-		const columns = this.columns;
-		if (columns === undefined) return;
-		const {line} = this;
-		columns.botKeys[line] = entry.key;
-		columns.botSeconds[line] = seconds;
-		columns.botBits[line] = OBSERVED | verdict | (evidence.suspicious() ? SUSPICIOUS : 0) | (entry.listed ? LISTED : 0);
-		if (verdict !== 0 && !entry.found) {
-			entry.found = true;
-			columns.botFound.push({index: line, ip, userAgent});
-		}
+		this.addresses.clear();
+		for (const [ip, slot] of state.addresses) this.addresses.set(ip, slot);
+		this.userAgents = state.userAgents;
+		this.next = state.next;
+		this.flags = state.flags;
+		this.free = state.free;
+		this.used = state.used;
+		this.count = state.count;
+		this.evidence.records = state.records;
 	}
 
 	/** The table as plain data, to go on in another thread. */
 	state(): VisitorEvidenceState {
-		const visitors: VisitorEvidenceState['visitors'] = [];
-		for (const first of this.visitors.values()) {
-			for (let entry: Entry | undefined = first; entry !== undefined; entry = entry.next) {
-				visitors.push({key: entry.key, listed: entry.listed, found: entry.found, evidence: entry.evidence});
-			}
-		}
-
-		return {visitors};
+		return {
+			addresses: [...this.addresses],
+			userAgents: this.userAgents,
+			next: this.next,
+			flags: this.flags,
+			free: this.free,
+			used: this.used,
+			count: this.count,
+			records: this.evidence.records,
+		};
 	}
 
-	private entry(ip: string, userAgent: string): Entry {
-		for (let entry = this.visitors.get(ip); entry !== undefined; entry = entry.next) {
-			if (entry.evidence.userAgent === userAgent) return entry;
+	/** A parsed line with its date, whatever becomes of it: its visitor's evidence, and the line's columns. */
+	observe(ip: string, userAgent: string, path: string, extension: string, _status: string, referrer: string, seconds: number): void {
+		let bits = OBSERVED;
+		let slot = this.find(ip, userAgent);
+		if (slot === -1) {
+			slot = this.add(ip, userAgent);
+			bits |= NEW_VISITOR;
 		}
 
+		const {evidence} = this;
+		evidence.observe(slot, path, extension, referrer, seconds);
+		const verdict = evidence.verdict(slot);
+		const columns = this.columns;
+		if (columns === undefined) return;
+		const {line} = this;
+		const flags = this.flags[slot]!;
+		columns.botSlots[line] = slot;
+		columns.botSeconds[line] = seconds;
+		columns.botBits[line] = bits | verdict | (evidence.suspicious(slot) ? SUSPICIOUS : 0) | ((flags & LISTED_FLAG) !== 0 ? LISTED : 0);
+		if (verdict !== 0 && (flags & FOUND_FLAG) === 0) {
+			this.flags[slot] = flags | FOUND_FLAG;
+			columns.botFound.push({index: line, ip, userAgent: this.userAgents[slot]!});
+		}
+	}
+
+	private find(ip: string, userAgent: string): number {
+		const first = this.addresses.get(ip);
+		if (first === undefined) return -1;
+		const {userAgents, next} = this;
+		for (let slot = first; slot !== -1; slot = next[slot]!) {
+			if (userAgents[slot] === userAgent) return slot;
+		}
+
+		return -1;
+	}
+
+	private add(ip: string, userAgent: string): number {
 		const {options} = this;
-		let listed = false;
+		let flags = 0;
 		if (options.lookUpAgents || options.countLevels) {
 			const level = options.agentLevel(userAgent);
-			listed = level !== undefined;
-			if (listed && options.countLevels && this.columns !== undefined) {
+			if (level !== undefined) flags |= LISTED_FLAG;
+			if (level !== undefined && options.countLevels && this.columns !== undefined) {
 				const {botLevels} = this.columns;
 				if (level === 'reference') botLevels.reference++;
 				botLevels.modern++;
 			}
 		}
 
-		const entry = new Entry(visitorKey(ip, userAgent), listed, false, new VisitorEvidence(ip, userAgent));
-		this.insert(ip, entry);
-		return entry;
-	}
-
-	private insert(ip: string, entry: Entry): void {
-		const first = this.visitors.get(ip);
-		if (first === undefined) {
-			// Forget the addresses seen first (with their user agents) to make room.
-			while (this.count >= this.options.maxVisitors && this.visitors.size > 0) this.forgetOldest();
-			this.visitors.set(ip, entry);
+		// Forget the addresses seen first (with their user agents) to make room; not this one's.
+		while (this.count >= options.maxVisitors && this.forgetOldest(ip));
+		const slot = this.free.length > 0 ? this.free.pop()! : this.used++;
+		if (slot >= this.next.length) this.grow(slot);
+		this.userAgents[slot] = this.agent(userAgent);
+		this.flags[slot] = flags;
+		this.evidence.reset(slot);
+		const head = this.addresses.get(ip);
+		if (head === undefined) {
+			this.next[slot] = -1;
+			// A copy: the address from a line would keep the whole line alive.
+			this.addresses.set(copy(ip), slot);
 		} else {
-			entry.next = first.next;
-			first.next = entry;
+			this.next[slot] = this.next[head]!;
+			this.next[head] = slot;
 		}
 
 		this.count++;
+		return slot;
 	}
 
-	private forgetOldest(): void {
-		for (const [ip, oldest] of this.visitors) {
-			for (let entry: Entry | undefined = oldest; entry !== undefined; entry = entry.next) this.count--;
-			this.visitors.delete(ip);
-			return;
+	private agent(userAgent: string): string {
+		let agent = this.agents.get(userAgent);
+		if (agent === undefined) {
+			if (this.agents.size >= 10_000) this.agents.clear();
+			agent = copy(userAgent);
+			this.agents.set(agent, agent);
 		}
+
+		return agent;
+	}
+
+	/** Forget the address seen first (not `keep`, which is getting a new user agent) and its user agents; false when none. */
+	private forgetOldest(keep: string): boolean {
+		for (const [ip, first] of this.addresses) {
+			if (ip === keep) continue;
+			for (let slot = first; slot !== -1; slot = this.next[slot]!) {
+				this.free.push(slot);
+				this.count--;
+			}
+
+			this.addresses.delete(ip);
+			return true;
+		}
+
+		return false;
+	}
+
+	private grow(slot: number): void {
+		const size = Math.max(this.next.length * 2, slot + 1);
+		const next = new Int32Array(size);
+		next.set(this.next);
+		this.next = next;
+		const flags = new Uint8Array(size);
+		flags.set(this.flags);
+		this.flags = flags;
 	}
 }
 
-/**
- * A visitor's key: two 32-bit hashes (FNV-1a and a multiplicative one) of its IP address and user agent, as one
- * 53-bit number. Two of 100,000 visitors share one with a chance of about one in two million.
- */
-export function visitorKey(ip: string, userAgent: string): number {
-	let a = 0x81_1c_9d_c5;
-	let b = 0x9e_37_79_b9;
-	const add = (code: number) => {
-		a = Math.imul(a ^ code, 0x01_00_01_93);
-		b = Math.imul(b + code, 0x85_eb_ca_6b) ^ (b >>> 13);
-	};
-
-	for (let i = 0; i < ip.length; i++) add(ip.charCodeAt(i));
-	add(10);
-	for (let i = 0; i < userAgent.length; i++) add(userAgent.charCodeAt(i));
-	b = Math.imul(b ^ (b >>> 16), 0xc2_b2_ae_35);
-	b ^= b >>> 13;
-	return (a >>> 11) * 0x1_00_00_00_00 + (b >>> 0);
+/** A flat copy of a string cut from a line (V8 keeps such a substring as a view of the whole line). */
+function copy(text: string): string {
+	return (' ' + text).slice(1);
 }
 
 /** Which list names a user agent a bot: the reference's (with --useragent-exclude) or isbot's. */
