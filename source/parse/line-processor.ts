@@ -88,8 +88,9 @@ export class LineProcessor {
 	private observe(evidence: VisitorEvidenceTable, hit: Hit): boolean {
 		const fields = hit.fields!;
 		if (fields.date === undefined || this.dates.read(fields.date, fields.timezone, hit) !== undefined) return false;
-		let referrer = fields.referrer ?? '';
-		if (referrer.charCodeAt(0) === 34) referrer = referrer.slice(1, -1);
+		// The evidence asks only whether there is one: a quoted one is not cut out of its quotes.
+		const quoted = fields.referrer ?? '';
+		const referrer = quoted === '"-"' || quoted === '""' ? '-' : quoted;
 		evidence.observe(fields.ip ?? '', hit.userAgent, hit.path, hit.extension, hit.status, referrer, hit.seconds);
 		return true;
 	}

@@ -16,7 +16,7 @@ import {QueryBuilder} from '../track/tracking-request.js';
 import {LineProcessor} from './line-processor.js';
 import {BatchParser, BufferPool, batchTexts, pooledArrays, type BatchTexts} from './parsed-batch.js';
 import {processorOptionsOf, requestOptionsOf} from './stage-options.js';
-import {evidenceTableOf} from '../filter/bots/visitor-evidence-table.js';
+import {evidenceTableOf, stateBuffers} from '../filter/bots/visitor-evidence-table.js';
 import {CLAIMED_BY_WORKER, claim, type ParseWorkerData, type ParseWorkerMessage, type StartMessage, type TakenMessage} from './parse-worker-protocol.js';
 
 const port = parentPort!;
@@ -124,7 +124,12 @@ async function main(): Promise<void> {
 			);
 		}
 
-		send({type: 'end', problems: [...(opened.problems ?? [])], bytesRead: opened.rawBytesRead(), batches: next, evidence: evidence?.state()});
+		// The evidence goes back to the run (moved: the worker is done with it).
+		const state = evidence?.state();
+		send(
+			{type: 'end', problems: [...(opened.problems ?? [])], bytesRead: opened.rawBytesRead(), batches: next, evidence: state},
+			state ? stateBuffers(state) : [],
+		);
 	} finally {
 		await opened.close();
 	}

@@ -51,17 +51,28 @@ export interface VisitorEvidenceTableOptions {
 	agentLevel(userAgent: string): AgentLevel;
 }
 
-/** The table as plain data (structured-cloned to and from a worker). */
+/**
+ * The table as plain data, to and from a worker: strings joined (one string each rather than one per visitor) and
+ * typed arrays (moved, not copied, when the worker gives the table back).
+ */
 export interface VisitorEvidenceState {
-	/** The addresses in the order first seen, each with the first slot of its chain. */
-	addresses: Array<[string, number]>;
-	userAgents: string[];
+	/** The addresses in the order first seen, one a line, and the first slot of each one's chain. */
+	addresses: string;
+	firstSlots: Int32Array<ArrayBuffer>;
+	/** The distinct user agents, one a line, and each slot's (an index into them; -1: a free slot). */
+	agents: string;
+	agentOf: Int32Array<ArrayBuffer>;
 	next: Int32Array<ArrayBuffer>;
 	flags: Uint8Array<ArrayBuffer>;
-	free: number[];
+	free: Int32Array<ArrayBuffer>;
 	used: number;
 	count: number;
 	records: Float64Array<ArrayBuffer>;
+}
+
+/** The buffers of a state, to be transferred. */
+export function stateBuffers(state: VisitorEvidenceState): ArrayBuffer[] {
+	return [state.firstSlots.buffer, state.agentOf.buffer, state.next.buffer, state.flags.buffer, state.free.buffer, state.records.buffer];
 }
 
 const LISTED_FLAG = 1;
@@ -102,24 +113,47 @@ export class VisitorEvidenceTable {
 	/** Take over the table a worker had (it went on from this one's state). */
 	restore(state: VisitorEvidenceState): void {
 		this.addresses.clear();
-		for (const [ip, slot] of state.addresses) this.addresses.set(ip, slot);
-		this.userAgents = state.userAgents;
+		const addresses = state.addresses === '' ? [] : state.addresses.split('\n');
+		for (let i = 0; i < addresses.length; i++) this.addresses.set(addresses[i]!, state.firstSlots[i]!);
+		const agents = state.agents === '' ? [] : state.agents.split('\n');
+		this.agents.clear();
+		for (const agent of agents) this.agents.set(agent, agent);
+		this.userAgents = [];
+		for (let slot = 0; slot < state.used; slot++) this.userAgents[slot] = agents[state.agentOf[slot]!] ?? '';
 		this.next = state.next;
 		this.flags = state.flags;
-		this.free = state.free;
+		this.free = [...state.free];
 		this.used = state.used;
 		this.count = state.count;
 		this.evidence.records = state.records;
 	}
 
-	/** The table as plain data, to go on in another thread. */
+	/** The table as plain data, to go on in another thread (see VisitorEvidenceState). */
 	state(): VisitorEvidenceState {
+		const firstSlots = new Int32Array(this.addresses.size);
+		let i = 0;
+		for (const slot of this.addresses.values()) firstSlots[i++] = slot;
+		const index = new Map<string, number>();
+		const agentOf = new Int32Array(this.used);
+		for (let slot = 0; slot < this.used; slot++) {
+			const agent = this.userAgents[slot]!;
+			let at = index.get(agent);
+			if (at === undefined) {
+				at = index.size;
+				index.set(agent, at);
+			}
+
+			agentOf[slot] = at;
+		}
+
 		return {
-			addresses: [...this.addresses],
-			userAgents: this.userAgents,
+			addresses: [...this.addresses.keys()].join('\n'),
+			firstSlots,
+			agents: [...index.keys()].join('\n'),
+			agentOf,
 			next: this.next,
 			flags: this.flags,
-			free: this.free,
+			free: Int32Array.from(this.free),
 			used: this.used,
 			count: this.count,
 			records: this.evidence.records,
