@@ -55,6 +55,7 @@ function hold(overrides: Partial<BotHoldOptions> = {}, visitors = maxVisitors) {
 		hold(ip: string, userAgent: string, seconds: number, item: number) {
 			hold.hold(slots.get(`${ip} ${userAgent}`)!, seconds, item);
 		},
+		passes: (ip: string, userAgent: string, seconds: number) => hold.passes(slots.get(`${ip} ${userAgent}`)!, seconds),
 		decideAll: () => hold.decideAll(),
 	};
 	return {stage, stats, released, dropped};
@@ -98,8 +99,10 @@ test("a person's hits wait for the window of log time, then go out in order", ()
 	stage.observe('192.0.2.2', browser, '/x', '', '200', '', 1800);
 	stage.hold('192.0.2.2', browser, 1800, 4);
 	assert.deepEqual(released, [1, 2]);
-	// Decided a person: its next hit goes straight through.
+	// Decided a person: its next hit goes straight through (the sink need not keep it); an undecided one's does not.
+	assert.equal(stage.passes('192.0.2.2', browser, 1800), false);
 	stage.observe('192.0.2.1', browser, '/contact', '', '200', 'https://shop.example.org/', 1900);
+	assert.equal(stage.passes('192.0.2.1', browser, 1900), true);
 	stage.hold('192.0.2.1', browser, 1900, 5);
 	assert.deepEqual(released, [1, 2, 5]);
 });
@@ -108,6 +111,7 @@ test('robots.txt decides at once; a person whose later requests give it away los
 	const {stage, stats, released, dropped} = hold();
 	stage.observe('198.51.100.1', browser, '/robots.txt', 'txt', '200', '', 0);
 	stage.observe('198.51.100.1', browser, '/a', '', '200', '', 1);
+	assert.equal(stage.passes('198.51.100.1', browser, 1), false);
 	stage.hold('198.51.100.1', browser, 1, 1);
 	assert.deepEqual(dropped, [1]);
 	assert.deepEqual(stats.byReason, {'robots.txt': 1});

@@ -125,6 +125,12 @@ export class BotStage {
 
 	/** The line's plain hit (its request `entries[from, to)`, its watermark entry `ref.seq`), once its visitor is a person. */
 	holdEntry(entries: Buffer, from: number, to: number, ref: HitRef, progress: InputProgress): void {
+		// A person's: sent from the batch, not copied.
+		if (this.holding.passes(this.slot, this.seconds)) {
+			this.run.recorders!.addEntry(entries, from, to, ref);
+			return;
+		}
+
 		// Room for its bytes: the visitors held longest are decided first.
 		while (this.held.wouldOverflow(to - from) && this.holding.decideOldest());
 		this.holding.hold(this.slot, this.seconds, this.held.addEntry(entries, from, to, ref, progress));
@@ -139,6 +145,12 @@ export class BotStage {
 
 	/** A dry run's hit of the line: counted as recorded once its visitor is found to be a person. */
 	holdCounted(progress: InputProgress): void {
+		if (this.holding.passes(this.slot, this.seconds)) {
+			this.run.state.counters.hitsRecorded++;
+			progress.hits++;
+			return;
+		}
+
 		this.holding.hold(this.slot, this.seconds, this.held.addOther(undefined, progress, undefined));
 	}
 

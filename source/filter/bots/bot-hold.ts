@@ -94,6 +94,18 @@ export class BotHold {
 		else if (this.state[slot] === BOT && (reasons & ~this.reasons[slot]!) !== 0) this.moreReasons(slot, reasons);
 	}
 
+	/**
+	 * Whether a hit of the visitor in `slot` goes straight on (a person's, or with --enable-bots a listed bot's), so the
+	 * sink need not keep it: then it is counted as handed to the hold, and the caller sends it instead of `hold`.
+	 */
+	passes(slot: number, seconds: number): boolean {
+		const bits = this.bits[slot]!;
+		if ((bits & LISTED) === 0 && (this.state[slot] !== PERSON || (bits & VERDICT_BITS) !== 0)) return false;
+		if (seconds > this.now) this.now = seconds;
+		this.hits++;
+		return true;
+	}
+
 	/** A hit of the visitor in `slot` (observed with its line first) that passed the filters: held, released or dropped. */
 	hold(slot: number, seconds: number, item: number): void {
 		if (seconds > this.now) this.now = seconds;
