@@ -181,7 +181,8 @@ export class VisitorEvidenceTable {
 		columns.botBits[line] = bits | verdict | (evidence.suspicious(slot) ? SUSPICIOUS : 0) | ((flags & LISTED_FLAG) !== 0 ? LISTED : 0);
 		if (verdict !== 0 && (flags & FOUND_FLAG) === 0) {
 			this.flags[slot] = flags | FOUND_FLAG;
-			columns.botFound.push({index: line, ip, userAgent: this.userAgents[slot]!});
+			// A copy of the address: a hold in this thread keeps it for the samples, and the line must not stay with it.
+			columns.botFound.push({index: line, ip: copy(ip), userAgent: this.userAgents[slot]!});
 		}
 	}
 
