@@ -57,6 +57,7 @@ function hold(overrides: Partial<BotHoldOptions> = {}, visitors = maxVisitors) {
 		},
 		passes: (ip: string, userAgent: string, seconds: number) => hold.passes(slots.get(`${ip} ${userAgent}`)!, seconds),
 		decideAll: () => hold.decideAll(),
+		decideOldest: () => hold.decideOldest(),
 	};
 	return {stage, stats, released, dropped};
 }
@@ -142,4 +143,23 @@ test('the visitors remembered are bounded: the oldest is decided and forgotten',
 
 	// Forgotten ones were decided (released) on the way out; the last ten still wait.
 	assert.equal(released.length, 40);
+});
+
+test('short of room for held bytes, the visitor held longest is decided first, one at a time', () => {
+	const {stage, released} = hold();
+	for (let i = 0; i < 3; i++) {
+		const ip = `10.2.0.${i}`;
+		stage.observe(ip, browser, '/', '', '200', 'https://www.google.com/', 10 + i);
+		stage.observe(ip, browser, '/app.css', 'css', '200', '', 10 + i);
+		stage.hold(ip, browser, 10 + i, i * 10);
+		stage.hold(ip, browser, 10 + i, i * 10 + 1);
+	}
+
+	assert.deepEqual(released, []);
+	assert.equal(stage.decideOldest(), true);
+	assert.deepEqual(released, [0, 1]);
+	assert.equal(stage.decideOldest(), true);
+	assert.equal(stage.decideOldest(), true);
+	assert.deepEqual(released, [0, 1, 10, 11, 20, 21]);
+	assert.equal(stage.decideOldest(), false);
 });
