@@ -1,11 +1,13 @@
 /**
- * The hold stage of --bot-detection=behavior on its own: bounded whatever the input, every hit released or dropped
- * exactly once, and the windows (log time, hits per visitor) that end a wait.
+ * The hold stage of --bot-detection=behavior on its own (fed by the evidence table, as the run feeds it from each
+ * parsed batch's columns): bounded whatever the input, every hit released or dropped exactly once, and the windows
+ * (log time, hits per visitor) that end a wait.
  */
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {BotHold, type BotHoldOptions} from '../source/filter/bots/bot-hold.js';
 import {createBotStats} from '../source/filter/bots/bot-stats.js';
+import {VisitorEvidenceTable, type EvidenceColumns} from '../source/filter/bots/visitor-evidence-table.js';
 
 const options: BotHoldOptions = {
 	windowSeconds: 1800,
@@ -13,20 +15,50 @@ const options: BotHoldOptions = {
 	maxHeldPerVisitor: 40,
 	maxHeld: 500,
 	maxBehind: 100_000,
-	maxVisitors: 1000,
 	trackBots: false,
-	countLevels: false,
-	agentLevel: userAgent => (userAgent.includes('bot/') ? 'reference' : undefined),
 };
+const maxVisitors = 1000;
 
-function hold(overrides: Partial<BotHoldOptions> = {}) {
+function hold(overrides: Partial<BotHoldOptions> = {}, visitors = maxVisitors) {
 	const stats = createBotStats(false);
 	const released: number[] = [];
 	const dropped: number[] = [];
-	const stage = new BotHold<number>({...options, ...overrides}, stats, {
+	const hold = new BotHold({...options, ...overrides}, stats, {
 		release: item => released.push(item),
 		drop: item => dropped.push(item),
 	});
+	const table = new VisitorEvidenceTable({
+		maxVisitors: visitors,
+		lookUpAgents: true,
+		countLevels: false,
+		agentLevel: userAgent => (userAgent.includes('bot/') ? 'reference' : undefined),
+	});
+	// One line's columns, as a parsed batch of one line would have them.
+	const columns: EvidenceColumns = {
+		botSlots: new Uint32Array(1),
+		botBits: new Uint16Array(1),
+		botSeconds: new Float64Array(1),
+		botFound: [],
+		botLevels: {reference: 0, modern: 0},
+	};
+	table.columns = columns;
+	// The slot of each visitor's latest line (a hit comes after its line).
+	const slots = new Map<string, number>();
+	const stage = {
+		observe(ip: string, userAgent: string, path: string, extension: string, status: string, referrer: string, seconds: number) {
+			columns.botFound.length = 0;
+			table.observe(ip, userAgent, path, extension, status, referrer, seconds);
+			const found = columns.botFound[0];
+			slots.set(`${ip} ${userAgent}`, columns.botSlots[0]!);
+			hold.observe(columns.botSlots[0]!, columns.botBits[0]!, found?.ip, found?.userAgent);
+		},
+		hold(ip: string, userAgent: string, seconds: number, item: number) {
+			hold.hold(slots.get(`${ip} ${userAgent}`)!, seconds, item);
+		},
+		passes: (ip: string, userAgent: string, seconds: number) => hold.passes(slots.get(`${ip} ${userAgent}`)!, seconds),
+		decideAll: () => hold.decideAll(),
+		decideOldest: () => hold.decideOldest(),
+	};
 	return {stage, stats, released, dropped};
 }
 
@@ -68,8 +100,10 @@ test("a person's hits wait for the window of log time, then go out in order", ()
 	stage.observe('192.0.2.2', browser, '/x', '', '200', '', 1800);
 	stage.hold('192.0.2.2', browser, 1800, 4);
 	assert.deepEqual(released, [1, 2]);
-	// Decided a person: its next hit goes straight through.
+	// Decided a person: its next hit goes straight through (the sink need not keep it); an undecided one's does not.
+	assert.equal(stage.passes('192.0.2.2', browser, 1800), false);
 	stage.observe('192.0.2.1', browser, '/contact', '', '200', 'https://shop.example.org/', 1900);
+	assert.equal(stage.passes('192.0.2.1', browser, 1900), true);
 	stage.hold('192.0.2.1', browser, 1900, 5);
 	assert.deepEqual(released, [1, 2, 5]);
 });
@@ -78,6 +112,7 @@ test('robots.txt decides at once; a person whose later requests give it away los
 	const {stage, stats, released, dropped} = hold();
 	stage.observe('198.51.100.1', browser, '/robots.txt', 'txt', '200', '', 0);
 	stage.observe('198.51.100.1', browser, '/a', '', '200', '', 1);
+	assert.equal(stage.passes('198.51.100.1', browser, 1), false);
 	stage.hold('198.51.100.1', browser, 1, 1);
 	assert.deepEqual(dropped, [1]);
 	assert.deepEqual(stats.byReason, {'robots.txt': 1});
@@ -100,7 +135,7 @@ test('robots.txt decides at once; a person whose later requests give it away los
 });
 
 test('the visitors remembered are bounded: the oldest is decided and forgotten', () => {
-	const {stage, released} = hold({maxVisitors: 10});
+	const {stage, released} = hold({}, 10);
 	for (let i = 0; i < 50; i++) {
 		stage.observe(`10.1.0.${i}`, browser, '/', '', '200', 'https://www.google.com/', 0);
 		stage.hold(`10.1.0.${i}`, browser, 0, i);
@@ -108,4 +143,23 @@ test('the visitors remembered are bounded: the oldest is decided and forgotten',
 
 	// Forgotten ones were decided (released) on the way out; the last ten still wait.
 	assert.equal(released.length, 40);
+});
+
+test('short of room for held bytes, the visitor held longest is decided first, one at a time', () => {
+	const {stage, released} = hold();
+	for (let i = 0; i < 3; i++) {
+		const ip = `10.2.0.${i}`;
+		stage.observe(ip, browser, '/', '', '200', 'https://www.google.com/', 10 + i);
+		stage.observe(ip, browser, '/app.css', 'css', '200', '', 10 + i);
+		stage.hold(ip, browser, 10 + i, i * 10);
+		stage.hold(ip, browser, 10 + i, i * 10 + 1);
+	}
+
+	assert.deepEqual(released, []);
+	assert.equal(stage.decideOldest(), true);
+	assert.deepEqual(released, [0, 1]);
+	assert.equal(stage.decideOldest(), true);
+	assert.equal(stage.decideOldest(), true);
+	assert.deepEqual(released, [0, 1, 10, 11, 20, 21]);
+	assert.equal(stage.decideOldest(), false);
 });

@@ -123,10 +123,12 @@ test('behavior with --enable-bots: bots are tracked as the reference tracks them
 	assert.equal(hits.length, 7);
 	const bot = hits.filter(hit => hit.cip === '203.0.113.9');
 	assert.equal(bot.length, 6);
-	for (const hit of bot) {
+	// Each hit says why as far as the visitor's requests up to it show: robots.txt first, then five pages without assets.
+	const why = ['robots.txt', 'robots.txt', 'robots.txt', 'robots.txt', 'never loaded an asset, robots.txt', 'never loaded an asset, robots.txt'];
+	for (const [i, hit] of bot.entries()) {
 		assert.equal(hit.bots, '1');
 		assert.deepEqual(JSON.parse(hit._cvar!), {1: ['Bot', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/131.0']});
-		assert.deepEqual(JSON.parse(hit.cvar!), {1: ['Bot-reason', 'never loaded an asset, robots.txt'], 2: ['HTTP-code', '200']});
+		assert.deepEqual(JSON.parse(hit.cvar!), {1: ['Bot-reason', why[i]], 2: ['HTTP-code', '200']});
 	}
 
 	const person = hits.find(hit => hit.cip === '192.0.2.5')!;
@@ -155,38 +157,42 @@ function logTime(seconds: number): string {
 	return `${two(d.getUTCDate())}/Feb/2024:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
 }
 
-test("behavior: held hits are not acknowledged, so a stop and a resume import every person's page once and no bot's", async () => {
-	matomo.reset();
-	const dir = tempDir();
-	const log = path.join(dir, 'access.log');
-	const state = `--state-file=${path.join(dir, 'state.json')}`;
-	const botUa = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-	const lines = [combinedLine({ip: '203.0.113.50', date: logTime(0), path: '/robots.txt', ua: botUa})];
-	const people = 3000;
-	for (let i = 0; i < people; i++) {
-		// Each person's page waits for the verdict (30 minutes of log time): some 90 are held at any moment.
-		lines.push(combinedLine({ip: `10.1.${i >> 8}.${i & 255}`, date: logTime(i * 20), path: `/h/${i}`, referrer: 'https://www.google.com/'}));
-		lines.push(combinedLine({ip: `10.1.${i >> 8}.${i & 255}`, date: logTime(i * 20), path: '/app.css', referrer: 'https://shop.example.org/'}));
-		if (i % 3 === 0) lines.push(combinedLine({ip: '203.0.113.50', date: logTime(i * 20), path: `/b/${i}`, ua: botUa}));
-	}
+for (const parseWorker of ['never', 'always'] as const) {
+	test(`behavior: held hits are not acknowledged, so a stop and a resume import every person's page once and no bot's (parsing: ${parseWorker === 'never' ? "the run's thread" : 'a worker'})`, async () => {
+		matomo.reset();
+		const dir = tempDir();
+		const log = path.join(dir, 'access.log');
+		const state = `--state-file=${path.join(dir, 'state.json')}`;
+		const botUa = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+		const lines = [combinedLine({ip: '203.0.113.50', date: logTime(0), path: '/robots.txt', ua: botUa})];
+		const people = 3000;
+		for (let i = 0; i < people; i++) {
+			// Each person's page waits for the verdict (30 minutes of log time): some 90 are held at any moment.
+			lines.push(combinedLine({ip: `10.1.${i >> 8}.${i & 255}`, date: logTime(i * 20), path: `/h/${i}`, referrer: 'https://www.google.com/'}));
+			lines.push(combinedLine({ip: `10.1.${i >> 8}.${i & 255}`, date: logTime(i * 20), path: '/app.css', referrer: 'https://shop.example.org/'}));
+			if (i % 3 === 0) lines.push(combinedLine({ip: '203.0.113.50', date: logTime(i * 20), path: `/b/${i}`, ua: botUa}));
+		}
 
-	fs.writeFileSync(log, lines.join('\n') + '\n');
-	matomo.setFaults([{kind: 'slow', ms: 20}]);
-	const args = ['--idsite=1', '--bot-detection=behavior', state, '--recorder-max-payload-size=10', log];
-	const stopped = await runImport(args, {
-		url: matomo.url,
-		onRun: run => {
-			void waitFor(() => matomo.hitCount() >= 100, 'the first hits').then(() => run.stop());
-		},
+		fs.writeFileSync(log, lines.join('\n') + '\n');
+		matomo.setFaults([{kind: 'slow', ms: 20}]);
+		const args = ['--idsite=1', '--bot-detection=behavior', state, '--recorder-max-payload-size=10', log];
+		const stopped = await runImport(args, {
+			url: matomo.url,
+			parseWorker,
+			onRun: run => {
+				void waitFor(() => matomo.hitCount() >= 100, 'the first hits').then(() => run.stop());
+			},
+		});
+		assert.equal(stopped.exitCode, 130);
+		assert.ok(matomo.hitCount() < people, 'stopped before the end');
+		matomo.clearFaults();
+		const resumed = await runImport(args, {url: matomo.url, parseWorker});
+		assert.equal(resumed.exitCode, 0);
+		assert.equal(resumed.state.inputs[0]!.parsedInWorker, parseWorker === 'always');
+		const paths = matomo.received.map(hit => new URL(hit.params.url!).pathname).sort();
+		assert.deepEqual(paths, Array.from({length: people}, (_, i) => `/h/${i}`).sort());
 	});
-	assert.equal(stopped.exitCode, 130);
-	assert.ok(matomo.hitCount() < people, 'stopped before the end');
-	matomo.clearFaults();
-	const resumed = await runImport(args, {url: matomo.url});
-	assert.equal(resumed.exitCode, 0);
-	const paths = matomo.received.map(hit => new URL(hit.params.url!).pathname).sort();
-	assert.deepEqual(paths, Array.from({length: people}, (_, i) => `/h/${i}`).sort());
-});
+}
 
 test('a dry run shows what each level would leave out, and the summary and --json explain the bots found', async () => {
 	const traffic = generateTraffic(5, {humans: 120, bots: 40, hours: 3});

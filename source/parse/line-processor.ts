@@ -10,6 +10,7 @@ import type {Checks, CheckCounters} from '../filter/checks.js';
 import type {SkipReason} from '../core/run-state.js';
 import {applyReplay, type ReplayOptions} from '../track/replay.js';
 import {durationFromFields, isListenerRequest} from '../track/listening-time.js';
+import type {VisitorEvidenceTable} from '../filter/bots/visitor-evidence-table.js';
 
 export type LineOutcome =
 	/** `listenSeconds`: with --track-listening-time, how long the listener stayed (Icecast session time, SHOUTcast x-duration). */
@@ -21,13 +22,8 @@ export interface LineProcessorOptions {
 	replay: ReplayOptions | undefined;
 	/** --track-listening-time with a format that logs durations. */
 	listening: boolean;
-	/** --bot-detection=behavior: sees every parsed line, before the checks skip any. */
-	observer?: LineObserver;
-}
-
-/** Sees every line that parses, whatever becomes of it (bot detection by behaviour). */
-export interface LineObserver {
-	observe(ip: string, userAgent: string, path: string, extension: string, status: string, referrer: string, seconds: number): void;
+	/** --bot-detection=behavior: sees every parsed line with a date, before the checks skip any. */
+	evidence?: VisitorEvidenceTable;
 }
 
 /** Reused outcome objects: no allocation per skipped line. */
@@ -61,14 +57,15 @@ export class LineProcessor {
 		if (fields === null) return {kind: 'skip', reason: 'invalid', detail: 'line did not match'};
 		const hit = buildHit(fields, this.options.hit, this.input, lineNo, endOffset);
 		if (typeof hit === 'string') return {kind: 'skip', reason: 'invalid', detail: hit};
-		if (this.options.observer) this.observe(this.options.observer, hit);
+		// Its date read for the evidence is not read again.
+		const dated = this.options.evidence !== undefined && this.observe(this.options.evidence, hit);
 		const reason = this.checks.beforeDate(hit, this.counters);
 		if (reason !== undefined) return skip(reason);
 		// The groups after --ignore-groups (the reference reads the date from them too).
 		const groups = hit.fields!;
 		const date = groups.date;
 		if (date === undefined) return {kind: 'skip', reason: 'invalid', detail: 'no date in the line'};
-		const dateError = this.dates.read(date, groups.timezone, hit);
+		const dateError = dated ? undefined : this.dates.read(date, groups.timezone, hit);
 		if (dateError !== undefined) return {kind: 'skip', reason: 'invalid', detail: dateError};
 		completeHit(hit, this.options.hit);
 		if (this.options.replay) {
@@ -87,12 +84,14 @@ export class LineProcessor {
 		return {kind: 'hit', hit};
 	}
 
-	/** The line's visitor, time and request, for the observer (its date read early: the checks have not run). */
-	private observe(observer: LineObserver, hit: Hit): void {
+	/** The line's visitor, time and request, for the evidence (its date read early: the checks have not run); false without a date. */
+	private observe(evidence: VisitorEvidenceTable, hit: Hit): boolean {
 		const fields = hit.fields!;
-		if (fields.date === undefined || this.dates.read(fields.date, fields.timezone, hit) !== undefined) return;
-		let referrer = fields.referrer ?? '';
-		if (referrer.charCodeAt(0) === 34) referrer = referrer.slice(1, -1);
-		observer.observe(fields.ip ?? '', hit.userAgent, hit.path, hit.extension, hit.status, referrer, hit.seconds);
+		if (fields.date === undefined || this.dates.read(fields.date, fields.timezone, hit) !== undefined) return false;
+		// The evidence asks only whether there is one: a quoted one is not cut out of its quotes.
+		const quoted = fields.referrer ?? '';
+		const referrer = quoted === '"-"' || quoted === '""' ? '-' : quoted;
+		evidence.observe(fields.ip ?? '', hit.userAgent, hit.path, hit.extension, hit.status, referrer, hit.seconds);
+		return true;
 	}
 }

@@ -12,6 +12,7 @@ import type {InputProblem, InputSpec} from '../input/types.js';
 import type {ImportConfig} from '../options/config.js';
 import type {SiteTarget} from '../track/tracking-request.js';
 import type {ParsedBatch} from './parsed-batch.js';
+import type {VisitorEvidenceState} from '../filter/bots/visitor-evidence-table.js';
 
 export interface ParseWorkerData {
 	config: ImportConfig;
@@ -33,6 +34,8 @@ export interface ParseWorkerData {
 	onOffer: number;
 	/** Int32 per batch slot (batch number modulo the length): 0 free, else who claimed it. */
 	claims: SharedArrayBuffer;
+	/** --bot-detection=behavior: the run's visitor evidence so far, which the worker goes on with (and gives back at the end). */
+	evidence?: VisitorEvidenceState;
 }
 
 export const claimSlots = 64;
@@ -71,7 +74,7 @@ export interface LinesMessage {
 export type ParseWorkerMessage =
 	| LinesMessage
 	| {type: 'parsed'; seq: number; parsed: ParsedLines}
-	| {type: 'end'; problems: InputProblem[]; bytesRead: number; batches: number}
+	| {type: 'end'; problems: InputProblem[]; bytesRead: number; batches: number; evidence?: VisitorEvidenceState}
 	| {type: 'error'; message: string};
 
 /** The run to the worker: the input to parse (once). */

@@ -16,6 +16,7 @@ import {QueryBuilder} from '../track/tracking-request.js';
 import {LineProcessor} from './line-processor.js';
 import {BatchParser, BufferPool, batchTexts, pooledArrays, type BatchTexts} from './parsed-batch.js';
 import {processorOptionsOf, requestOptionsOf} from './stage-options.js';
+import {evidenceTableOf, stateBuffers} from '../filter/bots/visitor-evidence-table.js';
 import {CLAIMED_BY_WORKER, claim, type ParseWorkerData, type ParseWorkerMessage, type StartMessage, type TakenMessage} from './parse-worker-protocol.js';
 
 const port = parentPort!;
@@ -52,11 +53,13 @@ async function main(): Promise<void> {
 	const {config, spec} = data;
 	const {parser} = chooseFormat(data.sample, config);
 	const counters = {downloads: 0};
+	// Given only with --bot-detection=behavior: the evidence of every line the run parsed before.
+	const evidence = data.evidence === undefined ? undefined : evidenceTableOf(config, data.evidence);
 	const processor = new LineProcessor(
 		parser,
 		compileChecks({...config, replayTracking: config.replayTracking}),
 		counters,
-		processorOptionsOf(config, false),
+		{...processorOptionsOf(config, false), evidence},
 		spec.id,
 	);
 	const batchParser = new BatchParser(processor, counters, {
@@ -65,6 +68,7 @@ async function main(): Promise<void> {
 		completeHits: true,
 		detailFiltered: config.debug >= 2,
 		pool,
+		evidence,
 	});
 	const opened = await openInput(spec, {startOffset: data.startOffset, chunksAreTransient: true});
 	try {
@@ -120,7 +124,12 @@ async function main(): Promise<void> {
 			);
 		}
 
-		send({type: 'end', problems: [...(opened.problems ?? [])], bytesRead: opened.rawBytesRead(), batches: next});
+		// The evidence goes back to the run (moved: the worker is done with it).
+		const state = evidence?.state();
+		send(
+			{type: 'end', problems: [...(opened.problems ?? [])], bytesRead: opened.rawBytesRead(), batches: next, evidence: state},
+			state ? stateBuffers(state) : [],
+		);
 	} finally {
 		await opened.close();
 	}

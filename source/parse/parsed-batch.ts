@@ -9,6 +9,7 @@
  * - Every hit whose tracking request could be built here (one site for all hits): the request as a bulk-body JSON
  *   entry, and the hash of its visitor (which recorder lane it goes to).
  * - Hits that need the run (site look-ups, listening time, replay): the hit itself, in-process only.
+ * - With --bot-detection=behavior, every line's visitor evidence (see filter/bots/visitor-evidence-table.ts).
  */
 import type {LineBatch} from '../input/types.js';
 import type {Hit} from './hit.js';
@@ -18,6 +19,7 @@ import type {CheckCounters} from '../filter/checks.js';
 import {entryLength, writeEntry} from '../record/hit-batch.js';
 import {ipKey, userKey} from '../record/visitor-router.js';
 import {siteDayKey} from '../track/site-day.js';
+import type {EvidenceColumns, VisitorEvidenceTable} from '../filter/bots/visitor-evidence-table.js';
 import type {QueryBuilder, SiteTarget} from '../track/tracking-request.js';
 
 /** The line is a hit with its request built (or, in a dry run, nothing more to do). */
@@ -44,7 +46,7 @@ export interface LineDetail {
 	text: string;
 }
 
-export interface ParsedBatch {
+export interface ParsedBatch extends EvidenceColumns {
 	firstLineNo: number;
 	count: number;
 	/** Decompressed offset where each line ends. */
@@ -87,14 +89,31 @@ export interface BatchParserOptions {
 	detailFiltered: boolean;
 	/** Where a worker takes the memory of its batches (to be transferred, then given back); else plain allocations. */
 	pool?: BufferPool;
+	/** --bot-detection=behavior: the table the line processor observes each line in, which writes the batch's evidence. */
+	evidence?: VisitorEvidenceTable;
 }
 
 /** Decides the lines of one input, batch by batch, in order. */
 /** The arrays of a parsed batch that the worker's pool lends (transferred to the run, given back when it is done). */
 export function pooledArrays(
-	parsed: Pick<ParsedBatch, 'ends' | 'outcomes' | 'downloads' | 'requests' | 'requestStarts' | 'visitorHashes' | 'userHashes' | 'dayKeys'>,
+	parsed: Pick<
+		ParsedBatch,
+		'ends' | 'outcomes' | 'downloads' | 'requests' | 'requestStarts' | 'visitorHashes' | 'userHashes' | 'dayKeys' | 'botSlots' | 'botBits' | 'botSeconds'
+	>,
 ): ArrayBufferView[] {
-	return [parsed.ends, parsed.outcomes, parsed.downloads, parsed.requests, parsed.requestStarts, parsed.visitorHashes, parsed.userHashes, parsed.dayKeys];
+	return [
+		parsed.ends,
+		parsed.outcomes,
+		parsed.downloads,
+		parsed.requests,
+		parsed.requestStarts,
+		parsed.visitorHashes,
+		parsed.userHashes,
+		parsed.dayKeys,
+		parsed.botSlots,
+		parsed.botBits,
+		parsed.botSeconds,
+	];
 }
 
 export class BatchParser {
@@ -132,6 +151,16 @@ export class BatchParser {
 		const visitorHashes = uint32s(count, pool);
 		const userHashes = uint32s(count, pool);
 		const dayKeys = float64s(count, pool);
+		const {evidence} = this.options;
+		// Without bot detection by behaviour, empty (each its own: a worker transfers them).
+		const columns: EvidenceColumns = {
+			botSlots: evidence ? uint32s(count, pool) : new Uint32Array(0),
+			botBits: evidence ? uint16s(count, pool).fill(0) : new Uint16Array(0),
+			botSeconds: evidence ? float64s(count, pool) : new Float64Array(0),
+			botFound: [],
+			botLevels: {reference: 0, modern: 0},
+		};
+		if (evidence) evidence.columns = columns;
 		const details: LineDetail[] = [];
 		const slow: ParsedBatch['slow'] = [];
 		const oversized = batch.oversized ? new Set(batch.oversized) : undefined;
@@ -158,6 +187,7 @@ export class BatchParser {
 			}
 
 			const downloadsBefore = counters.downloads;
+			if (evidence) evidence.line = i;
 			const outcome = this.processor.process(line, firstLineNo + i, end);
 			if (counters.downloads !== downloadsBefore) downloads[i] = 1;
 			if (outcome.kind === 'skip') {
@@ -186,7 +216,9 @@ export class BatchParser {
 		}
 
 		requestStarts[count] = requestAt;
+		if (evidence) evidence.columns = undefined;
 		return {
+			...columns,
 			firstLineNo,
 			count,
 			ends,
@@ -309,6 +341,10 @@ function bytes(count: number, pool: BufferPool | undefined): Uint8Array {
 
 function uint32s(count: number, pool: BufferPool | undefined): Uint32Array {
 	return pool ? new Uint32Array(pool.take(count * 4), 0, count) : new Uint32Array(count);
+}
+
+function uint16s(count: number, pool: BufferPool | undefined): Uint16Array {
+	return pool ? new Uint16Array(pool.take(count * 2), 0, count) : new Uint16Array(count);
 }
 
 function float64s(count: number, pool: BufferPool | undefined): Float64Array {

@@ -7,6 +7,7 @@ import {Worker} from 'node:worker_threads';
 import {beforeParseWorker} from '../gc-tuning.js';
 import type {InputProblem} from '../input/types.js';
 import {pooledArrays, type BatchParser, type ParsedBatch} from './parsed-batch.js';
+import type {VisitorEvidenceState} from '../filter/bots/visitor-evidence-table.js';
 import {
 	CLAIMED_BY_RUN,
 	claim,
@@ -63,7 +64,14 @@ const stealWindow = 3;
  * with `ownParser` (it gets the batch's texts, so its own notion of the previous line does not matter). Worth it
  * when this thread has time to spare (see ImportRunDeps.shareParsing for when the run asks for it).
  */
-export function parsedInWorker(worker: Worker, options: Omit<ParseWorkerData, 'claims'>, ownParser: BatchParser, share: boolean): WorkerSource {
+export function parsedInWorker(
+	worker: Worker,
+	options: Omit<ParseWorkerData, 'claims'>,
+	ownParser: BatchParser,
+	share: boolean,
+	/** --bot-detection=behavior: the worker's visitor evidence at its end, for the run's thread to go on with. */
+	evidenceBack?: (state: VisitorEvidenceState) => void,
+): WorkerSource {
 	const claims = new SharedArrayBuffer(claimSlots * 4);
 	const slots = new Int32Array(claims);
 	worker.postMessage({type: 'start', data: {...options, claims}} satisfies StartMessage);
@@ -80,6 +88,7 @@ export function parsedInWorker(worker: Worker, options: Omit<ParseWorkerData, 'c
 		else if (message.type === 'end') {
 			total = message.batches;
 			ending = {problems: message.problems, bytesRead: message.bytesRead};
+			if (message.evidence) evidenceBack?.(message.evidence);
 		} else failure ??= new Error(message.message);
 		wake?.();
 	});

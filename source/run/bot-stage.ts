@@ -4,39 +4,25 @@
  * before its verdict reads it again on resume) and is not in the recorders (so it is not acknowledged). Released,
  * it goes to the recorders like any hit; dropped as a bot, it is acknowledged at once (done, like a filtered line)
  * and counted as a bot.
+ *
+ * The evidence comes with each parsed batch (filter/bots/visitor-evidence-table.ts: gathered where the batch was
+ * parsed); the run passes every line's to `line` in order, then holds the line's hit, if any, with one of the `hold…`
+ * methods (they take the visitor of the line passed last). Plain hits keep their request built by the line stage:
+ * its bytes are copied into HeldHits, with no object per held hit.
  */
 import type {ImportConfig} from '../options/config.js';
 import type {Hit} from '../parse/hit.js';
+import type {ParsedBatch} from '../parse/parsed-batch.js';
 import type {Recorders} from '../record/recorders.js';
 import type {HitRef} from '../record/hit-batch.js';
 import type {InputWatermark} from '../record/watermark.js';
 import type {QueryBuilder, SiteTarget} from '../track/tracking-request.js';
 import type {InputProgress, RunState} from './run-state.js';
-import type {LineObserver} from '../parse/line-processor.js';
 import {BotHold} from '../filter/bots/bot-hold.js';
 import {createBotStats} from '../filter/bots/bot-stats.js';
-import {isModernBotAgent} from '../filter/bots/modern-agents.js';
 import {reasonLabels} from '../filter/bots/visitor-evidence.js';
-
-/**
- * A hit waiting for its visitor's verdict: to be sent (`seq`: its watermark entry) or, in a dry run (`seq` -1), only
- * counted. Small on purpose: held hits live long enough to be promoted by the garbage collector.
- */
-class HeldHit {
-	constructor(
-		readonly input: number,
-		readonly progress: InputProgress,
-		readonly seq: number,
-		readonly lineNo: number,
-		/** The hit's visitor keys and day (see HitRef). */
-		readonly keys: Pick<HitRef, 'ip' | 'user' | 'day'>,
-		/** The request, built when held; undefined in a dry run and with --enable-bots (built on release, with why). */
-		readonly query: string | undefined,
-		/** With --enable-bots: what the request is built from. */
-		readonly hit: Hit | undefined,
-		readonly site: SiteTarget | undefined,
-	) {}
-}
+import {evidenceTableOf, type EvidenceColumns, type VisitorEvidenceTable} from '../filter/bots/visitor-evidence-table.js';
+import {HeldHits, type SlowHeld} from './held-hits.js';
 
 export interface BotStageRun {
 	readonly state: RunState;
@@ -47,9 +33,44 @@ export interface BotStageRun {
 	changed(): void;
 }
 
-export class BotStage implements LineObserver {
-	private readonly holding: BotHold<HeldHit>;
+/** How many bytes of held requests at most: past it, the visitors held longest are decided to make room. */
+const maxHeldBytes = 64 * 1024 * 1024;
+
+/** A held hit on the slow path: its request built when held, or with --enable-bots on release (with why, if a bot). */
+class SlowHit implements SlowHeld {
+	constructor(
+		private readonly query: string | undefined,
+		private readonly hit: Hit | undefined,
+		private readonly site: SiteTarget | undefined,
+		private readonly queries: QueryBuilder,
+	) {}
+
+	build(reasons: number): string {
+		if (this.query !== undefined) return this.query;
+		const hit = this.hit!;
+		if (reasons !== 0) {
+			// --enable-bots: tracked as a bot, with why (a page custom variable, beside HTTP-code).
+			hit.isRobot = true;
+			(hit.pageCvars ??= []).push(['Bot-reason', reasonLabels(reasons).join(', ')]);
+		}
+
+		return this.queries.build(hit, this.site!);
+	}
+}
+
+export class BotStage {
+	/** The evidence of the lines parsed in this thread; a parse worker takes it over for a while (see ParsePaths). */
+	readonly table: VisitorEvidenceTable;
+	private readonly holding: BotHold;
+	private readonly held = new HeldHits(maxHeldBytes);
 	private readonly trackBots: boolean;
+	/** The batch being handled, and the next of its found visitors. */
+	private batch: EvidenceColumns | undefined;
+	private found = 0;
+	/** The visitor (its slot) and log time of the line passed last. */
+	private slot = 0;
+	private seconds = 0;
+	private readonly ref: HitRef = {input: 0, lineNo: 0, seq: 0, part: 0, ip: 0, user: 0, day: 0};
 
 	constructor(
 		config: ImportConfig,
@@ -58,48 +79,79 @@ export class BotStage implements LineObserver {
 		this.trackBots = config.enableBots;
 		const stats = createBotStats(config.enableBots);
 		run.state.bots = stats;
-		const excluded = config.excludedUserAgents;
-		this.holding = new BotHold<HeldHit>(
+		this.table = evidenceTableOf(config)!;
+		this.holding = new BotHold(
 			{
 				windowSeconds: 30 * 60,
 				suspiciousWindowSeconds: 6 * 3600,
 				maxHeldPerVisitor: 40,
 				maxHeld: 100_000,
 				maxBehind: 5000,
-				maxVisitors: 100_000,
 				trackBots: config.enableBots,
-				countLevels: config.dryRun,
-				agentLevel(userAgent) {
-					const lower = userAgent.toLowerCase();
-					if (excluded.some(needle => lower.includes(needle))) return 'reference';
-					return isModernBotAgent(userAgent) ? 'modern' : undefined;
-				},
 			},
 			stats,
 			{
-				release: (item, reasons) => this.release(item, reasons),
-				drop: item => this.drop(item),
+				release: (id, reasons) => this.release(id, reasons),
+				drop: id => this.drop(id),
 			},
 		);
 	}
 
-	observe(ip: string, userAgent: string, path: string, extension: string, status: string, referrer: string, seconds: number): void {
-		this.holding.observe(ip, userAgent, path, extension, status, referrer, seconds);
+	/** A parsed batch is next: its lines' evidence, and the new visitors a list names (a dry run counts them). */
+	startBatch(parsed: ParsedBatch): void {
+		this.batch = parsed;
+		this.found = 0;
+		const {levels} = this.run.state.bots!;
+		levels.reference += parsed.botLevels.reference;
+		levels.modern += parsed.botLevels.modern;
+		levels.behavior += parsed.botLevels.modern;
 	}
 
-	/** A hit to send (its watermark entry is `seq`), once its visitor is found to be a person. */
+	/** Line `index` of the batch, whatever becomes of it (lines without evidence have none to pass). */
+	line(index: number): void {
+		const batch = this.batch!;
+		const bits = batch.botBits[index]!;
+		if (bits === 0) return;
+		this.slot = batch.botSlots[index]!;
+		this.seconds = batch.botSeconds[index]!;
+		const found = batch.botFound[this.found];
+		if (found?.index === index) {
+			this.found++;
+			this.holding.observe(this.slot, bits, found.ip, found.userAgent);
+		} else {
+			this.holding.observe(this.slot, bits);
+		}
+	}
+
+	/** The line's plain hit (its request `entries[from, to)`, its watermark entry `ref.seq`), once its visitor is a person. */
+	holdEntry(entries: Buffer, from: number, to: number, ref: HitRef, progress: InputProgress): void {
+		// A person's: sent from the batch, not copied.
+		if (this.holding.passes(this.slot, this.seconds)) {
+			this.run.recorders!.addEntry(entries, from, to, ref);
+			return;
+		}
+
+		// Room for its bytes: the visitors held longest are decided first.
+		while (this.held.wouldOverflow(to - from) && this.holding.decideOldest());
+		this.holding.hold(this.slot, this.seconds, this.held.addEntry(entries, from, to, ref, progress));
+	}
+
+	/** The line's hit on the slow path (its watermark entry `ref.seq`), once its visitor is a person. */
 	hold(hit: Hit, progress: InputProgress, site: SiteTarget, ref: HitRef): void {
-		const {lineNo, seq} = ref;
-		const visitor = {ip: ref.ip, user: ref.user, day: ref.day};
-		const held = this.trackBots
-			? new HeldHit(hit.input, progress, seq, lineNo, visitor, undefined, hit, site)
-			: new HeldHit(hit.input, progress, seq, lineNo, visitor, this.run.queries.build(hit, site), undefined, undefined);
-		this.holding.hold(hit.ip, hit.userAgent, hit.seconds, held);
+		const {queries} = this.run;
+		const slow = this.trackBots ? new SlowHit(undefined, hit, site, queries) : new SlowHit(queries.build(hit, site), undefined, undefined, queries);
+		this.holding.hold(this.slot, this.seconds, this.held.addOther(ref, progress, slow));
 	}
 
-	/** A dry run's hit: counted as recorded once its visitor is found to be a person. */
-	holdOffline(hit: Hit, progress: InputProgress): void {
-		this.holding.hold(hit.ip, hit.userAgent, hit.seconds, new HeldHit(hit.input, progress, -1, 0, {ip: 0, user: 0, day: 0}, undefined, undefined, undefined));
+	/** A dry run's hit of the line: counted as recorded once its visitor is found to be a person. */
+	holdCounted(progress: InputProgress): void {
+		if (this.holding.passes(this.slot, this.seconds)) {
+			this.run.state.counters.hitsRecorded++;
+			progress.hits++;
+			return;
+		}
+
+		this.holding.hold(this.slot, this.seconds, this.held.addOther(undefined, progress, undefined));
 	}
 
 	/** The end of an input: every visitor still waiting is decided with the evidence there is. */
@@ -107,35 +159,30 @@ export class BotStage implements LineObserver {
 		this.holding.decideAll();
 	}
 
-	private release(held: HeldHit, reasons: number): void {
-		const {run} = this;
-		if (held.seq === -1) {
+	private release(id: number, reasons: number): void {
+		const {run, held, ref} = this;
+		if (!held.refOf(id, ref)) {
 			run.state.counters.hitsRecorded++;
-			held.progress.hits++;
-			return;
+			held.progressOf(id).hits++;
+		} else {
+			const slow = held.slowOf(id);
+			if (slow === undefined) run.recorders!.addEntry(held.bytes, held.entryFrom(id), held.entryTo(id), ref);
+			else run.recorders!.add(slow.build(reasons), {...ref});
 		}
 
-		let query = held.query;
-		if (query === undefined) {
-			const hit = held.hit!;
-			if (reasons !== 0) {
-				// --enable-bots: tracked as a bot, with why (a page custom variable, beside HTTP-code).
-				hit.isRobot = true;
-				(hit.pageCvars ??= []).push(['Bot-reason', reasonLabels(reasons).join(', ')]);
-			}
-
-			query = run.queries.build(hit, held.site!);
-		}
-
-		run.recorders!.add(query, {input: held.input, lineNo: held.lineNo, seq: held.seq, part: 0, ...held.keys});
+		held.free(id);
 	}
 
-	private drop(held: HeldHit): void {
+	private drop(id: number): void {
 		const {counters} = this.run.state;
 		counters.hitsQueued--;
 		counters.skipped.bot++;
-		if (held.seq === -1) return;
-		this.run.watermark(held.input)?.ack(held.seq);
-		this.run.changed();
+		const seq = this.held.seqOf(id);
+		if (seq !== -1) {
+			this.run.watermark(this.held.inputOf(id))?.ack(seq);
+			this.run.changed();
+		}
+
+		this.held.free(id);
 	}
 }

@@ -9,12 +9,13 @@ import type {ImportConfig} from '../options/config.js';
 import type {Checks} from '../filter/checks.js';
 import type {InputSpec, OpenedInput} from '../input/types.js';
 import type {LineParser} from '../parse/format.js';
-import {LineProcessor, type LineObserver} from '../parse/line-processor.js';
+import {LineProcessor} from '../parse/line-processor.js';
 import {BatchParser} from '../parse/parsed-batch.js';
 import {parsedInWorker, startParseWorker, type WorkerSource} from '../parse/parsed-source.js';
 import {processorOptionsOf} from '../parse/stage-options.js';
 import type {QueryBuilder, SiteTarget} from '../track/tracking-request.js';
 import type {BatchCursor} from './batch-cursor.js';
+import type {VisitorEvidenceTable} from '../filter/bots/visitor-evidence-table.js';
 
 /** The size from which an input is parsed in a worker (unless told otherwise). */
 export const parseWorkerMinBytes = 4 * 1024 * 1024;
@@ -36,8 +37,11 @@ export interface ParsePathOptions {
 	readonly shareParsing: boolean | undefined;
 	/** Lines per batch. */
 	readonly batchLines: number;
-	/** --bot-detection=behavior: sees every parsed line, and holds hits in the run's thread (see bot-stage.ts). */
-	readonly observer?: LineObserver;
+	/**
+	 * --bot-detection=behavior: the run's visitor evidence, which sees every parsed line; a parse worker takes it over
+	 * for the rest of an input and gives it back (so the run's thread does not share the parsing: one table at a time).
+	 */
+	readonly evidence?: VisitorEvidenceTable;
 }
 
 /** What the choice needs of the run as it is once Matomo was asked for the sites. */
@@ -86,7 +90,7 @@ export class ParsePaths {
 			parser,
 			this.options.checks,
 			counters,
-			{...processorOptionsOf(config, listening), observer: this.options.observer},
+			{...processorOptionsOf(config, listening), evidence: this.options.evidence},
 			input,
 		);
 		const {site} = this.run;
@@ -96,6 +100,7 @@ export class ParsePaths {
 			site,
 			completeHits: completesHits,
 			detailFiltered: config.debug >= 2,
+			evidence: this.options.evidence,
 		});
 		return {parser: batchParser, completesHits, site};
 	}
@@ -114,7 +119,8 @@ export class ParsePaths {
 		this.spareWorker = undefined;
 		worker.ref();
 		const building = this.run.queries !== undefined;
-		const share = this.options.shareParsing ?? (!building || availableParallelism() > 2);
+		const {evidence} = this.options;
+		const share = evidence === undefined && (this.options.shareParsing ?? (!building || availableParallelism() > 2));
 		return parsedInWorker(
 			worker,
 			{
@@ -133,21 +139,24 @@ export class ParsePaths {
 				batchLines: this.options.batchLines,
 				readAhead: share ? 16 : 8,
 				onOffer: share ? 2 : 1,
+				evidence: evidence?.state(),
 			},
 			stage.parser,
 			share,
+			state => evidence?.restore(state),
 		);
 	}
 
 	/**
 	 * Whether the line stage finishes each hit itself: one site for every hit (or, in a dry run without Matomo, none
-	 * needed), no listening time, no replay.
+	 * needed), no listening time, no replay; with bot detection by behaviour, not with --enable-bots (a bot's request
+	 * is built once its reasons are known).
 	 */
 	private stageCompletesHits(listening: boolean): boolean {
 		const {site} = this.run;
 		return (
 			!listening &&
-			!this.options.observer &&
+			!(this.options.evidence && this.options.config.enableBots) &&
 			(this.run.queries ? site !== undefined && !this.options.config.replayTracking : site !== undefined || !this.run.hasMatomo)
 		);
 	}

@@ -13,6 +13,7 @@ import type {InputWatermark} from '../record/watermark.js';
 import type {BatchCursor} from './batch-cursor.js';
 import type {RunControl} from './run-control.js';
 import type {SlowHits} from './slow-hits.js';
+import type {BotStage} from './bot-stage.js';
 
 /** Invalid lines longer than this are shortened in the samples. */
 const sampleLineChars = 500;
@@ -24,6 +25,8 @@ export interface ParsedLinesContext {
 	/** Absent in a dry run. */
 	readonly recorders: Recorders | undefined;
 	readonly slowHits: SlowHits;
+	/** --bot-detection=behavior: sees every line's evidence, and holds each hit until its visitor's verdict. */
+	readonly bots?: BotStage;
 	/** Paused (a promise that resolves on resume) or stopping. */
 	readonly control: Pick<RunControl, 'paused' | 'stopping'>;
 	log(message: string): void;
@@ -61,7 +64,7 @@ export class ParsedLines {
 	}
 
 	private async handleLines(parsed: ParsedBatch, progress: InputProgress, watermark: InputWatermark, cursor: BatchCursor): Promise<boolean> {
-		const {config, state, recorders, control} = this.run;
+		const {config, state, recorders, control, bots} = this.run;
 		const counters = state.counters;
 		const skipped = counters.skipped;
 		const {
@@ -85,10 +88,13 @@ export class ParsedLines {
 		const input = progress.id;
 		let detail = 0;
 		let slowAt = 0;
+		bots?.startBatch(parsed);
 		for (let i = 0; i < count; i++) {
 			const paused = control.paused;
 			if (paused) await paused;
 			if (control.stopping) return false;
+			// Every line's evidence, in the log's order, before its hit (if any) is held.
+			bots?.line(i);
 			const lineNo = firstLineNo + i;
 			const end = ends[i]!;
 			const start = cursor.end;
@@ -147,9 +153,14 @@ export class ParsedLines {
 			counters.hitsQueued++;
 			if (code === HIT) {
 				if (!recorders) {
-					// Dry run: the hit counts as recorded, as in the reference.
-					counters.hitsRecorded++;
-					progress.hits++;
+					// Dry run: the hit counts as recorded, as in the reference (once its visitor is found a person).
+					if (bots) {
+						bots.holdCounted(progress);
+					} else {
+						counters.hitsRecorded++;
+						progress.hits++;
+					}
+
 					watermark.lineDoneBytes(end, lineNo, texts, textFrom, textTo);
 					continue;
 				}
@@ -162,7 +173,9 @@ export class ParsedLines {
 				hitRef.ip = visitorHashes[i]!;
 				hitRef.user = userHashes[i]!;
 				hitRef.day = dayKeys[i]!;
-				recorders.addEntry(requests, requestStarts[i]!, requestStarts[i + 1]!, hitRef);
+				// Held, the hit has its watermark entry and is not acknowledged: the checkpoint waits for it.
+				if (bots) bots.holdEntry(requests, requestStarts[i]!, requestStarts[i + 1]!, hitRef, progress);
+				else recorders.addEntry(requests, requestStarts[i]!, requestStarts[i + 1]!, hitRef);
 			} else {
 				await this.run.slowHits.add(hitSlow!, {progress, watermark, start, end, lineNo, texts, textFrom, textTo, previousFrom, previousTo});
 			}

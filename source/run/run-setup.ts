@@ -137,10 +137,10 @@ export function createRunParts(
 			parseWorker: options.parseWorker,
 			shareParsing: options.shareParsing,
 			batchLines: options.batchLines,
-			observer: bots,
+			evidence: bots?.table,
 		},
 		{site: context.resolver.fixed, queries: recorders ? queries : undefined, hasMatomo: context.hasMatomo},
 	);
-	const parsedLines = new ParsedLines({config, state: context.state, recorders, slowHits, control: options.control, log: options.log});
+	const parsedLines = new ParsedLines({config, state: context.state, recorders, slowHits, bots, control: options.control, log: options.log});
 	return {parsedLines, parsePaths, slowHits, bots};
 }

@@ -111,6 +111,7 @@ export class SlowHits {
 				for (const ready of reorder.push(queued, request.seconds, request.micros)) this.addReordered(ready);
 			}
 		} else if (this.run.bots) {
+			// The visitor of the line the run passed last (see BotStage).
 			this.run.bots.hold(hit, line.progress, site, {input: hit.input, lineNo: line.lineNo, seq, part: 0, ip: visitor, user, day});
 		} else {
 			recorders.add(this.run.queries.build(hit, site), {input: hit.input, lineNo: line.lineNo, seq, part: 0, ip: visitor, user, day});
@@ -137,7 +138,7 @@ export class SlowHits {
 		}
 
 		if (this.run.bots) {
-			this.run.bots.holdOffline(hit, progress);
+			this.run.bots.holdCounted(progress);
 			return;
 		}
 

@@ -42,90 +42,105 @@ const REGULAR_MEAN_SECONDS = 5;
 /** Static files that are no sign of a browser: crawlers fetch sitemaps (xml) themselves. */
 const notBrowserAssets = new Set(['xml']);
 
-export class VisitorEvidence {
-	pages = 0;
-	assets = 0;
-	robots = false;
-	pagesWithoutReferrer = 0;
-	/** Log time (seconds) of the first and last page. */
-	firstPage = -1;
-	lastPage = -1;
-	/** Intervals between consecutive pages: count, sum, sum of squares (for their variation). */
-	intervals = 0;
-	intervalSum = 0;
-	intervalSquares = 0;
-	/** The times of the last RECENT pages, a ring once full (a plain array: a typed one is a costly allocation per visitor). */
-	private readonly recent: number[] = [];
-	/** Whether RECENT pages ever came within BURST_SECONDS. */
-	burst = false;
+/** What each visitor's record holds: numbers at these offsets of its `STRIDE` slots in an EvidenceStore. */
+const PAGES = 0;
+const ASSETS = 1;
+const ROBOTS = 2;
+const PAGES_WITHOUT_REFERRER = 3;
+/** Log time (seconds) of the last page. */
+const LAST_PAGE = 4;
+/** Intervals between consecutive pages: count, sum, sum of squares (for their variation). */
+const INTERVALS = 5;
+const INTERVAL_SUM = 6;
+const INTERVAL_SQUARES = 7;
+/** Whether RECENT pages ever came within BURST_SECONDS. */
+const BURST = 8;
+/** The times of the last RECENT pages, a ring once full. */
+const RECENT_AT = 9;
+const STRIDE = RECENT_AT + RECENT;
 
-	constructor(
-		readonly ip: string,
-		readonly userAgent: string,
-	) {}
+/**
+ * The evidence of many visitors, each a record of numbers in one typed array (no object per visitor: a run remembers
+ * up to 100,000 of them, and the array goes to and from a parse worker as one block).
+ */
+export class EvidenceStore {
+	constructor(public records: Float64Array<ArrayBuffer> = new Float64Array(1024 * STRIDE)) {}
 
-	/** One parsed line of this visitor (any line: pages, assets, robots.txt, errors). */
-	observe(path: string, extension: string, _status: string, referrer: string, seconds: number): void {
+	/** Room for `slot`; a new visitor's record starts empty. */
+	reset(slot: number): void {
+		const at = slot * STRIDE;
+		if (at + STRIDE > this.records.length) {
+			const grown = new Float64Array(Math.max(this.records.length * 2, at + STRIDE));
+			grown.set(this.records);
+			this.records = grown;
+		}
+
+		this.records.fill(0, at, at + STRIDE);
+	}
+
+	/** One parsed line of the visitor in `slot` (any line: pages, assets, robots.txt, errors). */
+	observe(slot: number, path: string, extension: string, referrer: string, seconds: number): void {
+		const r = this.records;
+		const at = slot * STRIDE;
 		if (path.endsWith('/robots.txt') || path === 'robots.txt') {
-			this.robots = true;
+			r[at + ROBOTS] = 1;
 			return;
 		}
 
 		if (staticExtensions.has(extension) && !notBrowserAssets.has(extension)) {
 			// A 304 is a browser checking its cached copy: loaded all the same. Errors (a missing image) count too: asked.
-			this.assets++;
+			r[at + ASSETS]!++;
 			return;
 		}
 
-		if (referrer === '' || referrer === '-') this.pagesWithoutReferrer++;
-		if (this.lastPage >= 0) {
-			const interval = Math.max(0, seconds - this.lastPage);
-			this.intervals++;
-			this.intervalSum += interval;
-			this.intervalSquares += interval * interval;
-		} else {
-			this.firstPage = seconds;
+		if (referrer === '' || referrer === '-') r[at + PAGES_WITHOUT_REFERRER]!++;
+		const pages = r[at + PAGES]!;
+		if (pages > 0) {
+			const interval = Math.max(0, seconds - r[at + LAST_PAGE]!);
+			r[at + INTERVALS]!++;
+			r[at + INTERVAL_SUM]! += interval;
+			r[at + INTERVAL_SQUARES]! += interval * interval;
 		}
 
-		this.lastPage = seconds;
-		if (this.pages < RECENT) {
-			this.recent.push(seconds);
-		} else {
-			const slot = this.pages % RECENT;
-			if (seconds - this.recent[slot]! <= BURST_SECONDS) this.burst = true;
-			this.recent[slot] = seconds;
-		}
-
-		this.pages++;
+		r[at + LAST_PAGE] = seconds;
+		const recent = at + RECENT_AT + (pages % RECENT);
+		if (pages >= RECENT && seconds - r[recent]! <= BURST_SECONDS) r[at + BURST] = 1;
+		r[recent] = seconds;
+		r[at + PAGES] = pages + 1;
 	}
 
 	/**
 	 * Not proof, but worth waiting for: pages and never an asset, mostly without referrer. A stealthy crawler's pages
 	 * come minutes apart; a person with such a visit is rare (a warm cache and typed addresses) and only waits longer.
 	 */
-	suspicious(): boolean {
-		return this.pages >= 2 && this.assets === 0 && this.pagesWithoutReferrer * 2 >= this.pages;
+	suspicious(slot: number): boolean {
+		const r = this.records;
+		const at = slot * STRIDE;
+		const pages = r[at + PAGES]!;
+		return pages >= 2 && r[at + ASSETS] === 0 && r[at + PAGES_WITHOUT_REFERRER]! * 2 >= pages;
 	}
 
-	/** The reasons this visitor is a bot, as a bit set of botReasons (0: no evidence). */
-	verdict(): number {
+	/** The reasons the visitor in `slot` is a bot, as a bit set of botReasons (0: no evidence). */
+	verdict(slot: number): number {
+		const r = this.records;
+		const at = slot * STRIDE;
 		let reasons = 0;
-		if (this.robots) reasons |= bit('robots');
-		const {pages} = this;
-		const noReferrerShare = pages === 0 ? 0 : this.pagesWithoutReferrer / pages;
-		if (
-			this.assets === 0 ? pages >= NO_ASSET_PAGES_ANY_REFERRER || (pages >= NO_ASSET_PAGES && noReferrerShare >= 0.5) : pages >= this.assets * PAGES_PER_ASSET
-		)
-			reasons |= bit('noAssets');
+		if (r[at + ROBOTS] === 1) reasons |= ROBOTS_BIT;
+		const pages = r[at + PAGES]!;
+		const assets = r[at + ASSETS]!;
+		const noReferrerShare = pages === 0 ? 0 : r[at + PAGES_WITHOUT_REFERRER]! / pages;
+		if (assets === 0 ? pages >= NO_ASSET_PAGES_ANY_REFERRER || (pages >= NO_ASSET_PAGES && noReferrerShare >= 0.5) : pages >= assets * PAGES_PER_ASSET)
+			reasons |= NO_ASSETS_BIT;
 		// Many people behind one address with one browser build can add up to that rate; they load assets and follow links.
-		if (this.burst && (this.assets === 0 || noReferrerShare >= 0.5)) reasons |= bit('rate');
-		const mean = this.intervals === 0 ? 0 : this.intervalSum / this.intervals;
-		if (this.intervals >= REGULAR_INTERVALS && mean >= REGULAR_MEAN_SECONDS) {
-			const variance = Math.max(0, this.intervalSquares / this.intervals - mean * mean);
-			if (Math.sqrt(variance) / mean < REGULAR_VARIATION) reasons |= bit('regular');
+		if (r[at + BURST] === 1 && (assets === 0 || noReferrerShare >= 0.5)) reasons |= RATE_BIT;
+		const intervals = r[at + INTERVALS]!;
+		const mean = intervals === 0 ? 0 : r[at + INTERVAL_SUM]! / intervals;
+		if (intervals >= REGULAR_INTERVALS && mean >= REGULAR_MEAN_SECONDS) {
+			const variance = Math.max(0, r[at + INTERVAL_SQUARES]! / intervals - mean * mean);
+			if (Math.sqrt(variance) / mean < REGULAR_VARIATION) reasons |= REGULAR_BIT;
 		}
 
-		if (pages >= NO_REFERRER_PAGES && noReferrerShare >= 0.8 && mean < NO_REFERRER_MEAN_SECONDS) reasons |= bit('noReferrer');
+		if (pages >= NO_REFERRER_PAGES && noReferrerShare >= 0.8 && mean < NO_REFERRER_MEAN_SECONDS) reasons |= NO_REFERRER_BIT;
 		return reasons;
 	}
 }
@@ -138,3 +153,9 @@ export function bit(reason: BotReason): number {
 export function reasonLabels(reasons: number): string[] {
 	return botReasons.filter(reason => (reasons & bit(reason)) !== 0).map(reason => botReasonLabels[reason]);
 }
+
+const ROBOTS_BIT = bit('robots');
+const NO_ASSETS_BIT = bit('noAssets');
+const RATE_BIT = bit('rate');
+const REGULAR_BIT = bit('regular');
+const NO_REFERRER_BIT = bit('noReferrer');
