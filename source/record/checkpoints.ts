@@ -235,8 +235,10 @@ export class Checkpoints {
 	private quickSave(): void {
 		this.scheduled = undefined;
 		this.lastSave = Date.now();
-		if (!this.updateEntries()) return;
+		// What a save costs is the entries made as well as the write: thousands of lines acknowledged ahead (bot
+		// detection holding hits, many lanes) make an entry long.
 		const started = performance.now();
+		if (!this.updateEntries()) return;
 		try {
 			this.store.saveQuickSync();
 		} catch (error) {
@@ -313,10 +315,11 @@ function saveFailureMessage(path: string, reason: string, during: boolean): stri
 }
 
 /**
- * Milliseconds between quick saves, after one that took `saveMs`. A save is a write and a rename: a few hundred µs
- * on most disks, a millisecond or more on some (overlay file systems, network mounts). Every 15 ms at least; on a
- * slow disk less often, so that saving costs at most some 2% of the run's thread; never more than 50 ms apart, which
- * bounds what a killed run sends twice: the answers of those 50 ms.
+ * Milliseconds between quick saves, after one that took `saveMs`. A save is the entries of the inputs that moved,
+ * then a write and a rename: a few hundred µs on most disks, a millisecond or more on some (overlay file systems,
+ * network mounts) or with long entries. Every 15 ms at least; less often when saving costs more, so that it takes at
+ * most some 2% of the run's thread; never more than 50 ms apart, which bounds what a killed run sends twice: the
+ * answers of those 50 ms.
  */
 export function quickSaveInterval(saveMs: number): number {
 	return Math.min(50, Math.max(15, saveMs * 50));
