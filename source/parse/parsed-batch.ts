@@ -18,7 +18,7 @@ import type {LineProcessor} from './line-processor.js';
 import type {CheckCounters} from '../filter/checks.js';
 import {entryLength, writeEntry} from '../record/hit-batch.js';
 import {ipKey, userKey} from '../record/visitor-router.js';
-import {siteDayKey} from '../track/site-day.js';
+import {siteDayKeys} from '../track/site-day.js';
 import type {EvidenceColumns, VisitorEvidenceTable} from '../filter/bots/visitor-evidence-table.js';
 import type {QueryBuilder, SiteTarget} from '../track/tracking-request.js';
 
@@ -119,12 +119,18 @@ export function pooledArrays(
 export class BatchParser {
 	private previous = '';
 
+	/** The day key of a hit's time at the one site of every hit (made once: the per-hit path has no look-up). */
+	private readonly dayKeyOf: ((seconds: number) => number) | undefined;
+
 	constructor(
 		private readonly processor: LineProcessor,
 		/** The counters the processor's checks count downloads in: a line's download is noticed by the change. */
 		private readonly counters: CheckCounters,
 		private readonly options: BatchParserOptions,
-	) {}
+	) {
+		const {site} = options;
+		this.dayKeyOf = site === undefined ? undefined : siteDayKeys(site.idsite, site.timezone);
+	}
 
 	/** The text of the line before the next batch: where a parse worker takes over, after lines not parsed here. */
 	get previousLine(): string {
@@ -143,6 +149,7 @@ export class BatchParser {
 		const {lines, ends: lineEnds, firstLineNo} = batch;
 		const count = lines.length;
 		const {queries, site, completeHits, detailFiltered} = this.options;
+		const {dayKeyOf} = this;
 		const {pool} = this.options;
 		const ends = float64s(count, pool);
 		const outcomes = bytes(count, pool);
@@ -206,7 +213,7 @@ export class BatchParser {
 			outcomes[i] = HIT;
 			visitorHashes[i] = ipKey(hit.ip);
 			userHashes[i] = userKey(hit.args?.uid);
-			dayKeys[i] = site === undefined ? 0 : siteDayKey(site, hit.seconds);
+			dayKeys[i] = dayKeyOf === undefined ? 0 : dayKeyOf(hit.seconds);
 			if (queries) {
 				const query = queries.build(hit, site!);
 				const need = requestAt + entryLength(query);
