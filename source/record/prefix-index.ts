@@ -61,22 +61,28 @@ export class PrefixIndex {
 	}
 
 	/** The keys of the entries whose prefix is the start of `prefix` (an input's first up to 4096 bytes), as `keyOf` makes them. */
-	*matches(prefix: Buffer): Generator<string> {
-		let hash = FNV_OFFSET;
+	matches(prefix: Buffer): string[] {
+		const found: string[] = [];
+		// A plain loop over a plain view: the hash at every length, in one pass (a generator or a Buffer's indexing
+		// costs several times as much per byte, and inputs of a few lines meet thousands of lengths).
+		const bytes = new Uint8Array(prefix.buffer, prefix.byteOffset, prefix.length);
 		const {headLengths} = this;
-		for (let i = 0; i < prefix.length; i++) {
-			hash = nextHeadHash(hash, prefix[i]!);
+		let hash = FNV_OFFSET;
+		for (let i = 0; i < bytes.length; i++) {
+			hash = nextHeadHash(hash, bytes[i]!);
+			if (headLengths[i + 1] === 0) continue;
 			const length = i + 1;
-			if (headLengths[length] === 0) continue;
 			const held = this.bySlot.get(slot(length, hash));
 			if (held === undefined) continue;
 			const key = `${length}:${fingerprintOf(prefix, length)}`;
-			if (held === key || (Array.isArray(held) && held.includes(key))) yield key;
+			if (held === key || (Array.isArray(held) && held.includes(key))) found.push(key);
 		}
 
 		for (const length of this.legacyLengths.keys()) {
 			if (length === 0 || length > prefix.length) continue;
-			yield `${length}:${fingerprintOf(prefix, length)}`;
+			found.push(`${length}:${fingerprintOf(prefix, length)}`);
 		}
+
+		return found;
 	}
 }
