@@ -3,33 +3,23 @@
  * run parsed in a worker thread and one parsed in the run's thread must reach the same verdicts, send the same
  * requests and explain the same bots, also when the evidence of one input carries into the next.
  */
-import {test, before, after} from 'node:test';
+import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {startMatomoDouble, type MatomoDouble} from './matomo-double.js';
+import {useShopDouble} from './bots-double.js';
 import {runImport, tempDir, writeLog} from './helpers.js';
 import {generateTraffic} from './bot-traffic.js';
 
-let matomo: MatomoDouble;
-
-before(async () => {
-	matomo = await startMatomoDouble({
-		token: 'test-token',
-		sites: [{idsite: 1, name: 'Shop', main_url: 'https://shop.example.org'}],
-		now: () => Date.UTC(2026, 3, 1),
-	});
-});
-
-after(async () => {
-	await matomo.close();
-});
+const shop = useShopDouble();
 
 async function importWith(parseWorker: 'always' | 'never', args: string[]) {
-	matomo.reset();
-	const result = await runImport(['--idsite=1', '--bot-detection=behavior', ...args], {url: matomo.url, parseWorker, shareParsing: true});
+	shop().reset();
+	const result = await runImport(['--idsite=1', '--bot-detection=behavior', ...args], {url: shop().url, parseWorker, shareParsing: true});
 	assert.equal(result.exitCode, 0);
 	return {
 		result,
-		requests: matomo.received.map(hit => JSON.stringify(hit.params)).sort(),
+		requests: shop()
+			.received.map(hit => JSON.stringify(hit.params))
+			.sort(),
 		inWorker: result.state.inputs.map(input => input.parsedInWorker === true),
 	};
 }

@@ -2,32 +2,20 @@
  * --bot-detection end to end: generated traffic (test/bot-traffic.ts, several seeds and shapes) through the engine
  * into the Matomo test double, counted per side from the requests it received.
  */
-import {test, before, after} from 'node:test';
+import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import {startMatomoDouble, type MatomoDouble} from './matomo-double.js';
+import {useShopDouble} from './bots-double.js';
 import {combinedLine, runCli, runImport, tempDir, writeLog} from './helpers.js';
 import {generateTraffic, type Traffic} from './bot-traffic.js';
 
-let matomo: MatomoDouble;
-
-before(async () => {
-	matomo = await startMatomoDouble({
-		token: 'test-token',
-		sites: [{idsite: 1, name: 'Shop', main_url: 'https://shop.example.org'}],
-		now: () => Date.UTC(2026, 3, 1),
-	});
-});
-
-after(async () => {
-	await matomo.close();
-});
+const shop = useShopDouble();
 
 /** Share of each side's page views that reached Matomo. */
 function reached(traffic: Traffic): {human: number; bot: number} {
 	const counts = {human: 0, bot: 0};
-	for (const {params} of matomo.received) {
+	for (const {params} of shop().received) {
 		const who = traffic.truth.get(`${params.cip} ${params.ua}`);
 		assert.ok(who, `a request of a visitor the log does not have: ${params.cip} ${params.ua}`);
 		counts[who.side]++;
@@ -37,9 +25,9 @@ function reached(traffic: Traffic): {human: number; bot: number} {
 }
 
 async function importTraffic(traffic: Traffic, args: string[]) {
-	matomo.reset();
+	shop().reset();
 	const log = writeLog(traffic.lines);
-	const result = await runImport(['--idsite=1', ...args, log], {url: matomo.url});
+	const result = await runImport(['--idsite=1', ...args, log], {url: shop().url});
 	assert.equal(result.exitCode, 0);
 	return result;
 }
@@ -91,13 +79,13 @@ test("modern: the reference's list plus isbot's leaves out crawlers, AI agents a
 			ua: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/470.0.0.39.106]',
 		}),
 	];
-	matomo.reset();
-	const reference = await runImport(['--idsite=1', writeLog(lines)], {url: matomo.url});
+	shop().reset();
+	const reference = await runImport(['--idsite=1', writeLog(lines)], {url: shop().url});
 	assert.equal(reference.state.counters.hitsRecorded, 5);
-	matomo.reset();
-	const modern = await runImport(['--idsite=1', '--bot-detection=modern', writeLog(lines)], {url: matomo.url});
+	shop().reset();
+	const modern = await runImport(['--idsite=1', '--bot-detection=modern', writeLog(lines)], {url: shop().url});
 	assert.deepEqual(
-		matomo.received.map(hit => hit.params.cip),
+		shop().received.map(hit => hit.params.cip),
 		['198.51.100.4', '198.51.100.5'],
 	);
 	assert.equal(modern.state.counters.skipped.bot, 3);
@@ -116,10 +104,10 @@ test('behavior with --enable-bots: bots are tracked as the reference tracks them
 		);
 	lines.push(combinedLine({ip: '192.0.2.5', date: '10/Feb/2024:10:07:00 +0100', path: '/', ua: 'Mozilla/5.0 (Macintosh) Safari/605.1.15'}));
 	lines.push(combinedLine({ip: '192.0.2.5', date: '10/Feb/2024:10:07:00 +0100', path: '/app.css', ua: 'Mozilla/5.0 (Macintosh) Safari/605.1.15'}));
-	matomo.reset();
-	const result = await runImport(['--idsite=1', '--bot-detection=behavior', '--enable-bots', writeLog(lines)], {url: matomo.url});
+	shop().reset();
+	const result = await runImport(['--idsite=1', '--bot-detection=behavior', '--enable-bots', writeLog(lines)], {url: shop().url});
 	assert.equal(result.exitCode, 0);
-	const hits = matomo.received.map(hit => hit.params);
+	const hits = shop().received.map(hit => hit.params);
 	assert.equal(hits.length, 7);
 	const bot = hits.filter(hit => hit.cip === '203.0.113.9');
 	assert.equal(bot.length, 6);
@@ -159,7 +147,7 @@ function logTime(seconds: number): string {
 
 for (const parseWorker of ['never', 'always'] as const) {
 	test(`behavior: held hits are not acknowledged, so a stop and a resume import every person's page once and no bot's (parsing: ${parseWorker === 'never' ? "the run's thread" : 'a worker'})`, async () => {
-		matomo.reset();
+		shop().reset();
 		const dir = tempDir();
 		const log = path.join(dir, 'access.log');
 		const state = `--state-file=${path.join(dir, 'state.json')}`;
@@ -174,22 +162,24 @@ for (const parseWorker of ['never', 'always'] as const) {
 		}
 
 		fs.writeFileSync(log, lines.join('\n') + '\n');
-		matomo.setFaults([{kind: 'slow', ms: 20}]);
+		shop().setFaults([{kind: 'slow', ms: 20}]);
 		const args = ['--idsite=1', '--bot-detection=behavior', state, '--recorder-max-payload-size=10', log];
 		const stopped = await runImport(args, {
-			url: matomo.url,
+			url: shop().url,
 			parseWorker,
 			onRun: run => {
-				void waitFor(() => matomo.hitCount() >= 100, 'the first hits').then(() => run.stop());
+				void waitFor(() => shop().hitCount() >= 100, 'the first hits').then(() => run.stop());
 			},
 		});
 		assert.equal(stopped.exitCode, 130);
-		assert.ok(matomo.hitCount() < people, 'stopped before the end');
-		matomo.clearFaults();
-		const resumed = await runImport(args, {url: matomo.url, parseWorker});
+		assert.ok(shop().hitCount() < people, 'stopped before the end');
+		shop().clearFaults();
+		const resumed = await runImport(args, {url: shop().url, parseWorker});
 		assert.equal(resumed.exitCode, 0);
 		assert.equal(resumed.state.inputs[0]!.parsedInWorker, parseWorker === 'always');
-		const paths = matomo.received.map(hit => new URL(hit.params.url!).pathname).sort();
+		const paths = shop()
+			.received.map(hit => new URL(hit.params.url!).pathname)
+			.sort();
 		assert.deepEqual(paths, Array.from({length: people}, (_, i) => `/h/${i}`).sort());
 	});
 }
