@@ -5,7 +5,7 @@
  * ever reach the file.
  */
 import {createHash} from 'node:crypto';
-import {closeSync, openSync, readSync, statSync, type Stats} from 'node:fs';
+import {closeSync, fstatSync, openSync, readSync, statSync, type Stats} from 'node:fs';
 import {homedir} from 'node:os';
 import {isAbsolute, join} from 'node:path';
 import {detectCompression, isPipe, openInput} from '../input/open-input.js';
@@ -117,35 +117,17 @@ export interface RawIdentity {
 }
 
 /**
- * The raw identity of a file (one read of 4 KiB); `null` for stdin and pipes. Through the handle a followed file
- * keeps (the path may name its successor by now), else by path.
+ * The raw identity of a file (one read of 4 KiB); `null` for stdin and pipes. Read through the handle a followed file
+ * keeps (the path may name its successor by now), else by path. Synchronous calls: microseconds each, where an
+ * asynchronous one waits a turn of the thread pool and of the event loop (over thousands of small files, most of the
+ * run). A named pipe is never opened (opening one blocks until a writer comes). Throws when the file cannot be read.
  */
-export async function rawIdentity(spec: InputSpec): Promise<RawIdentity | null> {
+export function rawIdentity(spec: InputSpec): RawIdentity | null {
 	if (spec.path === '-' || spec.pipe) return null;
-	const fh = spec.handle;
-	if (fh === undefined) return rawIdentityOfPath(spec.path);
-	const info = await fh.stat();
+	const kept = spec.handle?.fd;
+	const info = kept === undefined ? statSync(spec.path) : fstatSync(kept);
 	if (!info.isFile()) return null;
-	const head = Buffer.alloc(Math.min(FINGERPRINT_BYTES, info.size));
-	let length = 0;
-	while (length < head.length) {
-		const {bytesRead} = await fh.read(head, length, head.length - length, length);
-		if (bytesRead === 0) break;
-		length += bytesRead;
-	}
-
-	return identityOf(info, head.subarray(0, length));
-}
-
-/**
- * The same for a path, with synchronous calls: microseconds each, where an asynchronous one waits a turn of the
- * thread pool and of the event loop (over thousands of small files, most of the run). A named pipe is left alone
- * (opening one blocks until a writer comes).
- */
-function rawIdentityOfPath(path: string): RawIdentity | null {
-	const info = statSync(path);
-	if (!info.isFile()) return null;
-	const fd = openSync(path, 'r');
+	const fd = kept ?? openSync(spec.path, 'r');
 	try {
 		const head = Buffer.alloc(Math.min(FINGERPRINT_BYTES, info.size));
 		let length = 0;
@@ -157,7 +139,7 @@ function rawIdentityOfPath(path: string): RawIdentity | null {
 
 		return identityOf(info, head.subarray(0, length));
 	} finally {
-		closeSync(fd);
+		if (kept === undefined) closeSync(fd);
 	}
 }
 

@@ -130,7 +130,13 @@ export class Checkpoints {
 
 	/** The checkpoint of an input, verified against its content; `changed` when one matched by fingerprint but not by its last line. */
 	async lookup(spec: InputSpec, encoding: string): Promise<{resume?: ResumePoint; changed?: CheckpointEntry}> {
-		const raw = await rawIdentity(spec).catch(() => null);
+		let raw: RawIdentity | null;
+		try {
+			raw = rawIdentity(spec);
+		} catch {
+			raw = null;
+		}
+
 		const identity: {raw: RawIdentity | null; fingerprint?: InputFingerprint; unchanged: boolean} = {
 			raw,
 			unchanged: false,
