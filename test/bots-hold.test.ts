@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import {BotHold, type BotHoldOptions} from '../source/filter/bots/bot-hold.js';
 import {createBotStats} from '../source/filter/bots/bot-stats.js';
 import {VisitorEvidenceTable, type EvidenceColumns} from '../source/filter/bots/visitor-evidence-table.js';
+import {lineKind} from '../source/filter/bots/visitor-evidence.js';
 
 const options: BotHoldOptions = {
 	windowSeconds: 1800,
@@ -29,7 +30,6 @@ function hold(overrides: Partial<BotHoldOptions> = {}, visitors = maxVisitors) {
 	});
 	const table = new VisitorEvidenceTable({
 		maxVisitors: visitors,
-		lookUpAgents: true,
 		countLevels: false,
 		agentLevel: userAgent => (userAgent.includes('bot/') ? 'reference' : undefined),
 	});
@@ -45,9 +45,9 @@ function hold(overrides: Partial<BotHoldOptions> = {}, visitors = maxVisitors) {
 	// The slot of each visitor's latest line (a hit comes after its line).
 	const slots = new Map<string, number>();
 	const stage = {
-		observe(ip: string, userAgent: string, path: string, extension: string, status: string, referrer: string, seconds: number) {
+		observe(ip: string, userAgent: string, path: string, extension: string, _status: string, referrer: string, seconds: number) {
 			columns.botFound.length = 0;
-			table.observe(ip, userAgent, path, extension, status, referrer, seconds);
+			table.observe(ip, userAgent, lineKind(path, extension), referrer, seconds);
 			const found = columns.botFound[0];
 			slots.set(`${ip} ${userAgent}`, columns.botSlots[0]!);
 			hold.observe(columns.botSlots[0]!, columns.botBits[0]!, found?.ip, found?.userAgent);

@@ -37,8 +37,11 @@ export interface CheckCounters {
 
 /** Compiled once per run. */
 export interface Checks {
-	/** Steps 18 (checks) — before the date is parsed. Returns the skip reason or undefined. */
-	beforeDate(hit: Hit, counters: CheckCounters): SkipReason | undefined;
+	/**
+	 * Steps 18 (checks) — before the date is parsed. Returns the skip reason or undefined. `listed`: whether the bot
+	 * lists name the hit's user agent, when the caller knows already (the evidence table of --bot-detection=behavior).
+	 */
+	beforeDate(hit: Hit, counters: CheckCounters, listed?: boolean): SkipReason | undefined;
 	/** Step 22 (`is_filtered`) — after the date. Returns a description of the filter or undefined. */
 	filtered(hit: Hit): string | undefined;
 }
@@ -80,7 +83,7 @@ export function compileChecks(options: CheckOptions): Checks {
 	}
 
 	return {
-		beforeDate(hit, counters) {
+		beforeDate(hit, counters, listed) {
 			// check_download
 			if (downloadExtensions.has(hit.extension)) {
 				counters.downloads++;
@@ -119,7 +122,7 @@ export function compileChecks(options: CheckOptions): Checks {
 			}
 
 			// check_user_agent
-			if (isBot(hit.userAgent)) {
+			if (listed ?? isBot(hit.userAgent)) {
 				if (!options.enableBots) return 'bot';
 				hit.isRobot = true;
 			}

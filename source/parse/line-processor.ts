@@ -11,6 +11,7 @@ import type {SkipReason} from '../core/run-state.js';
 import {applyReplay, type ReplayOptions} from '../track/replay.js';
 import {durationFromFields, isListenerRequest} from '../track/listening-time.js';
 import type {VisitorEvidenceTable} from '../filter/bots/visitor-evidence-table.js';
+import {lineKind, PAGE_LINE} from '../filter/bots/visitor-evidence.js';
 
 export type LineOutcome =
 	/** `listenSeconds`: with --track-listening-time, how long the listener stayed (Icecast session time, SHOUTcast x-duration). */
@@ -22,9 +23,15 @@ export interface LineProcessorOptions {
 	replay: ReplayOptions | undefined;
 	/** --track-listening-time with a format that logs durations. */
 	listening: boolean;
-	/** --bot-detection=behavior: sees every parsed line with a date, before the checks skip any. */
+	/** --bot-detection=behavior: sees every parsed line (a page with its date), before the checks skip any. */
 	evidence?: VisitorEvidenceTable;
 }
+
+/** What the evidence made of a line: nothing, the line, the line and its date (read into the hit). */
+type Seen = 0 | 1 | 2;
+const NOT_SEEN = 0;
+const SEEN = 1;
+const SEEN_DATED = 2;
 
 /** Reused outcome objects: no allocation per skipped line. */
 const skipOutcomes = new Map<SkipReason, LineOutcome>();
@@ -57,15 +64,16 @@ export class LineProcessor {
 		if (fields === null) return {kind: 'skip', reason: 'invalid', detail: 'line did not match'};
 		const hit = buildHit(fields, this.options.hit, this.input, lineNo, endOffset);
 		if (typeof hit === 'string') return {kind: 'skip', reason: 'invalid', detail: hit};
-		// Its date read for the evidence is not read again.
-		const dated = this.options.evidence !== undefined && this.observe(this.options.evidence, hit);
-		const reason = this.checks.beforeDate(hit, this.counters);
+		const {evidence} = this.options;
+		const seen = evidence === undefined ? NOT_SEEN : this.observe(evidence, hit);
+		// The evidence looked the user agent up in the bot lists already; a page's date read for it is not read again.
+		const reason = this.checks.beforeDate(hit, this.counters, seen === NOT_SEEN ? undefined : evidence!.listed);
 		if (reason !== undefined) return skip(reason);
 		// The groups after --ignore-groups (the reference reads the date from them too).
 		const groups = hit.fields!;
 		const date = groups.date;
 		if (date === undefined) return {kind: 'skip', reason: 'invalid', detail: 'no date in the line'};
-		const dateError = dated ? undefined : this.dates.read(date, groups.timezone, hit);
+		const dateError = seen === SEEN_DATED ? undefined : this.dates.read(date, groups.timezone, hit);
 		if (dateError !== undefined) return {kind: 'skip', reason: 'invalid', detail: dateError};
 		completeHit(hit, this.options.hit);
 		if (this.options.replay) {
@@ -84,14 +92,23 @@ export class LineProcessor {
 		return {kind: 'hit', hit};
 	}
 
-	/** The line's visitor, time and request, for the evidence (its date read early: the checks have not run); false without a date. */
-	private observe(evidence: VisitorEvidenceTable, hit: Hit): boolean {
+	/**
+	 * The line's visitor and request, for the evidence, and a page's time (its date read early: the checks have not
+	 * run). A page without a date is no evidence: NOT_SEEN.
+	 */
+	private observe(evidence: VisitorEvidenceTable, hit: Hit): Seen {
 		const fields = hit.fields!;
-		if (fields.date === undefined || this.dates.read(fields.date, fields.timezone, hit) !== undefined) return false;
+		const kind = lineKind(hit.path, hit.extension);
+		let seen: Seen = SEEN;
+		if (kind === PAGE_LINE) {
+			if (fields.date === undefined || this.dates.read(fields.date, fields.timezone, hit) !== undefined) return NOT_SEEN;
+			seen = SEEN_DATED;
+		}
+
 		// The evidence asks only whether there is one: a quoted one is not cut out of its quotes.
 		const quoted = fields.referrer ?? '';
 		const referrer = quoted === '"-"' || quoted === '""' ? '-' : quoted;
-		evidence.observe(fields.ip ?? '', hit.userAgent, hit.path, hit.extension, hit.status, referrer, hit.seconds);
-		return true;
+		evidence.observe(fields.ip ?? '', hit.userAgent, kind, referrer, hit.seconds);
+		return seen;
 	}
 }

@@ -204,6 +204,8 @@ export class BatchParser {
 			}
 
 			const {hit} = outcome;
+			// The hold's clock (the evidence reads the date of pages only; a hit may be a static file).
+			if (evidence) columns.botSeconds[i] = hit.seconds;
 			if (!completeHits || outcome.listenSeconds !== undefined) {
 				outcomes[i] = HIT_SLOW;
 				slow.push({index: i, hit, listenSeconds: outcome.listenSeconds});

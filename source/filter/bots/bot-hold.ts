@@ -69,6 +69,12 @@ export class BotHold {
 	private now = 0;
 	/** Hits handed to the hold so far. */
 	private hits = 0;
+	/**
+	 * When the visitor held longest may be due (by log time, by hits): `expire` looks before. Never later than due;
+	 * earlier only costs a look.
+	 */
+	private dueSeconds = Number.POSITIVE_INFINITY;
+	private dueHits = Number.POSITIVE_INFINITY;
 
 	constructor(
 		private readonly options: BotHoldOptions,
@@ -145,6 +151,8 @@ export class BotHold {
 			this.heldSince[slot] = seconds;
 			this.heldAt[slot] = this.hits;
 			this.pending.add(slot);
+			this.dueSeconds = Math.min(this.dueSeconds, seconds + this.options.windowSeconds);
+			this.dueHits = Math.min(this.dueHits, this.hits + this.options.maxBehind);
 		}
 
 		held.push(item);
@@ -171,6 +179,7 @@ export class BotHold {
 
 	private expire(): void {
 		const {options, heldSince, heldAt} = this;
+		if (this.now < this.dueSeconds && this.hits < this.dueHits && this.stats.held <= options.maxHeld) return;
 		const limit = this.now - options.windowSeconds;
 		const behind = this.hits - options.maxBehind;
 		for (const slot of this.pending.values()) {
@@ -189,6 +198,17 @@ export class BotHold {
 			if (heldSince[slot]! > suspiciousLimit && heldAt[slot]! > behind && this.stats.held <= options.maxHeld) break;
 			this.decide(slot);
 		}
+
+		const pending = first(this.pending);
+		const suspicious = first(this.suspicious);
+		this.dueSeconds = Math.min(
+			pending === undefined ? Number.POSITIVE_INFINITY : heldSince[pending]! + options.windowSeconds,
+			suspicious === undefined ? Number.POSITIVE_INFINITY : heldSince[suspicious]! + options.suspiciousWindowSeconds,
+		);
+		this.dueHits = Math.min(
+			pending === undefined ? Number.POSITIVE_INFINITY : heldAt[pending]! + options.maxBehind,
+			suspicious === undefined ? Number.POSITIVE_INFINITY : heldAt[suspicious]! + options.maxBehind,
+		);
 	}
 
 	private decide(slot: number): void {

@@ -42,6 +42,21 @@ const REGULAR_MEAN_SECONDS = 5;
 /** Static files that are no sign of a browser: crawlers fetch sitemaps (xml) themselves. */
 const notBrowserAssets = new Set(['xml']);
 
+/** What a line is to the evidence: only a page's time matters (the caller reads the date of pages only). */
+export type LineKind = 0 | 1 | 2;
+export const PAGE_LINE = 0;
+export const ASSET_LINE = 1;
+export const ROBOTS_LINE = 2;
+
+export function lineKind(path: string, extension: string): LineKind {
+	// A page's "extension" is mostly its whole path (the reference's rsplit): longer than any static one, not hashed.
+	if (extension.length > longestStaticExtension) return PAGE_LINE;
+	if (extension === 'txt') return path.endsWith('/robots.txt') || path === 'robots.txt' ? ROBOTS_LINE : PAGE_LINE;
+	return staticExtensions.has(extension) && !notBrowserAssets.has(extension) ? ASSET_LINE : PAGE_LINE;
+}
+
+const longestStaticExtension = Math.max(...[...staticExtensions].map(extension => extension.length));
+
 /** What each visitor's record holds: numbers at these offsets of its `STRIDE` slots in an EvidenceStore. */
 const PAGES = 0;
 const ASSETS = 1;
@@ -78,16 +93,16 @@ export class EvidenceStore {
 		this.records.fill(0, at, at + STRIDE);
 	}
 
-	/** One parsed line of the visitor in `slot` (any line: pages, assets, robots.txt, errors). */
-	observe(slot: number, path: string, extension: string, referrer: string, seconds: number): void {
+	/** One parsed line of the visitor in `slot`, of the `kind` lineKind gives (any line: pages, assets, robots.txt, errors). */
+	observe(slot: number, kind: LineKind, referrer: string, seconds: number): void {
 		const r = this.records;
 		const at = slot * STRIDE;
-		if (path.endsWith('/robots.txt') || path === 'robots.txt') {
+		if (kind === ROBOTS_LINE) {
 			r[at + ROBOTS] = 1;
 			return;
 		}
 
-		if (staticExtensions.has(extension) && !notBrowserAssets.has(extension)) {
+		if (kind === ASSET_LINE) {
 			// A 304 is a browser checking its cached copy: loaded all the same. Errors (a missing image) count too: asked.
 			r[at + ASSETS]!++;
 			return;
