@@ -201,6 +201,8 @@ interface Row {
 	otherCpu: number | null;
 	note: string;
 	endToEnd: boolean;
+	/** Median of this run's wall over its paired run's (see `bench`). */
+	pairedRatio?: number;
 }
 const rows: Row[] = [];
 
@@ -211,8 +213,35 @@ const importedOf = (stdout: string) => {
 	return match ? Number(match[1]) : null;
 };
 
-/** `runs` measurements of one configuration: median wall and CPU, highest RSS. */
-async function bench(label: string, run: string, file: string, lines: number, args: string[], endToEnd: boolean, beforeEach?: () => void): Promise<void> {
+/** One run of the program on `file` (end to end: into a fresh double), on a settled machine. */
+async function runOnce(file: string, args: string[], endToEnd: boolean, timeoutMs: number) {
+	const double = endToEnd ? await startDouble() : undefined;
+	const extra = double ? [`--url=http://127.0.0.1:${double.port}`, `--token-auth=${TOKEN}`] : [];
+	await settle(Number(opts.settle));
+	const busyBefore = machineBusySeconds();
+	const doubleBefore = double?.cpu() ?? null;
+	const m = await measure([...programCommand(), '--yes', '--idsite=1', ...extra, ...args, file], timeoutMs);
+	const busy = machineBusySeconds() - busyBefore;
+	const doubleCpu = double && doubleBefore !== null ? (double.cpu() ?? doubleBefore) - doubleBefore : null;
+	const stats = await double?.stop();
+	return {m, busy, doubleCpu, stats};
+}
+
+/**
+ * `runs` measurements of one configuration: median wall and CPU, highest RSS. With `pairedWith`, each run comes
+ * right after a run of those arguments, and the row keeps the median ratio of the two walls: a target that is a
+ * ratio is then measured on runs that met the same spell of a shared machine.
+ */
+async function bench(
+	label: string,
+	run: string,
+	file: string,
+	lines: number,
+	args: string[],
+	endToEnd: boolean,
+	beforeEach?: () => void,
+	pairedWith?: string[],
+): Promise<void> {
 	const timeoutMs = (opts.timeout ? Number(opts.timeout) : 30 + (90 * lines) / 1e6) * 1000;
 	const walls: number[] = [];
 	const cpus: number[] = [];
@@ -222,18 +251,18 @@ async function bench(label: string, run: string, file: string, lines: number, ar
 	let imported: number | null = null;
 	let counted: number | null = null;
 	const notes: string[] = [];
+	const ratios: number[] = [];
 	for (let i = 0; i < RUNS; i++) {
+		let pairedWall: number | undefined;
+		if (pairedWith) {
+			log(`${label} ${pairedWith.join(' ')}, paired with ${run} (${i + 1}/${RUNS})`);
+			const paired = await runOnce(file, pairedWith, endToEnd, timeoutMs);
+			if (!paired.m.timedOut && paired.m.code === 0) pairedWall = paired.m.wall;
+		}
+
 		log(`${label} ${run} (${i + 1}/${RUNS})`);
 		beforeEach?.();
-		const double = endToEnd ? await startDouble() : undefined;
-		const extra = double ? [`--url=http://127.0.0.1:${double.port}`, `--token-auth=${TOKEN}`] : [];
-		await settle(Number(opts.settle));
-		const busyBefore = machineBusySeconds();
-		const doubleBefore = double?.cpu() ?? null;
-		const m = await measure([...programCommand(), '--yes', '--idsite=1', ...extra, ...args, file], timeoutMs);
-		const busy = machineBusySeconds() - busyBefore;
-		const doubleCpu = double && doubleBefore !== null ? (double.cpu() ?? doubleBefore) - doubleBefore : null;
-		const stats = await double?.stop();
+		const {m, busy, doubleCpu, stats} = await runOnce(file, args, endToEnd, timeoutMs);
 		if (m.timedOut || m.code !== 0) {
 			const why = m.timedOut ? `timed out after ${timeoutMs / 1000} s` : `exit ${m.code}`;
 			const usage = m.code === 2 && /recorders/.test(m.stderr);
@@ -245,6 +274,7 @@ async function bench(label: string, run: string, file: string, lines: number, ar
 			break;
 		}
 		walls.push(m.wall);
+		if (pairedWall !== undefined) ratios.push(m.wall / pairedWall);
 		if (m.cpu !== null) {
 			cpus.push(m.cpu);
 			otherCpus.push(Math.max(0, busy - m.cpu - (doubleCpu ?? 0)));
@@ -272,6 +302,7 @@ async function bench(label: string, run: string, file: string, lines: number, ar
 		otherCpu: medianOrNull(otherCpus),
 		note: [...new Set(notes)].join('; '),
 		endToEnd,
+		pairedRatio: ratios.length ? median(ratios) : undefined,
 	});
 }
 
@@ -360,9 +391,11 @@ function targets(): string {
 	];
 	const reference = rows.find(r => r.log === main && r.run === '--recorders=auto' && !Number.isNaN(r.wall));
 	for (const row of rows.filter(r => r.log === main && r.run.startsWith('--bot-detection=') && !Number.isNaN(r.wall))) {
-		const ratio = reference ? row.wall / reference.wall : undefined;
+		// Each run against the reference's run just before it; without pairs, against the --recorders=auto row.
+		const ratio = row.pairedRatio ?? (reference ? row.wall / reference.wall : undefined);
+		const how = row.pairedRatio === undefined ? '' : ` (median of ${RUNS} paired run${RUNS === 1 ? '' : 's'})`;
 		out.push(
-			`| ${main} ${row.run} within 20% of --recorders=auto (reference) | ${ratio === undefined ? '–' : `${fmt(row.wall, 2)} s, ${fmt((ratio - 1) * 100)}%`} | ${ok(ratio === undefined ? undefined : ratio <= 1.2)} |`,
+			`| ${main} ${row.run} within 20% of --recorders=auto (reference) | ${ratio === undefined ? '–' : `${fmt(row.wall, 2)} s, ${fmt((ratio - 1) * 100)}%${how}`} | ${ok(ratio === undefined ? undefined : ratio <= 1.2)} |`,
 		);
 	}
 
@@ -424,7 +457,9 @@ async function main(): Promise<void> {
 	for (const n of recorders) await bench(short(LINES), `--recorders=${n}`, file, LINES, [`--recorders=${n}`], true);
 	for (const spec of opts.many.split(',').filter(Boolean)) await benchManyFiles(spec);
 	for (const level of opts['bot-detection'].split(',').filter(Boolean)) {
-		await bench(short(LINES), `--bot-detection=${level} --recorders=auto`, file, LINES, [`--bot-detection=${level}`, '--recorders=auto'], true);
+		await bench(short(LINES), `--bot-detection=${level} --recorders=auto`, file, LINES, [`--bot-detection=${level}`, '--recorders=auto'], true, undefined, [
+			'--recorders=auto',
+		]);
 	}
 	if (BIG > 0) {
 		const big = await logFor(BIG);
