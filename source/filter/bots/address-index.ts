@@ -94,20 +94,15 @@ export class AddressIndex {
 	/** A new address (not in the index) with its head slot; `copy` makes the string to keep of an address that is no IPv4. */
 	add(address: string, head: number, copy: (text: string) => string): void {
 		const number = ipv4Number(address);
-		if (head >= this.numberOf.length) this.growSlots(head);
-		if (number === NOT_IPV4) {
-			const kept = copy(address);
-			this.others.set(kept, head);
-			this.otherOf[head] = kept;
-		} else {
-			this.insert(number | 0, head);
-			this.numberOf[head] = number | 0;
-			this.otherOf[head] = undefined;
+		if (number !== NOT_IPV4) {
+			this.addNumber(number | 0, head);
+			return;
 		}
 
-		if (this.orderLength === this.order.length) this.growOrder();
-		this.order[(this.orderStart + this.orderLength) % this.order.length] = head;
-		this.orderLength++;
+		this.place(head);
+		const kept = copy(address);
+		this.others.set(kept, head);
+		this.otherOf[head] = kept;
 	}
 
 	/** The head slot of the address seen first, or -1. */
@@ -173,9 +168,15 @@ export class AddressIndex {
 	}
 
 	private addNumber(key: number, head: number): void {
-		if (head >= this.numberOf.length) this.growSlots(head);
+		this.place(head);
 		this.insert(key, head);
 		this.numberOf[head] = key;
+		this.otherOf[head] = undefined;
+	}
+
+	/** Room for what is kept by `head`, and `head` last in the order. */
+	private place(head: number): void {
+		if (head >= this.numberOf.length) this.growSlots(head);
 		if (this.orderLength === this.order.length) this.growOrder();
 		this.order[(this.orderStart + this.orderLength) % this.order.length] = head;
 		this.orderLength++;
