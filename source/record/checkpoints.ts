@@ -65,7 +65,7 @@ interface Tracked {
 	complete: boolean;
 	raw: RawIdentity | undefined;
 	/** What was last put in the store for it: a save writes only the inputs that moved. */
-	saved: string;
+	saved: SavedPosition | undefined;
 	/**
 	 * The watermark's version and `complete` when last looked at: a save looks no further at an input that has not
 	 * moved (thousands of small files leave many finished ones waiting for their last answers).
@@ -182,7 +182,7 @@ export class Checkpoints {
 			previous,
 			complete: false,
 			raw: known?.raw ?? undefined,
-			saved: '',
+			saved: undefined,
 			seen: {version: -1, complete: false},
 		});
 	}
@@ -268,9 +268,9 @@ export class Checkpoints {
 			const complete = tracked.complete && tracked.watermark.pending === 0;
 			// Nothing acknowledged yet. Lines acknowledged ahead of a first line still unacknowledged are recorded.
 			if (position.offset === 0 && ackedAhead.length === 0 && !complete) continue;
-			const signature = `${position.offset} ${position.lineNo} ${complete} ${ackedAhead.join(' ')}`;
-			if (signature === tracked.saved) continue;
-			tracked.saved = signature;
+			const saved: SavedPosition = {offset: position.offset, lineNo: position.lineNo, complete, ackedAhead};
+			if (tracked.saved !== undefined && samePosition(saved, tracked.saved)) continue;
+			tracked.saved = saved;
 			// A complete file keeps what it is on disk, to be known again without reading it (a plain file only
 			// when it had not grown since it was looked up).
 			const raw = complete && tracked.raw && (tracked.raw.compressed || tracked.raw.size === position.offset) ? tracked.raw : undefined;
@@ -308,6 +308,26 @@ export class Checkpoints {
 
 		return any;
 	}
+}
+
+/** What an input's entry last said of its progress: the same again is not written again. */
+interface SavedPosition {
+	offset: number;
+	lineNo: number;
+	complete: boolean;
+	ackedAhead: ReadonlyArray<[number, number]>;
+}
+
+/** Compared number by number: thousands of ranges acknowledged ahead (bot detection holding hits) made a long string each save. */
+function samePosition(a: SavedPosition, b: SavedPosition): boolean {
+	if (a.offset !== b.offset || a.lineNo !== b.lineNo || a.complete !== b.complete || a.ackedAhead.length !== b.ackedAhead.length) return false;
+	for (let i = 0; i < a.ackedAhead.length; i++) {
+		const [from, to] = a.ackedAhead[i]!;
+		const [otherFrom, otherTo] = b.ackedAhead[i]!;
+		if (from !== otherFrom || to !== otherTo) return false;
+	}
+
+	return true;
 }
 
 function saveFailureMessage(path: string, reason: string, during: boolean): string {
