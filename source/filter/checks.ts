@@ -7,7 +7,7 @@ import type {Hit} from '../parse/hit.js';
 import type {SkipReason} from '../core/run-state.js';
 import {fnmatchRegExp, urlHostname} from '../python/semantics.js';
 import type {DateBound} from '../options/config.js';
-import {staticExtensions, staticFiles} from './lists.js';
+import {hasBotSubstring, staticExtensions, staticFiles} from './lists.js';
 import {isModernBotAgent} from './bots/modern-agents.js';
 import type {BotDetection} from './bots/levels.js';
 
@@ -65,16 +65,7 @@ export function compileChecks(options: CheckOptions): Checks {
 	function isBot(userAgent: string): boolean {
 		let bot = botCache.get(userAgent);
 		if (bot === undefined) {
-			const ua = userAgent.toLowerCase();
-			bot = false;
-			for (const needle of userAgents) {
-				if (ua.includes(needle)) {
-					bot = true;
-					break;
-				}
-			}
-
-			if (!bot && modern) bot = isModernBotAgent(userAgent);
+			bot = hasBotSubstring(userAgent, userAgents) || (modern && isModernBotAgent(userAgent));
 			if (botCache.size >= 10_000) botCache.clear();
 			botCache.set(userAgent, bot);
 		}

@@ -42,3 +42,10 @@ export const defaultExcludedUserAgents: readonly string[] = [
 	'zabbix',
 	'googlestackdrivermonitoring',
 ];
+
+/** Whether the user agent holds one of the reference's bot substrings (`needles`: lower case, --useragent-exclude's too). */
+export function hasBotSubstring(userAgent: string, needles: readonly string[]): boolean {
+	const lower = userAgent.toLowerCase();
+	for (const needle of needles) if (lower.includes(needle)) return true;
+	return false;
+}

@@ -3,6 +3,7 @@
  * the first line whose hit Matomo has not acknowledged yet. Filtered and invalid lines count as done. Hits are
  * acknowledged out of order (lanes run concurrently); the watermark only moves forward.
  */
+import {grown} from '../core/typed-arrays.js';
 export interface WatermarkPosition {
 	/** Decompressed byte offset: everything before it is done. */
 	offset: number;
@@ -231,9 +232,4 @@ export class InputWatermark {
 
 		textStarts[this.count] = at;
 	}
-}
-
-function grown<T extends Float64Array | Uint8Array>(from: T, to: T): T {
-	to.set(from);
-	return to;
 }

@@ -5,6 +5,7 @@
  * arrays: no string to hash, and nothing per address for the garbage collector to walk or to miss the cache on. Other
  * addresses (IPv6, host names) go in a Map.
  */
+import {grown} from '../../core/typed-arrays.js';
 
 /** The addresses of a table as plain data, to and from a worker (see VisitorEvidenceState). */
 export interface AddressIndexState {
@@ -233,8 +234,6 @@ export class AddressIndex {
 	}
 
 	private growSlots(slot: number): void {
-		const grown = new Int32Array(Math.max(this.numberOf.length * 2, slot + 1));
-		grown.set(this.numberOf);
-		this.numberOf = grown;
+		this.numberOf = grown(this.numberOf, new Int32Array(Math.max(this.numberOf.length * 2, slot + 1)));
 	}
 }

@@ -17,6 +17,7 @@
 import {BOT_SAMPLES, type BotSample, type BotStats} from './bot-stats.js';
 import {botReasons, botReasonLabels, reasonLabels} from './visitor-evidence.js';
 import {LISTED, NEW_VISITOR, SUSPICIOUS, VERDICT_BITS} from './visitor-evidence-table.js';
+import {grown} from '../../core/typed-arrays.js';
 
 export interface BotHoldSink {
 	/** A held hit goes on: a person (`reasons` 0), or with --enable-bots a bot. */
@@ -282,11 +283,6 @@ export class BotHold {
 
 	private grow(slot: number): void {
 		const size = Math.max(this.state.length * 2, slot + 1);
-		const grown = <A extends Uint8Array | Uint16Array | Float64Array>(from: A, to: A): A => {
-			to.set(from);
-			return to;
-		};
-
 		this.state = grown(this.state, new Uint8Array(size));
 		this.reasons = grown(this.reasons, new Uint8Array(size));
 		this.bits = grown(this.bits, new Uint16Array(size));

@@ -13,8 +13,10 @@
  */
 import type {ImportConfig} from '../../options/config.js';
 import {isModernBotAgent} from './modern-agents.js';
+import {hasBotSubstring} from '../lists.js';
 import {EvidenceStore, type LineKind} from './visitor-evidence.js';
 import {AddressIndex, type AddressIndexState} from './address-index.js';
+import {grown} from '../../core/typed-arrays.js';
 
 /** The bits of a line's evidence (`ParsedBatch.botBits`): the verdict's reasons in the low five. */
 export const VERDICT_BITS = 0x1f;
@@ -301,12 +303,8 @@ export class VisitorEvidenceTable {
 
 	private grow(slot: number): void {
 		const size = Math.max(this.next.length * 2, slot + 1);
-		const next = new Int32Array(size);
-		next.set(this.next);
-		this.next = next;
-		const flags = new Uint8Array(size);
-		flags.set(this.flags);
-		this.flags = flags;
+		this.next = grown(this.next, new Int32Array(size));
+		this.flags = grown(this.flags, new Uint8Array(size));
 	}
 }
 
@@ -329,8 +327,7 @@ function copy(text: string): string {
 export function agentLevelOf(config: Pick<ImportConfig, 'excludedUserAgents'>): (userAgent: string) => AgentLevel {
 	const excluded = config.excludedUserAgents;
 	return userAgent => {
-		const lower = userAgent.toLowerCase();
-		if (excluded.some(needle => lower.includes(needle))) return 'reference';
+		if (hasBotSubstring(userAgent, excluded)) return 'reference';
 		return isModernBotAgent(userAgent) ? 'modern' : undefined;
 	};
 }

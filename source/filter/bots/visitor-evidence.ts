@@ -8,6 +8,7 @@
  * robots.txt first. No single sign is proof; each rule asks for several pages of evidence.
  */
 import {staticExtensions} from '../lists.js';
+import {grown} from '../../core/typed-arrays.js';
 
 export type BotReason = 'robots' | 'noAssets' | 'rate' | 'regular' | 'noReferrer';
 
@@ -85,9 +86,7 @@ export class EvidenceStore {
 	reset(slot: number): void {
 		const at = slot * STRIDE;
 		if (at + STRIDE > this.records.length) {
-			const grown = new Float64Array(Math.max(this.records.length * 2, at + STRIDE));
-			grown.set(this.records);
-			this.records = grown;
+			this.records = grown(this.records, new Float64Array(Math.max(this.records.length * 2, at + STRIDE)));
 		}
 
 		// A loop, not fill(): a builtin call costs more than the few numbers it clears (one per new visitor).
